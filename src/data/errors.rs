@@ -1,0 +1,41 @@
+//! Errors of the data area: every variant names the problem and, where there is one, the fix.
+
+use thiserror::Error;
+
+/// Why a dataset could not be built, read or generated.
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum DataError {
+    /// No points at all.
+    #[error("the dataset is empty: give at least one point (one row of x and one label)")]
+    Empty,
+    /// Points of dimension 0.
+    #[error("the inputs have dimension 0: every row of x needs at least one coordinate")]
+    ZeroDimension,
+    /// A row of a different length than the first one.
+    #[error("row {row} has {len} coordinates but row 0 has {expected}: every input must have the same dimension")]
+    Ragged { row: usize, len: usize, expected: usize },
+    /// Number of labels differs from the number of points.
+    #[error("{points} input rows but {labels} labels: give exactly one label per point")]
+    LabelCount { points: usize, labels: usize },
+    /// NaN or infinity in the data.
+    #[error("{what}[{row}{}] = {value} is not finite: remove or fix that value", col.map(|c| format!("][{c}")).unwrap_or_default())]
+    NonFinite { what: &'static str, row: usize, col: Option<usize>, value: f64 },
+    /// Orthonormal inputs asked for with more points than dimensions.
+    #[error("cannot draw {n} orthonormal inputs in dimension {d}: orthonormal inputs need n <= d (raise d or lower n)")]
+    TooManyPoints { n: usize, d: usize },
+    /// A generator parameter out of range.
+    #[error("invalid generator parameter: {0}")]
+    Parameter(String),
+    /// A file could not be read or written.
+    #[error("cannot {action} {path}: {reason}")]
+    Io { action: &'static str, path: String, reason: String },
+    /// A file is not valid JSON of the expected shape.
+    #[error("{path}: malformed JSON dataset ({reason}); expected {{\"x\": [[...], ...], \"y\": [...]}}")]
+    Json { path: String, reason: String },
+    /// A CSV file could not be parsed.
+    #[error("{path}, line {line}: {reason}; expected one row per point, numbers separated by commas, last column y")]
+    Csv { path: String, line: usize, reason: String },
+    /// A file extension that is neither .json nor .csv.
+    #[error("{path}: unknown data format; use a .json file ({{\"x\": [[...]], \"y\": [...]}}) or a .csv file (last column y)")]
+    UnknownFormat { path: String },
+}

@@ -1,0 +1,16 @@
+//! # reluflow
+//!
+//! Empirical, continuous verification of Boursier, Pillaud-Vivien and Flammarion,
+//! *Gradient flow dynamics of shallow ReLU networks for square loss and orthogonal inputs*
+//! (NeurIPS 2022).
+//!
+//! (Crate walkthrough: see the README; written in full once the modules settle.)
+
+pub mod data;
+pub mod init;
+pub mod network;
+pub mod params;
+pub mod theory;
+
+pub use data::Dataset;
+pub use params::{Params, ScaledParams};

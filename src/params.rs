@@ -1,0 +1,231 @@
+//! Network parameters `theta = (a_j, w_j)_{j=1..m}`.
+//!
+//! Two representations of the same point:
+//! - [`Params`]: plain `f64` values, what users read and write (JSON `{"a": [...], "w": [[...], ...]}`).
+//! - [`ScaledParams`]: each neuron stored as `2^e_j * (a_hat_j, w_hat_j)` with an integer binary
+//!   exponent `e_j`. Equations (2)-(3) are linear in `(a_j, w_j)` once `D_j` is known, and scaling
+//!   by a power of two is exact in floating point, so this representation changes no number the
+//!   dynamics computes; it only removes underflow, so that `lambda = 1e-300` (and neurons that
+//!   shrink far below it) keep full relative precision. The simulators integrate this form.
+
+use serde::{Deserialize, Serialize};
+
+/// Parameters in plain units: `a` (length m) and `w` (m rows of length d).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Params {
+    /// Output weights `a_j`.
+    pub a: Vec<f64>,
+    /// Hidden weights `w_j`, one row per neuron.
+    pub w: Vec<Vec<f64>>,
+}
+
+impl Params {
+    /// Width `m`.
+    pub fn m(&self) -> usize {
+        self.a.len()
+    }
+    /// Squared Euclidean norm `|theta|^2 = sum_j a_j^2 + |w_j|^2`.
+    pub fn norm_sq(&self) -> f64 {
+        self.a.iter().map(|v| v * v).sum::<f64>()
+            + self.w.iter().flatten().map(|v| v * v).sum::<f64>()
+    }
+}
+
+/// Parameters with a per-neuron binary exponent: neuron `j` is `2^exponent[j] * (a_hat[j], w_hat[j])`.
+///
+/// Storage is contiguous: `w_hat` is row-major `m x d`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScaledParams {
+    pub(crate) m: usize,
+    pub(crate) d: usize,
+    pub(crate) a_hat: Vec<f64>,
+    pub(crate) w_hat: Vec<f64>,
+    pub(crate) exponent: Vec<i32>,
+}
+
+/// Mantissa norms are kept within `[2^-RENORM, 2^RENORM]`; outside, the neuron is rescaled exactly.
+const RENORM: i32 = 64;
+
+impl ScaledParams {
+    /// From plain parameters (exact: the exponent is chosen from each neuron's largest entry).
+    pub fn from_params(p: &Params) -> Self {
+        let m = p.a.len();
+        let d = p.w.first().map_or(0, |r| r.len());
+        let mut s = Self {
+            m,
+            d,
+            a_hat: p.a.clone(),
+            w_hat: p.w.iter().flatten().copied().collect(),
+            exponent: vec![0; m],
+        };
+        for j in 0..m {
+            s.renormalize(j);
+        }
+        s
+    }
+
+    /// From mantissas and one common exponent (used by initialisations: `w_j = lambda g_j`
+    /// with `lambda = 2^e * mu` is stored as `2^e * (mu g_j)`, exactly).
+    pub(crate) fn from_parts(d: usize, a_hat: Vec<f64>, w_hat: Vec<f64>, exponent: Vec<i32>) -> Self {
+        let m = a_hat.len();
+        debug_assert_eq!(w_hat.len(), m * d);
+        debug_assert_eq!(exponent.len(), m);
+        let mut s = Self { m, d, a_hat, w_hat, exponent };
+        for j in 0..m {
+            s.renormalize(j);
+        }
+        s
+    }
+
+    /// Width `m`.
+    pub fn m(&self) -> usize {
+        self.m
+    }
+    /// Input dimension `d`.
+    pub fn d(&self) -> usize {
+        self.d
+    }
+    /// Mantissa of `w_j`.
+    pub fn w_hat(&self, j: usize) -> &[f64] {
+        &self.w_hat[j * self.d..(j + 1) * self.d]
+    }
+    /// Mantissa of `a_j`.
+    pub fn a_hat(&self, j: usize) -> f64 {
+        self.a_hat[j]
+    }
+    /// Binary exponent of neuron `j`.
+    pub fn exponent(&self, j: usize) -> i32 {
+        self.exponent[j]
+    }
+    /// `2^e_j` as an `f64` (0 when it underflows: the neuron is then below what `f64` can show).
+    pub fn scale(&self, j: usize) -> f64 {
+        ldexp(1.0, self.exponent[j])
+    }
+    /// `a_j` in plain units (may underflow to 0 for neurons below ~1e-308).
+    pub fn a(&self, j: usize) -> f64 {
+        ldexp(self.a_hat[j], self.exponent[j])
+    }
+    /// `w_j` in plain units (may underflow).
+    pub fn w(&self, j: usize) -> Vec<f64> {
+        self.w_hat(j).iter().map(|&v| ldexp(v, self.exponent[j])).collect()
+    }
+    /// `ln |w_j|`, exact at every scale (`-inf` only if `w_j` is exactly zero).
+    pub fn ln_norm_w(&self, j: usize) -> f64 {
+        norm(self.w_hat(j)).ln() + self.exponent[j] as f64 * std::f64::consts::LN_2
+    }
+    /// `ln |a_j|`.
+    pub fn ln_abs_a(&self, j: usize) -> f64 {
+        self.a_hat[j].abs().ln() + self.exponent[j] as f64 * std::f64::consts::LN_2
+    }
+    /// `|w_j|` in plain units (may underflow).
+    pub fn norm_w(&self, j: usize) -> f64 {
+        ldexp(norm(self.w_hat(j)), self.exponent[j])
+    }
+    /// `(a_j^2 - |w_j|^2) / (a_j^2 + |w_j|^2)`: balancedness relative to the neuron's size,
+    /// meaningful at every scale (0 for a balanced neuron, Lemma 1).
+    pub fn relative_imbalance(&self, j: usize) -> f64 {
+        let a2 = self.a_hat[j] * self.a_hat[j];
+        let w2 = sq(self.w_hat(j));
+        if a2 + w2 == 0.0 { 0.0 } else { (a2 - w2) / (a2 + w2) }
+    }
+    /// `a_j^2 - |w_j|^2` in plain units (Lemma 1; underflows to 0 below ~1e-154).
+    pub fn imbalance(&self, j: usize) -> f64 {
+        let a2 = self.a_hat[j] * self.a_hat[j];
+        let w2 = sq(self.w_hat(j));
+        ldexp(a2 - w2, 2 * self.exponent[j])
+    }
+    /// Squared norm `|theta|^2` in plain units.
+    pub fn norm_sq(&self) -> f64 {
+        (0..self.m)
+            .map(|j| ldexp(self.a_hat[j] * self.a_hat[j] + sq(self.w_hat(j)), 2 * self.exponent[j]))
+            .sum()
+    }
+    /// Plain parameters (values below the `f64` range underflow to 0).
+    pub fn to_params(&self) -> Params {
+        Params { a: (0..self.m).map(|j| self.a(j)).collect(), w: (0..self.m).map(|j| self.w(j)).collect() }
+    }
+
+    /// Rescales neuron `j` by an exact power of two if its mantissa left `[2^-64, 2^64]`.
+    /// Returns whether anything changed.
+    pub(crate) fn renormalize(&mut self, j: usize) -> bool {
+        let d = self.d;
+        let row = &self.w_hat[j * d..(j + 1) * d];
+        let big = row.iter().fold(self.a_hat[j].abs(), |acc, v| acc.max(v.abs()));
+        if big == 0.0 || !big.is_finite() {
+            return false;
+        }
+        let e = exponent_of(big);
+        if (-RENORM..=RENORM).contains(&e) {
+            return false;
+        }
+        self.a_hat[j] = ldexp(self.a_hat[j], -e);
+        for v in &mut self.w_hat[j * d..(j + 1) * d] {
+            *v = ldexp(*v, -e);
+        }
+        self.exponent[j] += e;
+        true
+    }
+}
+
+/// Euclidean norm, computed without overflow or underflow for mantissas in the normal range.
+pub(crate) fn norm(v: &[f64]) -> f64 {
+    sq(v).sqrt()
+}
+
+pub(crate) fn sq(v: &[f64]) -> f64 {
+    v.iter().map(|x| x * x).sum()
+}
+
+/// `x * 2^e`, exact unless the result leaves the `f64` range (then it rounds to 0 or infinity).
+pub fn ldexp(x: f64, e: i32) -> f64 {
+    // Split the exponent so that each factor 2^k is a normal f64.
+    let mut x = x;
+    let mut e = e;
+    while e > 1000 {
+        x *= f64::from_bits(((1023 + 1000) as u64) << 52);
+        e -= 1000;
+    }
+    while e < -1000 {
+        x *= f64::from_bits(((1023 - 1000) as u64) << 52);
+        e += 1000;
+        if x == 0.0 {
+            return x;
+        }
+    }
+    x * f64::from_bits(((1023 + e) as u64) << 52)
+}
+
+/// The binary exponent `e` with `2^e <= |x| < 2^(e+1)` for a normal non-zero `x`.
+pub(crate) fn exponent_of(x: f64) -> i32 {
+    let bits = x.abs().to_bits();
+    let biased = ((bits >> 52) & 0x7ff) as i32;
+    if biased == 0 {
+        // subnormal: normalise first
+        exponent_of(x * f64::from_bits(((1023 + 64) as u64) << 52)) - 64
+    } else {
+        biased - 1023
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ldexp_is_exact_and_handles_extremes() {
+        assert_eq!(ldexp(1.5, 3), 12.0);
+        assert_eq!(ldexp(1.0, -1074), f64::from_bits(1));
+        assert_eq!(ldexp(1.0, -1080), 0.0);
+        assert_eq!(ldexp(3.0, -2000 + 2000), 3.0);
+        assert_eq!(exponent_of(1e-300), -997);
+        assert_eq!(exponent_of(f64::from_bits(1)), -1074);
+    }
+
+    #[test]
+    fn scaled_round_trip_is_exact() {
+        let p = Params { a: vec![1e-300, -2.0], w: vec![vec![3e-301, -4e-300], vec![0.5, 0.25]] };
+        let s = ScaledParams::from_params(&p);
+        assert_eq!(s.to_params(), p);
+        assert!((s.ln_norm_w(0) - (5e-300f64).ln()).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,5 @@
+//! The single integration-test binary. Each module is one area (or one claim group);
+//! proptest persists failures to `proptest-regressions/<module>.txt`.
+
+mod data;
+mod theory;
