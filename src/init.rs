@@ -1,0 +1,172 @@
+//! Initialisations, eq. (4) of the paper, and the sets `S+,1`, `S-,1` of eqs. (5)-(6).
+//!
+//! - Balanced (4): `w_j = lambda g_j`, `g_j ~ N(0, I_d)`, `a_j = s_j |w_j|`, `s_j = +-1` with
+//!   probability 1/2. Lemma 1 then keeps `a_j = s_j |w_j|` along the flow.
+//! - Unbalanced (negative controls): `w_j = lambda g_j`, `a_j ~ N(0, lambda^2)` independent.
+//!
+//! A seed fixes everything: one `ChaCha8Rng` draws, for `j = 0..m` in order, the `d`
+//! coordinates of `g_j` and then the sign `s_j` (balanced) or the Gaussian `a_j / lambda`
+//! (unbalanced). `lambda` only scales the draws, so the same seed gives the same directions
+//! `g_j` at every `lambda` (the "lambda ladder" of the limit claims).
+//!
+//! ```
+//! use reluflow::init::{InitKind, InitSpec};
+//! let init = InitSpec { kind: InitKind::Balanced, width: 4, lambda: 1e-300, seed: 7 }
+//!     .validate().unwrap().draw(3);
+//! assert_eq!(init.params.m(), 4);
+//! // balanced: a_j = s_j |w_j| at every scale
+//! assert!(init.params.relative_imbalance(0).abs() < 1e-15);
+//! ```
+
+use crate::data::Dataset;
+use crate::network::dot;
+use crate::params::{ScaledParams, exponent_of, ldexp, norm};
+use rand::rngs::ChaCha8Rng;
+use rand::{RngExt, SeedableRng};
+use rand_distr::StandardNormal;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// Which initialisation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InitKind {
+    /// Eq. (4): `a_j = s_j |w_j|`.
+    Balanced,
+    /// `a_j ~ N(0, lambda^2)` independent of `w_j`: breaks Lemma 1's premise.
+    Unbalanced,
+}
+
+/// What to draw: unchecked (see [`InitSpec::validate`]).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InitSpec {
+    pub kind: InitKind,
+    /// Width `m`.
+    pub width: usize,
+    /// Initialisation scale `lambda > 0`.
+    pub lambda: f64,
+    pub seed: u64,
+}
+
+/// A checked [`InitSpec`].
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct ValidInitSpec(InitSpec);
+
+/// Why an initialisation cannot be drawn.
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum InitError {
+    #[error("width m = 0: the network needs at least one neuron (e.g. --width 60)")]
+    ZeroWidth,
+    #[error("lambda = {0} is not a positive finite number: the initialisation scale must be > 0 (e.g. --lambda 1e-8)")]
+    Lambda(f64),
+}
+
+impl InitSpec {
+    /// Checks `m >= 1` and `lambda` positive and finite.
+    pub fn validate(self) -> Result<ValidInitSpec, InitError> {
+        if self.width == 0 {
+            return Err(InitError::ZeroWidth);
+        }
+        if !(self.lambda > 0.0 && self.lambda.is_finite()) {
+            return Err(InitError::Lambda(self.lambda));
+        }
+        Ok(ValidInitSpec(self))
+    }
+}
+
+/// A drawn initialisation.
+#[derive(Clone, Debug)]
+pub struct Initialisation {
+    /// `theta(0)`.
+    pub params: ScaledParams,
+    /// The spec it was drawn from.
+    pub spec: InitSpec,
+    /// `c = max_j |g_j|` (Section 4.1).
+    pub c: f64,
+    /// `c_min = min_j |g_j|` (Lemma 9).
+    pub c_min: f64,
+}
+
+impl ValidInitSpec {
+    /// The checked spec.
+    pub fn spec(&self) -> InitSpec {
+        self.0
+    }
+    /// Draws `theta(0)` in dimension `d`.
+    pub fn draw(&self, d: usize) -> Initialisation {
+        let spec = self.0;
+        let m = spec.width;
+        let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
+        // lambda = 2^e * mu exactly, mu in [1, 2): neurons are stored as 2^e * (mu g_j, ...).
+        let e = exponent_of(spec.lambda);
+        let mu = ldexp(spec.lambda, -e);
+        let mut theta = Vec::with_capacity(m * (d + 1));
+        let (mut c, mut c_min) = (0.0f64, f64::INFINITY);
+        let mut g = vec![0.0; d];
+        for _ in 0..m {
+            for v in g.iter_mut() {
+                *v = rng.sample(StandardNormal);
+            }
+            let g_norm = norm(&g);
+            c = c.max(g_norm);
+            c_min = c_min.min(g_norm);
+            let a_hat = match spec.kind {
+                InitKind::Balanced => {
+                    let s = if rng.random::<bool>() { 1.0 } else { -1.0 };
+                    s * mu * g_norm
+                }
+                InitKind::Unbalanced => mu * rng.sample::<f64, _>(StandardNormal),
+            };
+            theta.push(a_hat);
+            theta.extend(g.iter().map(|v| mu * v));
+        }
+        let params = ScaledParams::from_parts(d, theta, vec![e; m]);
+        Initialisation { params, spec, c, c_min }
+    }
+}
+
+/// The sets `S+,1` and `S-,1` (eqs. (5)-(6)) and what Assumption 3 needs.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NeuronSets {
+    /// `j` with `s_j = +1` and `<w_j(0), x_k> >= 0` for every `k` with `y_k > 0`.
+    pub s_plus_1: Vec<usize>,
+    /// `j` with `s_j = -1` and `<w_j(0), x_k> >= 0` for every `k` with `y_k < 0`.
+    pub s_minus_1: Vec<usize>,
+}
+
+impl NeuronSets {
+    /// Computes the sets from `theta(0)`, with `s_j = sign(a_j(0))` (equal to eq. (4)'s `s_j`
+    /// for a balanced initialisation).
+    pub fn of(params: &ScaledParams, data: &Dataset) -> Self {
+        let mut s_plus_1 = Vec::new();
+        let mut s_minus_1 = Vec::new();
+        for j in 0..params.m() {
+            let w = params.w_hat(j);
+            let covers = |positive: bool| {
+                (0..data.n())
+                    .filter(|&k| (data.y()[k] > 0.0) == positive && data.y()[k] != 0.0)
+                    .all(|k| dot(w, data.x(k)) >= 0.0)
+            };
+            let a = params.a_hat(j);
+            if a > 0.0 && covers(true) {
+                s_plus_1.push(j);
+            } else if a < 0.0 && covers(false) {
+                s_minus_1.push(j);
+            }
+        }
+        Self { s_plus_1, s_minus_1 }
+    }
+    /// Assumption 3: both sets non-empty.
+    pub fn assumption_3(&self) -> bool {
+        !self.s_plus_1.is_empty() && !self.s_minus_1.is_empty()
+    }
+    /// The problem in words, if Assumption 3 fails.
+    pub fn problem(&self) -> Option<String> {
+        match (self.s_plus_1.is_empty(), self.s_minus_1.is_empty()) {
+            (false, false) => None,
+            (true, true) => Some("Assumption 3 fails: S+,1 and S-,1 are both empty (raise the width or change the seed)".into()),
+            (true, false) => Some("Assumption 3 fails: S+,1 is empty (no s_j = +1 neuron is active on every positive label; raise the width or change the seed)".into()),
+            (false, true) => Some("Assumption 3 fails: S-,1 is empty (no s_j = -1 neuron is active on every negative label; raise the width or change the seed)".into()),
+        }
+    }
+}

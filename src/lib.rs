@@ -6,11 +6,14 @@
 //!
 //! (Crate walkthrough: see the README; written in full once the modules settle.)
 
+pub mod cli;
 pub mod data;
 pub mod init;
 pub mod network;
 pub mod params;
+pub mod solver;
 pub mod theory;
+pub mod trajectory;
 
 pub use data::Dataset;
 pub use params::{Params, ScaledParams};

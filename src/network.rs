@@ -1,0 +1,315 @@
+//! The network `h(x) = sum_j a_j act(<w_j, x>)`, the loss `L = 1/(2n) sum_k (h(x_k) - y_k)^2`
+//! and its gradient, eq. (3) of the paper.
+//!
+//! Loss convention: this is the paper's `L`. A torch `MSELoss` is `(1/n) sum (h - y)^2 = 2L`, so
+//! a torch learning rate `lr` on `MSELoss` is a step `2 lr` on `L`.
+//!
+//! Two layers of API:
+//! - [`Model::predict`], [`Model::loss`], [`Model::gradient`] on plain [`Params`]: simple and
+//!   allocating, for users and for checking.
+//! - [`Kernel`]: the allocation-free vector field on [`ScaledParams`] mantissas used by the
+//!   integrators (`crate::solver`).
+
+use crate::data::Dataset;
+use crate::params::Params;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// The activation function.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Activation {
+    /// `relu(z) = max(z, 0)`: the paper's setting.
+    Relu,
+    /// `z` for `z > 0`, `slope * z` otherwise: breaks Lemma 6 (inactive coordinates move),
+    /// used for negative controls.
+    Leaky { slope: f64 },
+}
+
+/// Activation and the value used for `act'(0)` in the gradient.
+///
+/// Proposition 2: the flow (2) has a global solution for every initialisation iff
+/// `relu'(0) = 0`, which is the default. Other values exist for negative controls (claim P2).
+///
+/// ```
+/// use reluflow::network::Model;
+/// let model = Model::relu().validate().unwrap();
+/// assert_eq!(model.relu_prime_at_zero(), 0.0);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Model {
+    pub activation: Activation,
+    /// `sigma0 = act'(0)` used in eq. (3).
+    pub relu_prime_at_zero: f64,
+}
+
+/// A [`Model`] whose parameters have been checked (finite slope and `act'(0)`).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct ValidModel {
+    slope: f64,
+    sigma0: f64,
+    activation: Activation,
+}
+
+/// Why a model is invalid.
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum ModelError {
+    #[error("leaky slope {0} is not finite: give a finite slope, e.g. --leaky 0.01")]
+    Slope(f64),
+    #[error("relu'(0) = {0} is not finite: give a finite value (the paper's choice is 0)")]
+    Sigma0(f64),
+}
+
+impl Model {
+    /// The paper's model: ReLU with `relu'(0) = 0`.
+    pub fn relu() -> Self {
+        Self { activation: Activation::Relu, relu_prime_at_zero: 0.0 }
+    }
+    /// Checks the model once (linfa-style `Params -> ValidParams`).
+    pub fn validate(self) -> Result<ValidModel, ModelError> {
+        let slope = match self.activation {
+            Activation::Relu => 0.0,
+            Activation::Leaky { slope } => slope,
+        };
+        if !slope.is_finite() {
+            return Err(ModelError::Slope(slope));
+        }
+        if !self.relu_prime_at_zero.is_finite() {
+            return Err(ModelError::Sigma0(self.relu_prime_at_zero));
+        }
+        Ok(ValidModel { slope, sigma0: self.relu_prime_at_zero, activation: self.activation })
+    }
+}
+
+impl Default for Model {
+    fn default() -> Self {
+        Self::relu()
+    }
+}
+
+impl ValidModel {
+    /// `act'(0)`.
+    pub fn relu_prime_at_zero(&self) -> f64 {
+        self.sigma0
+    }
+    /// Slope on the negative side (0 for ReLU).
+    pub fn negative_slope(&self) -> f64 {
+        self.slope
+    }
+    /// The activation.
+    pub fn activation(&self) -> Activation {
+        self.activation
+    }
+    /// `act(z)`.
+    #[inline]
+    pub fn act(&self, z: f64) -> f64 {
+        if z > 0.0 { z } else { self.slope * z }
+    }
+    /// `act'(z)` with the configured value at 0.
+    #[inline]
+    pub fn act_prime(&self, z: f64) -> f64 {
+        if z > 0.0 {
+            1.0
+        } else if z < 0.0 {
+            self.slope
+        } else {
+            self.sigma0
+        }
+    }
+
+    /// `h(x_k)` for every data point.
+    pub fn predict(&self, params: &Params, data: &Dataset) -> Vec<f64> {
+        (0..data.n()).map(|k| self.eval(params, data.x(k))).collect()
+    }
+    /// `h(x)` at one input.
+    pub fn eval(&self, params: &Params, x: &[f64]) -> f64 {
+        params.a.iter().zip(&params.w).map(|(a, w)| a * self.act(dot(w, x))).sum()
+    }
+    /// `L(theta) = 1/(2n) sum_k (h(x_k) - y_k)^2` (the paper's loss; a torch MSE is `2L`).
+    pub fn loss(&self, params: &Params, data: &Dataset) -> f64 {
+        let h = self.predict(params, data);
+        h.iter().zip(data.y()).map(|(h, y)| (h - y) * (h - y)).sum::<f64>() / (2.0 * data.n() as f64)
+    }
+    /// `grad L(theta)`, eq. (3): `dL/da_j = -<D_j, w_j>` (for ReLU) and `dL/dw_j = -a_j D_j` with
+    /// `D_j = -(1/n) sum_k act'(<w_j,x_k>) (h(x_k) - y_k) x_k`. Returned in the shape of `Params`.
+    pub fn gradient(&self, params: &Params, data: &Dataset) -> Params {
+        let n = data.n() as f64;
+        let h = self.predict(params, data);
+        let r: Vec<f64> = h.iter().zip(data.y()).map(|(h, y)| h - y).collect();
+        let mut ga = vec![0.0; params.m()];
+        let mut gw = vec![vec![0.0; data.d()]; params.m()];
+        for j in 0..params.m() {
+            for k in 0..data.n() {
+                let z = dot(&params.w[j], data.x(k));
+                ga[j] += r[k] * self.act(z) / n;
+                let c = params.a[j] * r[k] * self.act_prime(z) / n;
+                for (g, x) in gw[j].iter_mut().zip(data.x(k)) {
+                    *g += c * x;
+                }
+            }
+        }
+        Params { a: ga, w: gw }
+    }
+}
+
+#[inline]
+pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// Activation class of a coordinate `<w_j, x_k>` as the flow integrator tracks it.
+///
+/// The integrator keeps the class fixed inside a step (so the vector field is smooth there) and
+/// changes it only at located events: `Positive -> Zero` when the coordinate reaches 0 from
+/// above, `Negative -> Zero` from below, `Zero -> Positive/Negative` when it leaves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[repr(u8)]
+pub enum Class {
+    Negative = 0,
+    Zero = 1,
+    Positive = 2,
+}
+
+impl Class {
+    /// The class of a value by its sign.
+    #[inline]
+    pub fn of(z: f64) -> Self {
+        if z > 0.0 {
+            Class::Positive
+        } else if z < 0.0 {
+            Class::Negative
+        } else {
+            Class::Zero
+        }
+    }
+}
+
+/// How the kernel decides `act` and `act'` of each coordinate.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Pattern<'a> {
+    /// From the sign of `<w_j, x_k>` (gradient descent).
+    Sign,
+    /// From a fixed class per coordinate (the flow, between events).
+    Fixed(&'a [Class]),
+}
+
+/// Allocation-free evaluation of the vector field `-grad L` on per-neuron mantissas.
+///
+/// State layout: blocks `[a_hat_j, w_hat_j (d values)]` for `j = 0..m`; neuron `j` is
+/// `2^e_j` times its block. Because `act` is positively homogeneous, neuron `j` contributes
+/// `4^e_j a_hat_j act(<w_hat_j, x_k>)` to `h(x_k)`, and the mantissa velocity is
+/// `d a_hat_j/dt = -(1/n) sum_k r_k act(z_jk)`, `d w_hat_j/dt = a_hat_j D_j`, exactly the
+/// equations of the plain parameters (eq. (3)) at another scale.
+pub struct Kernel<'a> {
+    data: &'a Dataset,
+    model: ValidModel,
+    m: usize,
+    /// `z[j*n + k] = <w_hat_j, x_k>`.
+    z: Vec<f64>,
+    /// Residuals `h(x_k) - y_k`.
+    residual: Vec<f64>,
+    /// `4^e_j`.
+    scale_sq: Vec<f64>,
+    d_buf: Vec<f64>,
+}
+
+impl<'a> Kernel<'a> {
+    /// A kernel for width `m` on `data`.
+    pub fn new(data: &'a Dataset, model: ValidModel, m: usize) -> Self {
+        Self {
+            data,
+            model,
+            m,
+            z: vec![0.0; m * data.n()],
+            residual: vec![0.0; data.n()],
+            scale_sq: vec![0.0; m],
+            d_buf: vec![0.0; data.d()],
+        }
+    }
+    /// The data.
+    pub fn data(&self) -> &'a Dataset {
+        self.data
+    }
+    /// The model.
+    pub fn model(&self) -> ValidModel {
+        self.model
+    }
+    /// Sets the per-neuron exponents (call whenever they change).
+    pub fn set_exponents(&mut self, exponent: &[i32]) {
+        for (s, &e) in self.scale_sq.iter_mut().zip(exponent) {
+            *s = crate::params::ldexp(1.0, 2 * e);
+        }
+    }
+    /// Pre-activations of the last evaluation, `z[j*n + k] = <w_hat_j, x_k>` (mantissa units).
+    pub fn pre_activations(&self) -> &[f64] {
+        &self.z
+    }
+    /// Residuals `h(x_k) - y_k` of the last evaluation.
+    pub fn residuals(&self) -> &[f64] {
+        &self.residual
+    }
+
+    #[inline]
+    fn act_pair(&self, pattern: Pattern, idx: usize, z: f64) -> (f64, f64) {
+        match pattern {
+            Pattern::Sign => (self.model.act(z), self.model.act_prime(z)),
+            Pattern::Fixed(c) => match c[idx] {
+                Class::Positive => (z, 1.0),
+                Class::Negative => (self.model.slope * z, self.model.slope),
+                Class::Zero => (0.0, self.model.sigma0),
+            },
+        }
+    }
+
+    /// Forward pass: fills pre-activations and residuals, returns the loss `L`.
+    pub(crate) fn forward(&mut self, theta: &[f64], pattern: Pattern) -> f64 {
+        let n = self.data.n();
+        let d = self.data.d();
+        let x = self.data.x_flat();
+        self.residual.iter_mut().zip(self.data.y()).for_each(|(r, y)| *r = -y);
+        for j in 0..self.m {
+            let w = &theta[j * (d + 1) + 1..(j + 1) * (d + 1)];
+            let c = theta[j * (d + 1)] * self.scale_sq[j];
+            for k in 0..n {
+                let z = dot(w, &x[k * d..(k + 1) * d]);
+                self.z[j * n + k] = z;
+                let (act, _) = self.act_pair(pattern, j * n + k, z);
+                self.residual[k] += c * act;
+            }
+        }
+        self.residual.iter().map(|r| r * r).sum::<f64>() / (2.0 * n as f64)
+    }
+
+    /// The vector field `-grad L` in mantissa units into `out` (same layout as `theta`);
+    /// returns the loss at `theta`.
+    pub(crate) fn velocity(&mut self, theta: &[f64], pattern: Pattern, out: &mut [f64]) -> f64 {
+        let loss = self.forward(theta, pattern);
+        let n = self.data.n();
+        let d = self.data.d();
+        let inv_n = 1.0 / n as f64;
+        let x = self.data.x_flat();
+        for j in 0..self.m {
+            let a_hat = theta[j * (d + 1)];
+            self.d_buf.iter_mut().for_each(|v| *v = 0.0);
+            let mut da = 0.0;
+            for k in 0..n {
+                let idx = j * n + k;
+                let (act, act_prime) = self.act_pair(pattern, idx, self.z[idx]);
+                let r = self.residual[k];
+                da -= r * act;
+                let c = -r * act_prime;
+                if c != 0.0 {
+                    for (b, xv) in self.d_buf.iter_mut().zip(&x[k * d..(k + 1) * d]) {
+                        *b += c * xv;
+                    }
+                }
+            }
+            let block = &mut out[j * (d + 1)..(j + 1) * (d + 1)];
+            block[0] = da * inv_n;
+            for (o, b) in block[1..].iter_mut().zip(&self.d_buf) {
+                *o = a_hat * b * inv_n;
+            }
+        }
+        loss
+    }
+}

@@ -33,13 +33,13 @@ impl Params {
 
 /// Parameters with a per-neuron binary exponent: neuron `j` is `2^exponent[j] * (a_hat[j], w_hat[j])`.
 ///
-/// Storage is contiguous: `w_hat` is row-major `m x d`.
+/// Storage is contiguous, one block of `d + 1` values per neuron: `theta[j*(d+1)] = a_hat_j`,
+/// `theta[j*(d+1)+1 ..= j*(d+1)+d] = w_hat_j`. The integrators advance `theta` directly.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ScaledParams {
     pub(crate) m: usize,
     pub(crate) d: usize,
-    pub(crate) a_hat: Vec<f64>,
-    pub(crate) w_hat: Vec<f64>,
+    pub(crate) theta: Vec<f64>,
     pub(crate) exponent: Vec<i32>,
 }
 
@@ -51,13 +51,12 @@ impl ScaledParams {
     pub fn from_params(p: &Params) -> Self {
         let m = p.a.len();
         let d = p.w.first().map_or(0, |r| r.len());
-        let mut s = Self {
-            m,
-            d,
-            a_hat: p.a.clone(),
-            w_hat: p.w.iter().flatten().copied().collect(),
-            exponent: vec![0; m],
-        };
+        let mut theta = Vec::with_capacity(m * (d + 1));
+        for j in 0..m {
+            theta.push(p.a[j]);
+            theta.extend_from_slice(&p.w[j]);
+        }
+        let mut s = Self { m, d, theta, exponent: vec![0; m] };
         for j in 0..m {
             s.renormalize(j);
         }
@@ -66,11 +65,10 @@ impl ScaledParams {
 
     /// From mantissas and one common exponent (used by initialisations: `w_j = lambda g_j`
     /// with `lambda = 2^e * mu` is stored as `2^e * (mu g_j)`, exactly).
-    pub(crate) fn from_parts(d: usize, a_hat: Vec<f64>, w_hat: Vec<f64>, exponent: Vec<i32>) -> Self {
-        let m = a_hat.len();
-        debug_assert_eq!(w_hat.len(), m * d);
-        debug_assert_eq!(exponent.len(), m);
-        let mut s = Self { m, d, a_hat, w_hat, exponent };
+    pub(crate) fn from_parts(d: usize, theta: Vec<f64>, exponent: Vec<i32>) -> Self {
+        let m = exponent.len();
+        debug_assert_eq!(theta.len(), m * (d + 1));
+        let mut s = Self { m, d, theta, exponent };
         for j in 0..m {
             s.renormalize(j);
         }
@@ -87,11 +85,16 @@ impl ScaledParams {
     }
     /// Mantissa of `w_j`.
     pub fn w_hat(&self, j: usize) -> &[f64] {
-        &self.w_hat[j * self.d..(j + 1) * self.d]
+        let b = j * (self.d + 1);
+        &self.theta[b + 1..b + 1 + self.d]
     }
     /// Mantissa of `a_j`.
     pub fn a_hat(&self, j: usize) -> f64 {
-        self.a_hat[j]
+        self.theta[j * (self.d + 1)]
+    }
+    /// The mantissa blocks `[a_hat_j, w_hat_j]`, contiguous.
+    pub fn theta_hat(&self) -> &[f64] {
+        &self.theta
     }
     /// Binary exponent of neuron `j`.
     pub fn exponent(&self, j: usize) -> i32 {
@@ -103,7 +106,7 @@ impl ScaledParams {
     }
     /// `a_j` in plain units (may underflow to 0 for neurons below ~1e-308).
     pub fn a(&self, j: usize) -> f64 {
-        ldexp(self.a_hat[j], self.exponent[j])
+        ldexp(self.a_hat(j), self.exponent[j])
     }
     /// `w_j` in plain units (may underflow).
     pub fn w(&self, j: usize) -> Vec<f64> {
@@ -115,7 +118,7 @@ impl ScaledParams {
     }
     /// `ln |a_j|`.
     pub fn ln_abs_a(&self, j: usize) -> f64 {
-        self.a_hat[j].abs().ln() + self.exponent[j] as f64 * std::f64::consts::LN_2
+        self.a_hat(j).abs().ln() + self.exponent[j] as f64 * std::f64::consts::LN_2
     }
     /// `|w_j|` in plain units (may underflow).
     pub fn norm_w(&self, j: usize) -> f64 {
@@ -124,20 +127,20 @@ impl ScaledParams {
     /// `(a_j^2 - |w_j|^2) / (a_j^2 + |w_j|^2)`: balancedness relative to the neuron's size,
     /// meaningful at every scale (0 for a balanced neuron, Lemma 1).
     pub fn relative_imbalance(&self, j: usize) -> f64 {
-        let a2 = self.a_hat[j] * self.a_hat[j];
+        let a2 = self.a_hat(j) * self.a_hat(j);
         let w2 = sq(self.w_hat(j));
         if a2 + w2 == 0.0 { 0.0 } else { (a2 - w2) / (a2 + w2) }
     }
     /// `a_j^2 - |w_j|^2` in plain units (Lemma 1; underflows to 0 below ~1e-154).
     pub fn imbalance(&self, j: usize) -> f64 {
-        let a2 = self.a_hat[j] * self.a_hat[j];
+        let a2 = self.a_hat(j) * self.a_hat(j);
         let w2 = sq(self.w_hat(j));
         ldexp(a2 - w2, 2 * self.exponent[j])
     }
     /// Squared norm `|theta|^2` in plain units.
     pub fn norm_sq(&self) -> f64 {
         (0..self.m)
-            .map(|j| ldexp(self.a_hat[j] * self.a_hat[j] + sq(self.w_hat(j)), 2 * self.exponent[j]))
+            .map(|j| ldexp(self.a_hat(j) * self.a_hat(j) + sq(self.w_hat(j)), 2 * self.exponent[j]))
             .sum()
     }
     /// Plain parameters (values below the `f64` range underflow to 0).
@@ -148,9 +151,8 @@ impl ScaledParams {
     /// Rescales neuron `j` by an exact power of two if its mantissa left `[2^-64, 2^64]`.
     /// Returns whether anything changed.
     pub(crate) fn renormalize(&mut self, j: usize) -> bool {
-        let d = self.d;
-        let row = &self.w_hat[j * d..(j + 1) * d];
-        let big = row.iter().fold(self.a_hat[j].abs(), |acc, v| acc.max(v.abs()));
+        let block = &mut self.theta[j * (self.d + 1)..(j + 1) * (self.d + 1)];
+        let big = block.iter().fold(0.0f64, |acc, v| acc.max(v.abs()));
         if big == 0.0 || !big.is_finite() {
             return false;
         }
@@ -158,8 +160,7 @@ impl ScaledParams {
         if (-RENORM..=RENORM).contains(&e) {
             return false;
         }
-        self.a_hat[j] = ldexp(self.a_hat[j], -e);
-        for v in &mut self.w_hat[j * d..(j + 1) * d] {
+        for v in block.iter_mut() {
             *v = ldexp(*v, -e);
         }
         self.exponent[j] += e;

@@ -35,6 +35,10 @@ pub enum DataError {
     /// A CSV file could not be parsed.
     #[error("{path}, line {line}: {reason}; expected one row per point, numbers separated by commas, last column y")]
     Csv { path: String, line: usize, reason: String },
+    /// A problem found while validating the contents of a file (the typed cause is kept in
+    /// `source`, e.g. [`DataError::Empty`] for a file without data rows).
+    #[error("{path}: {source}")]
+    InFile { path: String, source: Box<DataError> },
     /// A file extension that is neither .json nor .csv.
     #[error("{path}: unknown data format; use a .json file ({{\"x\": [[...]], \"y\": [...]}}) or a .csv file (last column y)")]
     UnknownFormat { path: String },

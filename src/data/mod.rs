@@ -14,7 +14,7 @@ pub mod io;
 mod report;
 
 pub use errors::DataError;
-pub use report::AssumptionReport;
+pub use report::{AssumptionReport, LABEL_BALANCE_TOL, ORTHONORMAL_TOL};
 
 use serde::{Deserialize, Serialize};
 

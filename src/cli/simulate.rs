@@ -1,0 +1,444 @@
+//! `reluflow simulate`: one training run, reported as a human summary or one JSON object.
+
+use super::CliError;
+use crate::data::{Dataset, generate, io as data_io};
+use crate::init::{InitKind, InitSpec, NeuronSets};
+use crate::network::{Activation, Model};
+use crate::params::{Params, ScaledParams};
+use crate::solver::flow::{FlowConfig, run_flow};
+use crate::solver::gd::{GdConfig, run_gd};
+use crate::solver::{Observer, Run, StopRule, View};
+use crate::theory;
+use clap::{Args, ValueEnum};
+use serde::Serialize;
+use std::io::{BufWriter, IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// Integration method.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    /// Gradient descent with step --step for --steps steps.
+    Gd,
+    /// Gradient flow (adaptive Dormand-Prince 5(4) with event location).
+    Flow,
+}
+
+/// Initialisation kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum InitArg {
+    /// Eq. (4): a_j = s_j |w_j|.
+    Balanced,
+    /// a_j ~ N(0, lambda^2) independent (negative controls).
+    Unbalanced,
+}
+
+/// Where the data come from (shared by every command that trains).
+#[derive(Debug, Clone, Args)]
+pub struct DataArgs {
+    /// A data file (.json or .csv), or `toy` for the paper's Section 5 example.
+    #[arg(long, value_name = "FILE|toy", conflicts_with = "random_orthonormal")]
+    pub data: Option<String>,
+    /// Random orthonormal inputs (Haar) with labels satisfying Assumption 2: `N,D`.
+    #[arg(long, value_name = "N,D")]
+    pub random_orthonormal: Option<String>,
+    /// Seed of the random dataset.
+    #[arg(long, default_value_t = 0, value_name = "S")]
+    pub data_seed: u64,
+}
+
+/// Network, initialisation and integrator flags.
+#[derive(Debug, Clone, Args)]
+pub struct SimulateArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Width m (number of hidden neurons).
+    #[arg(long, default_value_t = 60, value_name = "M")]
+    pub width: usize,
+    /// Initialisation scale lambda (eq. (4)).
+    #[arg(long, default_value_t = 1e-6, value_name = "L")]
+    pub lambda: f64,
+    /// Initialisation kind.
+    #[arg(long, value_enum, default_value_t = InitArg::Balanced)]
+    pub init: InitArg,
+    /// Seed of the initialisation.
+    #[arg(long, default_value_t = 0, value_name = "S")]
+    pub seed: u64,
+    /// Start from given parameters, JSON {"a": [...], "w": [[...], ...]} (replaces --width/--lambda/--init/--seed).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["lambda", "init", "seed", "width"])]
+    pub init_from: Option<PathBuf>,
+    /// Integration method.
+    #[arg(long, value_enum, default_value_t = Method::Gd)]
+    pub method: Method,
+    /// Gradient-descent step eta on the paper's loss L (a torch MSELoss lr is eta/2).
+    #[arg(long, value_name = "ETA")]
+    pub step: Option<f64>,
+    /// Number of gradient-descent steps (or a cap on accepted flow steps).
+    #[arg(long, value_name = "K")]
+    pub steps: Option<u64>,
+    /// Simulated time horizon.
+    #[arg(long, value_name = "T")]
+    pub horizon: Option<f64>,
+    /// Stop as soon as the loss is below X.
+    #[arg(long, value_name = "X")]
+    pub until_loss: Option<f64>,
+    /// Relative tolerance of the flow integrator (per neuron).
+    #[arg(long, default_value_t = 1e-9, value_name = "RTOL")]
+    pub rtol: f64,
+    /// relu'(0) used in the gradient (Proposition 2: only 0 gives a global flow).
+    #[arg(long, default_value_t = 0.0, value_name = "S0", allow_negative_numbers = true)]
+    pub relu_prime_at_zero: f64,
+    /// Use a leaky ReLU with this negative slope (negative controls).
+    #[arg(long, value_name = "SLOPE", allow_negative_numbers = true)]
+    pub leaky: Option<f64>,
+    /// Write a CSV trace (step,time,loss,param_norm_sq) to this file.
+    #[arg(long, value_name = "FILE.csv")]
+    pub trace: Option<PathBuf>,
+    /// Trace every K steps.
+    #[arg(long, default_value_t = 1, value_name = "K")]
+    pub trace_every: u64,
+    /// Print one JSON object instead of a human summary.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The JSON report of `simulate`.
+#[derive(Debug, Clone, Serialize)]
+pub struct SimulateReport {
+    pub n: usize,
+    pub d: usize,
+    pub m: usize,
+    /// `null` with --init-from.
+    pub lambda: Option<f64>,
+    pub method: Method,
+    pub steps: u64,
+    pub gradient_evaluations: u64,
+    /// Simulated time (steps x eta for GD), never wall-clock.
+    pub time: f64,
+    pub stop_reason: crate::solver::StopReason,
+    pub final_loss: f64,
+    pub param_norm_sq: f64,
+    /// Proposition 1's minimum; `null` when the inputs are not orthogonal.
+    pub min_norm_sq: Option<f64>,
+    pub d_plus_norm: f64,
+    pub d_minus_norm: f64,
+    /// `|S+,1|`.
+    pub s_plus_1: usize,
+    /// `|S-,1|`.
+    pub s_minus_1: usize,
+    /// `max_j |a_j^2 - |w_j|^2 - (a_j(0)^2 - |w_j(0)|^2)|` (plain units).
+    pub balancedness_drift: f64,
+    /// `h(x_k)` at the end.
+    pub predictions: Vec<f64>,
+    /// Assumptions 1-3 that fail, in words (empty when all hold).
+    pub assumption_problems: Vec<String>,
+    pub initial: Params,
+    #[serde(rename = "final")]
+    pub final_params: Params,
+}
+
+/// Resolves the data flags.
+pub fn load_data(args: &DataArgs) -> Result<Dataset, CliError> {
+    match (&args.data, &args.random_orthonormal) {
+        (Some(_), Some(_)) => Err(CliError::Usage("give either --data or --random-orthonormal, not both".into())),
+        (None, None) => Err(CliError::Usage(
+            "no data: give --data FILE (.json/.csv), --data toy, or --random-orthonormal N,D".into(),
+        )),
+        (Some(d), None) if d == "toy" => Ok(generate::toy()),
+        (Some(path), None) => Ok(data_io::load(std::path::Path::new(path))?),
+        (None, Some(spec)) => {
+            let parts: Vec<&str> = spec.split(',').map(str::trim).collect();
+            let parse = |s: &str| s.parse::<usize>().ok();
+            match parts.as_slice() {
+                [n, d] => match (parse(n), parse(d)) {
+                    (Some(n), Some(d)) => Ok(generate::random_orthonormal(n, d, &Default::default(), args.data_seed)?),
+                    _ => Err(CliError::Usage(format!(
+                        "--random-orthonormal {spec}: expected two positive integers N,D (e.g. 8,10)"
+                    ))),
+                },
+                _ => Err(CliError::Usage(format!("--random-orthonormal {spec}: expected N,D (e.g. 8,10)"))),
+            }
+        }
+    }
+}
+
+/// Reads `{"a": [...], "w": [[...], ...]}` and checks it against `d`.
+pub fn load_params(path: &std::path::Path, d: usize) -> Result<Params, CliError> {
+    let p = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CliError::File { action: "read", path: p.clone(), reason: e.to_string() })?;
+    let params: Params =
+        serde_json::from_str(&text).map_err(|e| CliError::ParamsFile { path: p.clone(), reason: e.to_string() })?;
+    if params.a.is_empty() {
+        return Err(CliError::ParamsFile { path: p, reason: "no neurons (a is empty)".into() });
+    }
+    if params.w.len() != params.a.len() {
+        return Err(CliError::ParamsFile {
+            path: p,
+            reason: format!("{} entries in a but {} rows in w", params.a.len(), params.w.len()),
+        });
+    }
+    for (j, row) in params.w.iter().enumerate() {
+        if row.len() != d {
+            return Err(CliError::ParamsFile {
+                path: p,
+                reason: format!("w[{j}] has {} coordinates but the data have d = {d}", row.len()),
+            });
+        }
+    }
+    if let Some(v) = params.a.iter().chain(params.w.iter().flatten()).find(|v| !v.is_finite()) {
+        return Err(CliError::ParamsFile { path: p, reason: format!("non-finite value {v}") });
+    }
+    Ok(params)
+}
+
+/// The model flags.
+pub fn model_of(args: &SimulateArgs) -> Result<crate::network::ValidModel, CliError> {
+    let activation = match args.leaky {
+        Some(slope) => Activation::Leaky { slope },
+        None => Activation::Relu,
+    };
+    Ok(Model { activation, relu_prime_at_zero: args.relu_prime_at_zero }.validate()?)
+}
+
+/// Streams `step,time,loss,param_norm_sq` rows.
+struct Trace {
+    out: BufWriter<std::fs::File>,
+    every: u64,
+    error: Option<std::io::Error>,
+}
+
+impl Observer for Trace {
+    fn wants_every_step(&self) -> bool {
+        true
+    }
+    fn on_step(&mut self, v: &View) {
+        if self.error.is_none() && v.step % self.every == 0 {
+            if let Err(e) = writeln!(self.out, "{},{},{},{}", v.step, v.time, v.loss, v.params.norm_sq()) {
+                self.error = Some(e);
+            }
+        }
+    }
+}
+
+/// A progress bar on stderr, shown only on a terminal and only once a run has lasted 1 s.
+struct Progress {
+    start: Instant,
+    bar: Option<indicatif::ProgressBar>,
+    total_steps: Option<u64>,
+    horizon: Option<f64>,
+    enabled: bool,
+}
+
+impl Progress {
+    fn new(total_steps: Option<u64>, horizon: Option<f64>) -> Self {
+        Self { start: Instant::now(), bar: None, total_steps, horizon, enabled: std::io::stderr().is_terminal() }
+    }
+}
+
+impl Observer for Progress {
+    fn wants_every_step(&self) -> bool {
+        self.enabled
+    }
+    fn on_step(&mut self, v: &View) {
+        if v.step % 256 != 0 {
+            return;
+        }
+        if self.bar.is_none() && self.start.elapsed().as_secs_f64() > 1.0 {
+            let (len, style) = match (self.total_steps, self.horizon) {
+                (Some(k), _) => (k, "{bar:40} {pos}/{len} steps  loss {msg}  eta {eta}"),
+                (None, Some(_)) => (1000, "{bar:40} t = {msg}"),
+                _ => (0, "{spinner} {pos} steps  loss {msg}"),
+            };
+            let bar = indicatif::ProgressBar::new(len);
+            if let Ok(s) = indicatif::ProgressStyle::with_template(style) {
+                bar.set_style(s);
+            }
+            self.bar = Some(bar);
+        }
+        if let Some(bar) = &self.bar {
+            match (self.total_steps, self.horizon) {
+                (Some(_), _) => {
+                    bar.set_position(v.step);
+                    bar.set_message(format!("{:.3e}", v.loss));
+                }
+                (None, Some(t)) => {
+                    bar.set_position((1000.0 * v.time / t) as u64);
+                    bar.set_message(format!("{:.4}  loss {:.3e}", v.time, v.loss));
+                }
+                _ => {
+                    bar.set_position(v.step);
+                    bar.set_message(format!("{:.3e}", v.loss));
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// Runs `simulate` and returns its report (no printing): the library entry point of the CLI.
+pub fn simulate(args: &SimulateArgs) -> Result<SimulateReport, CliError> {
+    let data = load_data(&args.data)?;
+    let model = model_of(args)?;
+    let (theta0, lambda, m) = match &args.init_from {
+        Some(path) => {
+            let p = load_params(path, data.d())?;
+            let m = p.m();
+            (ScaledParams::from_params(&p), None, m)
+        }
+        None => {
+            let kind = match args.init {
+                InitArg::Balanced => InitKind::Balanced,
+                InitArg::Unbalanced => InitKind::Unbalanced,
+            };
+            let spec = InitSpec { kind, width: args.width, lambda: args.lambda, seed: args.seed }.validate()?;
+            (spec.draw(data.d()).params, Some(args.lambda), args.width)
+        }
+    };
+    if args.trace_every == 0 {
+        return Err(CliError::Usage("--trace-every 0: give a positive number of steps (e.g. 100)".into()));
+    }
+    let stop = StopRule { max_steps: args.steps, horizon: args.horizon, until_loss: args.until_loss, ..Default::default() };
+    let mut trace = match &args.trace {
+        Some(path) => {
+            let file = std::fs::File::create(path).map_err(|e| CliError::File {
+                action: "create",
+                path: path.display().to_string(),
+                reason: format!("{e} (check that the directory exists and is writable)"),
+            })?;
+            let mut out = BufWriter::new(file);
+            writeln!(out, "step,time,loss,param_norm_sq").map_err(|e| CliError::File {
+                action: "write",
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            })?;
+            Some(Trace { out, every: args.trace_every, error: None })
+        }
+        None => None,
+    };
+    let run: Run = {
+        let mut progress = Progress::new(args.steps, args.horizon);
+        let mut none = crate::solver::NoObserver;
+        let observer: &mut dyn Observer = match &mut trace {
+            Some(t) => t,
+            None => &mut none,
+        };
+        let mut both = Pair(observer, &mut progress);
+        match args.method {
+            Method::Gd => {
+                let step = args.step.ok_or_else(|| {
+                    CliError::Usage("--method gd needs --step ETA (e.g. --step 1e-3) and --steps K or --horizon T".into())
+                })?;
+                if args.rtol != 1e-9 {
+                    return Err(CliError::Usage("--rtol applies to --method flow only".into()));
+                }
+                run_gd(&data, model, &theta0, &GdConfig { step, stop }, &mut both)?
+            }
+            Method::Flow => {
+                if args.step.is_some() {
+                    return Err(CliError::Usage(
+                        "--step is the gradient-descent step: with --method flow use --horizon T, --until-loss X and --rtol".into(),
+                    ));
+                }
+                let mut stop = stop;
+                if stop.horizon.is_none() && stop.max_steps.is_none() {
+                    if stop.until_loss.is_none() {
+                        return Err(CliError::Usage(
+                            "--method flow needs --horizon T or --until-loss X (or --steps K as a cap)".into(),
+                        ));
+                    }
+                    // until-loss alone: a generous cap so that a run that never gets there ends
+                    stop.max_steps = Some(10_000_000);
+                }
+                let cfg = FlowConfig { rtol: args.rtol, stop, ..Default::default() };
+                run_flow(&data, model, &theta0, &cfg, &mut both)?
+            }
+        }
+    };
+    if let Some(mut t) = trace {
+        let path = args.trace.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
+        if let Some(e) = t.error.take() {
+            return Err(CliError::File { action: "write", path, reason: e.to_string() });
+        }
+        t.out.flush().map_err(|e| CliError::File { action: "write", path, reason: e.to_string() })?;
+    }
+    let sets = NeuronSets::of(&theta0, &data);
+    let mut assumption_problems = data.assumptions().problems();
+    assumption_problems.extend(sets.problem());
+    let final_params = run.final_params.to_params();
+    let balancedness_drift = (0..m)
+        .map(|j| (run.final_params.imbalance(j) - theta0.imbalance(j)).abs())
+        .fold(0.0, f64::max);
+    Ok(SimulateReport {
+        n: data.n(),
+        d: data.d(),
+        m,
+        lambda,
+        method: args.method,
+        steps: run.summary.steps,
+        gradient_evaluations: run.summary.gradient_evaluations,
+        time: run.summary.time,
+        stop_reason: run.summary.stop_reason,
+        final_loss: run.summary.final_loss,
+        param_norm_sq: run.final_params.norm_sq(),
+        min_norm_sq: theory::min_norm_sq(&data),
+        d_plus_norm: theory::d_plus_norm(&data),
+        d_minus_norm: theory::d_minus_norm(&data),
+        s_plus_1: sets.s_plus_1.len(),
+        s_minus_1: sets.s_minus_1.len(),
+        balancedness_drift,
+        predictions: model.predict(&final_params, &data),
+        assumption_problems,
+        initial: theta0.to_params(),
+        final_params,
+    })
+}
+
+struct Pair<'a, 'b>(&'a mut dyn Observer, &'b mut dyn Observer);
+impl Observer for Pair<'_, '_> {
+    fn wants_every_step(&self) -> bool {
+        self.0.wants_every_step() || self.1.wants_every_step()
+    }
+    fn on_step(&mut self, v: &View) {
+        if self.0.wants_every_step() {
+            self.0.on_step(v);
+        }
+        if self.1.wants_every_step() {
+            self.1.on_step(v);
+        }
+    }
+}
+
+/// `reluflow simulate`: prints the report.
+pub fn run(args: &SimulateArgs) -> Result<(), CliError> {
+    let report = simulate(args)?;
+    if args.json {
+        println!("{}", serde_json::to_string(&report).expect("a report serialises"));
+        return Ok(());
+    }
+    println!("reluflow simulate: n = {}, d = {}, m = {}, method = {:?}", report.n, report.d, report.m, report.method);
+    for p in &report.assumption_problems {
+        println!("  warning: {p}");
+    }
+    println!("  steps {}  gradient evaluations {}  time {:.6}", report.steps, report.gradient_evaluations, report.time);
+    println!("  final loss      {:.6e}   (paper's L = 1/(2n) sum (h - y)^2; torch MSE = 2L)", report.final_loss);
+    match report.min_norm_sq {
+        Some(min) => println!(
+            "  |theta|^2       {:.9}   minimum (Proposition 1) {:.9}   excess {:.3e}",
+            report.param_norm_sq,
+            min,
+            report.param_norm_sq - min
+        ),
+        None => println!("  |theta|^2       {:.9}   (inputs not orthogonal: no closed-form minimum)", report.param_norm_sq),
+    }
+    println!("  |S+,1| = {}  |S-,1| = {}  balancedness drift {:.3e}", report.s_plus_1, report.s_minus_1, report.balancedness_drift);
+    Ok(())
+}

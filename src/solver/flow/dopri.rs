@@ -1,0 +1,397 @@
+//! A Dormand-Prince 5(4) integrator with error control, dense output and event location,
+//! generic over a [`System`]: the gradient flow of `crate::solver::flow` is one system, the
+//! exact-solution tests (exponential, logistic, a piecewise ODE) are others.
+//!
+//! Switching systems (a ReLU network's vector field changes where `<w_j, x_k> = 0`) are
+//! handled the way event-locating ODE codes do: inside a step the system keeps its current
+//! mode, so the vector field is smooth and the 5th-order error estimate is valid; after an
+//! accepted step the system reports the switching functions whose sign says the mode is no
+//! longer valid, the integrator finds the earliest crossing on the dense output by bisection,
+//! cuts the step there, lets the system change mode ([`System::on_events`]) and restarts.
+
+use super::tableau::{A, B, C, D, E};
+use std::ops::Range;
+
+/// Error tolerances: a step is accepted when the system's weighted error norm is <= 1.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Tolerances {
+    /// Relative tolerance.
+    pub rtol: f64,
+    /// Absolute tolerance.
+    pub atol: f64,
+}
+
+/// An ODE `y' = f(t, y)`, possibly switching between modes at located events.
+pub trait System {
+    /// Dimension of `y`.
+    fn dim(&self) -> usize;
+    /// `dy = f(t, y)` under the current mode.
+    fn rhs(&mut self, t: f64, y: &[f64], dy: &mut [f64]);
+    /// Weighted norm of the local error estimate `err` of a step from `y0` to `y1`; the step is
+    /// accepted when it is <= 1. Default: Hairer's RMS norm with `atol + rtol max(|y0|,|y1|)`.
+    fn error_norm(&self, y0: &[f64], y1: &[f64], err: &[f64], tol: &Tolerances) -> f64 {
+        let s: f64 = y0
+            .iter()
+            .zip(y1)
+            .zip(err)
+            .map(|((a, b), e)| {
+                let sc = tol.atol + tol.rtol * a.abs().max(b.abs());
+                (e / sc) * (e / sc)
+            })
+            .sum();
+        (s / y0.len().max(1) as f64).sqrt()
+    }
+    /// After an accepted step to `y1` (where `rhs` was last called, FSAL), push the indices of
+    /// switching functions that are `<= 0` at `y1` (the mode is violated).
+    fn violated(&mut self, _y1: &[f64], _out: &mut Vec<usize>) {}
+    /// Components of `y` that switching function `i` reads.
+    fn switch_support(&self, _i: usize) -> Range<usize> {
+        0..0
+    }
+    /// Switching function `i` evaluated on its support components: `> 0` while the current
+    /// mode holds.
+    fn switch_value(&self, _i: usize, _support: &[f64]) -> f64 {
+        1.0
+    }
+    /// The state sits at the earliest crossing of the switching functions `events`: change
+    /// mode. An error stops the integration (e.g. a sliding mode the system does not handle).
+    fn on_events(&mut self, _t: f64, _y: &[f64], _events: &[usize]) -> Result<(), String> {
+        Ok(())
+    }
+    /// After each accepted step: may rescale `y` in place; return `true` if `y` or the mode
+    /// changed (the FSAL derivative is then recomputed).
+    fn after_step(&mut self, _t: f64, _y: &mut [f64]) -> bool {
+        false
+    }
+}
+
+/// Why the integrator stopped.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum DopriError {
+    #[error("step size underflow at t = {t} (h = {h}): the problem is too stiff or singular for rtol/atol")]
+    StepSizeUnderflow { t: f64, h: f64 },
+    #[error("the state became non-finite (NaN or infinity) at t = {t}")]
+    NonFinite { t: f64 },
+    #[error("{count} events in a row without the time advancing, at t = {t}: the switching is chattering")]
+    EventStorm { t: f64, count: usize },
+    #[error("{0}")]
+    Event(String),
+}
+
+/// What one call to [`Dopri5::step`] did.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StepInfo {
+    /// Start of the accepted interval.
+    pub t0: f64,
+    /// End of the accepted interval (earlier than `t0 + h` if an event cut the step).
+    pub t1: f64,
+    /// The attempted step size (dense output is parametrised by `theta = (t - t0)/h`).
+    pub h: f64,
+    /// Number of switching functions that changed mode at `t1` (0 if none).
+    pub events: usize,
+}
+
+/// Counters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Counters {
+    pub accepted_steps: u64,
+    pub rejected_steps: u64,
+    pub rhs_evaluations: u64,
+    pub events: u64,
+}
+
+/// The integrator state: preallocated, no allocation per step.
+pub struct Dopri5 {
+    t: f64,
+    y: Vec<f64>,
+    h: f64,
+    tol: Tolerances,
+    h_max: f64,
+    k: [Vec<f64>; 7],
+    y_new: Vec<f64>,
+    y_stage: Vec<f64>,
+    err: Vec<f64>,
+    /// Dense-output coefficients of the last accepted step.
+    rcont: [Vec<f64>; 5],
+    fsal_valid: bool,
+    counters: Counters,
+    events: Vec<usize>,
+    event_theta: Vec<f64>,
+    support: Vec<f64>,
+    consecutive_zero_steps: usize,
+    last: Option<StepInfo>,
+}
+
+const SAFETY: f64 = 0.9;
+const FAC_MIN: f64 = 0.2;
+const FAC_MAX: f64 = 10.0;
+/// Bisection iterations on `theta in [0, 1]`: 2^-60 is below one ulp of any step.
+const BISECTIONS: usize = 60;
+const MAX_ZERO_LENGTH_EVENTS: usize = 10_000;
+
+impl Dopri5 {
+    /// An integrator at `(t0, y0)`. `h0 = None` picks the first step by Hairer's heuristic.
+    pub fn new(t0: f64, y0: Vec<f64>, tol: Tolerances, h0: Option<f64>, h_max: f64) -> Self {
+        let n = y0.len();
+        let z = || vec![0.0; n];
+        Self {
+            t: t0,
+            h: h0.unwrap_or(0.0),
+            tol,
+            h_max,
+            k: [z(), z(), z(), z(), z(), z(), z()],
+            y_new: z(),
+            y_stage: z(),
+            err: z(),
+            rcont: [z(), z(), z(), z(), z()],
+            y: y0,
+            fsal_valid: false,
+            counters: Counters::default(),
+            events: Vec::new(),
+            event_theta: Vec::new(),
+            support: Vec::new(),
+            consecutive_zero_steps: 0,
+            last: None,
+        }
+    }
+    /// Current time.
+    pub fn t(&self) -> f64 {
+        self.t
+    }
+    /// Current state.
+    pub fn y(&self) -> &[f64] {
+        &self.y
+    }
+    /// Mutable state (invalidates the FSAL derivative).
+    pub fn y_mut(&mut self) -> &mut [f64] {
+        self.fsal_valid = false;
+        &mut self.y
+    }
+    /// Counters so far.
+    pub fn counters(&self) -> Counters {
+        self.counters
+    }
+    /// The next step size the controller proposes.
+    pub fn next_h(&self) -> f64 {
+        self.h
+    }
+
+    fn initial_step<S: System>(&mut self, sys: &mut S) -> f64 {
+        // Hairer, Norsett & Wanner, Section II.4: h0 from |y0| and |f0|, refined by one Euler step.
+        let tol = self.tol;
+        let d0 = sys.error_norm(&self.y, &self.y, &self.y, &tol);
+        let d1 = sys.error_norm(&self.y, &self.y, &self.k[0], &tol);
+        let h0 = if d0 < 1e-5 || d1 < 1e-5 { 1e-6 } else { 0.01 * d0 / d1 };
+        let h0 = h0.min(self.h_max);
+        for i in 0..self.y.len() {
+            self.y_stage[i] = self.y[i] + h0 * self.k[0][i];
+        }
+        sys.rhs(self.t + h0, &self.y_stage, &mut self.k[1]);
+        self.counters.rhs_evaluations += 1;
+        for i in 0..self.y.len() {
+            self.err[i] = (self.k[1][i] - self.k[0][i]) / h0;
+        }
+        let d2 = sys.error_norm(&self.y, &self.y, &self.err, &tol);
+        let dm = d1.max(d2);
+        let h1 = if dm <= 1e-15 { (h0 * 1e-3).max(1e-6) } else { (0.01 / dm).powf(0.2) };
+        (100.0 * h0).min(h1).min(self.h_max)
+    }
+
+    /// Advances by one accepted step (cut at the first event, if any), not beyond `t_limit`.
+    pub fn step<S: System>(&mut self, sys: &mut S, t_limit: f64) -> Result<StepInfo, DopriError> {
+        let n = self.y.len();
+        if !self.fsal_valid {
+            let (k0, _) = self.k.split_first_mut().expect("seven stages");
+            sys.rhs(self.t, &self.y, k0);
+            self.counters.rhs_evaluations += 1;
+            self.fsal_valid = true;
+        }
+        if self.h <= 0.0 {
+            self.h = self.initial_step(sys);
+        }
+        loop {
+            let remaining = t_limit - self.t;
+            let mut h = self.h.min(self.h_max);
+            let clipped = h >= remaining;
+            if clipped {
+                h = remaining;
+            }
+            if !(h > f64::EPSILON * self.t.abs().max(1e-300)) {
+                return Err(DopriError::StepSizeUnderflow { t: self.t, h });
+            }
+            // stages 1..=6; stage 6 (index 6) is f at the new point (FSAL)
+            for s in 1..7 {
+                for i in 0..n {
+                    let mut acc = 0.0;
+                    for (l, &a) in A[s].iter().enumerate().take(s) {
+                        if a != 0.0 {
+                            acc += a * self.k[l][i];
+                        }
+                    }
+                    self.y_stage[i] = self.y[i] + h * acc;
+                }
+                if s == 6 {
+                    self.y_new.copy_from_slice(&self.y_stage);
+                }
+                let (before, after) = self.k.split_at_mut(s);
+                let _ = before;
+                sys.rhs(self.t + C[s] * h, &self.y_stage, &mut after[0]);
+                self.counters.rhs_evaluations += 1;
+            }
+            for i in 0..n {
+                let mut e = 0.0;
+                for (l, &c) in E.iter().enumerate() {
+                    if c != 0.0 {
+                        e += c * self.k[l][i];
+                    }
+                }
+                self.err[i] = h * e;
+            }
+            let err = sys.error_norm(&self.y, &self.y_new, &self.err, &self.tol);
+            if !err.is_finite() {
+                if self.y_new.iter().any(|v| !v.is_finite()) && h < 1e-12 * (1.0 + self.t.abs()) {
+                    return Err(DopriError::NonFinite { t: self.t });
+                }
+                self.h = h * FAC_MIN;
+                self.counters.rejected_steps += 1;
+                continue;
+            }
+            if err > 1.0 {
+                self.h = h * (SAFETY * err.powf(-0.2)).max(FAC_MIN);
+                self.counters.rejected_steps += 1;
+                continue;
+            }
+            // accepted: dense output coefficients
+            for i in 0..n {
+                let ydiff = self.y_new[i] - self.y[i];
+                let bspl = h * self.k[0][i] - ydiff;
+                self.rcont[0][i] = self.y[i];
+                self.rcont[1][i] = ydiff;
+                self.rcont[2][i] = bspl;
+                self.rcont[3][i] = ydiff - h * self.k[6][i] - bspl;
+                let mut acc = 0.0;
+                for (l, &dl) in D.iter().enumerate() {
+                    if dl != 0.0 {
+                        acc += dl * self.k[l][i];
+                    }
+                }
+                self.rcont[4][i] = h * acc;
+            }
+            let _ = B; // B equals the last row of A (FSAL); kept for reference
+            let fac = if err == 0.0 { FAC_MAX } else { (SAFETY * err.powf(-0.2)).clamp(FAC_MIN, FAC_MAX) };
+            let h_next = h * fac;
+            self.counters.accepted_steps += 1;
+            let t0 = self.t;
+
+            self.events.clear();
+            sys.violated(&self.y_new, &mut self.events);
+            if !self.events.is_empty() {
+                let theta = self.locate_events(sys);
+                let t1 = t0 + theta * h;
+                for i in 0..n {
+                    self.y[i] = self.dense_component(theta, i);
+                }
+                self.t = t1;
+                sys.on_events(t1, &self.y, &self.events).map_err(DopriError::Event)?;
+                self.counters.events += self.events.len() as u64;
+                self.fsal_valid = false;
+                sys.after_step(t1, &mut self.y);
+                if theta == 0.0 {
+                    self.consecutive_zero_steps += 1;
+                    if self.consecutive_zero_steps > MAX_ZERO_LENGTH_EVENTS {
+                        return Err(DopriError::EventStorm { t: t1, count: self.consecutive_zero_steps });
+                    }
+                } else {
+                    self.consecutive_zero_steps = 0;
+                }
+                // the controller's proposal is for a full step; do not grow past it
+                self.h = h_next.min(h.max(f64::MIN_POSITIVE));
+                let info = StepInfo { t0, t1, h, events: self.events.len() };
+                self.last = Some(info);
+                return Ok(info);
+            }
+            self.consecutive_zero_steps = 0;
+            std::mem::swap(&mut self.y, &mut self.y_new);
+            self.k.swap(0, 6);
+            self.t = if clipped { t_limit } else { t0 + h };
+            if sys.after_step(self.t, &mut self.y) {
+                self.fsal_valid = false;
+            }
+            if !clipped || h_next < self.h {
+                self.h = h_next;
+            }
+            let info = StepInfo { t0, t1: self.t, h, events: 0 };
+            self.last = Some(info);
+            return Ok(info);
+        }
+    }
+
+    /// Earliest crossing among `self.events` (bisection on the dense output), keeping in
+    /// `self.events` only the functions that are `<= 0` there.
+    fn locate_events<S: System>(&mut self, sys: &mut S) -> f64 {
+        self.event_theta.clear();
+        for idx in 0..self.events.len() {
+            let i = self.events[idx];
+            let range = sys.switch_support(i);
+            let g_at = |theta: f64, this: &mut Self| {
+                this.support.clear();
+                for c in range.clone() {
+                    let v = this.dense_component(theta, c);
+                    this.support.push(v);
+                }
+                sys.switch_value(i, &this.support)
+            };
+            let theta = if g_at(0.0, self) <= 0.0 {
+                0.0
+            } else {
+                let (mut lo, mut hi) = (0.0f64, 1.0f64);
+                for _ in 0..BISECTIONS {
+                    let mid = 0.5 * (lo + hi);
+                    if mid <= lo || mid >= hi {
+                        break;
+                    }
+                    if g_at(mid, self) > 0.0 { lo = mid } else { hi = mid }
+                }
+                hi
+            };
+            self.event_theta.push(theta);
+        }
+        let theta_star = self.event_theta.iter().copied().fold(1.0f64, f64::min);
+        // keep the functions that have crossed by theta_star
+        let mut kept = Vec::new();
+        std::mem::swap(&mut kept, &mut self.events);
+        for (idx, &i) in kept.iter().enumerate() {
+            if self.event_theta[idx] <= theta_star {
+                self.events.push(i);
+            } else {
+                let range = sys.switch_support(i);
+                self.support.clear();
+                for c in range {
+                    let v = self.dense_component(theta_star, c);
+                    self.support.push(v);
+                }
+                if sys.switch_value(i, &self.support) <= 0.0 {
+                    self.events.push(i);
+                }
+            }
+        }
+        theta_star
+    }
+
+    /// Component `i` of the dense output of the last accepted step at `theta = (t - t0)/h`.
+    #[inline]
+    pub fn dense_component(&self, theta: f64, i: usize) -> f64 {
+        let t1 = 1.0 - theta;
+        let r = &self.rcont;
+        r[0][i] + theta * (r[1][i] + t1 * (r[2][i] + theta * (r[3][i] + t1 * r[4][i])))
+    }
+
+    /// The dense output of the last accepted step at time `t` (within its interval) into `out`.
+    pub fn dense(&self, t: f64, out: &mut [f64]) {
+        let info = self.last.expect("dense output needs an accepted step");
+        let theta = (t - info.t0) / info.h;
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = self.dense_component(theta, i);
+        }
+    }
+}

@@ -1,0 +1,346 @@
+//! Gradient flow (2): `d theta/dt = -grad L(theta)` with `relu'(0) = sigma0` (default 0),
+//! integrated by an adaptive Dormand-Prince 5(4) ([`dopri`]) with event location on the
+//! activation boundaries `<w_j, x_k> = 0`.
+//!
+//! ## Activation classes and events
+//! Each coordinate `z_jk = <w_j, x_k>` carries a [`Class`]: `Positive` (`act' = 1`),
+//! `Negative` (`act' = 0`, or the leaky slope) or `Zero` (on the boundary, `act' = sigma0`).
+//! Inside a step the classes are fixed, so the vector field is a polynomial in `theta` and
+//! the error estimate is valid. A step after which some coordinate has left its class is cut
+//! at the earliest crossing, found by bisection on the dense output; the coordinate enters
+//! `Zero` and the integration restarts. This is what makes `relu'(0) = 0` exact rather than a
+//! step-size artefact: on orthonormal inputs a coordinate that reaches 0 has velocity
+//! `-(1/n) r_k a_j act'(0) = 0` there (Lemma 6) and stays in `Zero`.
+//!
+//! At each entry into `Zero` the velocity of `z_jk` is computed on both sides, as a
+//! Filippov-type code does: `v+` with the coordinate active, `v-` with it inactive. Both
+//! pushing up: the coordinate crosses into `Positive`; both pushing down (or down and zero):
+//! `Negative`; `v+ < 0 < v-` (each side pushes it back onto 0, a sliding mode, possible only
+//! on non-orthogonal inputs): the run stops with [`SimulationError::SlidingMode`] naming the
+//! neuron, the point and the time, rather than chattering on ever smaller steps. Otherwise it
+//! stays `Zero`. A `Zero` coordinate that drifts beyond `ZERO_BAND x |w_j| |x_k|` leaves by its sign.
+//!
+//! ## Error control at every scale
+//! Neurons are integrated in the scaled form of [`ScaledParams`] and the error of each step is
+//! measured per neuron, relative to that neuron's own size: `max_j |err_j| / (rtol |theta_j|)`
+//! (plus an optional absolute `atol` in plain units). A neuron of size `1e-300` is thus
+//! integrated to the same relative accuracy as one of size 1, with no underflow.
+
+pub mod dopri;
+pub mod tableau;
+
+use super::{Observer, Run, RunSummary, SimulationError, StopReason, StopRule, View, divergence_bound};
+use crate::data::Dataset;
+use crate::network::{Class, Kernel, Pattern, ValidModel, dot};
+use crate::params::{ScaledParams, ldexp, norm};
+use dopri::{Dopri5, DopriError, System, Tolerances};
+use serde::Serialize;
+use std::ops::Range;
+
+/// Flow settings.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct FlowConfig {
+    /// Relative tolerance per neuron (default `1e-9`).
+    pub rtol: f64,
+    /// Absolute tolerance in plain units (default 0: purely relative control).
+    pub atol: f64,
+    /// Largest step (default `f64::INFINITY`).
+    pub h_max: f64,
+    pub stop: StopRule,
+}
+
+impl Default for FlowConfig {
+    fn default() -> Self {
+        Self { rtol: 1e-9, atol: 0.0, h_max: f64::INFINITY, stop: StopRule::default() }
+    }
+}
+
+/// Relative width of the band around 0 inside which a `Zero` coordinate stays `Zero`.
+pub const ZERO_BAND: f64 = 1e-9;
+/// Relative size below which a boundary velocity counts as 0 (rounding of `<x_l, x_k>`).
+pub const VELOCITY_ZERO: f64 = 1e-10;
+
+/// The flow as a switching [`System`] on the mantissas of [`ScaledParams`].
+struct FlowSystem<'a> {
+    kernel: Kernel<'a>,
+    classes: Vec<Class>,
+    exponent: Vec<i32>,
+    x_norm: Vec<f64>,
+    n: usize,
+    d: usize,
+    atol: f64,
+    last_loss: f64,
+    sliding: Option<SimulationError>,
+}
+
+impl FlowSystem<'_> {
+    fn block(&self, j: usize) -> Range<usize> {
+        j * (self.d + 1)..(j + 1) * (self.d + 1)
+    }
+    fn zero_band(&self, j: usize, k: usize, y: &[f64]) -> f64 {
+        ZERO_BAND * norm(&y[j * (self.d + 1) + 1..(j + 1) * (self.d + 1)]) * self.x_norm[k]
+    }
+    /// `dz_jk/dt` (mantissa units) if coordinate `(j, k)` had `act' = weight`, others as classed.
+    /// Needs a forward pass at the current state. Returns (velocity, its scale).
+    fn boundary_velocity(&self, j: usize, k: usize, y: &[f64], weight: f64) -> (f64, f64) {
+        let data = self.kernel.data();
+        let n = self.n;
+        let r = self.kernel.residuals();
+        let a_hat = y[j * (self.d + 1)];
+        let model = self.kernel.model();
+        let (mut v, mut scale) = (0.0, 0.0);
+        for l in 0..n {
+            let act_prime = if l == k {
+                weight
+            } else {
+                match self.classes[j * n + l] {
+                    Class::Positive => 1.0,
+                    Class::Negative => model.negative_slope(),
+                    Class::Zero => model.relu_prime_at_zero(),
+                }
+            };
+            let g = dot(data.x(l), data.x(k));
+            v += act_prime * r[l] * g;
+            scale += r[l].abs() * self.x_norm[l] * self.x_norm[k];
+        }
+        let c = -a_hat / n as f64;
+        (c * v, (c * scale).abs())
+    }
+}
+
+impl System for FlowSystem<'_> {
+    fn dim(&self) -> usize {
+        self.exponent.len() * (self.d + 1)
+    }
+    fn rhs(&mut self, _t: f64, y: &[f64], dy: &mut [f64]) {
+        self.last_loss = self.kernel.velocity(y, Pattern::Fixed(&self.classes), dy);
+    }
+    fn error_norm(&self, y0: &[f64], y1: &[f64], err: &[f64], tol: &Tolerances) -> f64 {
+        let mut worst = 0.0f64;
+        for j in 0..self.exponent.len() {
+            let b = self.block(j);
+            let size = norm(&y0[b.clone()]).max(norm(&y1[b.clone()]));
+            let e = norm(&err[b]);
+            if e == 0.0 {
+                continue;
+            }
+            let atol_hat = if tol.atol > 0.0 { ldexp(tol.atol, -self.exponent[j]) } else { 0.0 };
+            worst = worst.max(e / (tol.rtol * size + atol_hat));
+        }
+        worst
+    }
+    fn violated(&mut self, y1: &[f64], out: &mut Vec<usize>) {
+        // the last rhs call was at y1 (FSAL), so the kernel's pre-activations are z(y1)
+        let z = self.kernel.pre_activations();
+        let n = self.n;
+        for (idx, (&c, &zv)) in self.classes.iter().zip(z).enumerate() {
+            let bad = match c {
+                Class::Positive => zv <= 0.0,
+                Class::Negative => zv >= 0.0,
+                Class::Zero => zv.abs() >= self.zero_band(idx / n, idx % n, y1),
+            };
+            if bad {
+                out.push(idx);
+            }
+        }
+    }
+    fn switch_support(&self, i: usize) -> Range<usize> {
+        let j = i / self.n;
+        j * (self.d + 1) + 1..(j + 1) * (self.d + 1)
+    }
+    fn switch_value(&self, i: usize, w: &[f64]) -> f64 {
+        let k = i % self.n;
+        let z = dot(w, self.kernel.data().x(k));
+        match self.classes[i] {
+            Class::Positive => z,
+            Class::Negative => -z,
+            Class::Zero => ZERO_BAND * norm(w) * self.x_norm[k] - z.abs(),
+        }
+    }
+    fn on_events(&mut self, t: f64, y: &[f64], events: &[usize]) -> Result<(), String> {
+        self.last_loss = self.kernel.forward(y, Pattern::Fixed(&self.classes));
+        let n = self.n;
+        let slope = self.kernel.model().negative_slope();
+        for &i in events {
+            let (j, k) = (i / n, i % n);
+            if self.classes[i] == Class::Zero {
+                // left the band around 0: by its sign
+                let z = dot(&y[j * (self.d + 1) + 1..(j + 1) * (self.d + 1)], self.kernel.data().x(k));
+                self.classes[i] = Class::of(z);
+                continue;
+            }
+            let (v_pos, scale) = self.boundary_velocity(j, k, y, 1.0);
+            let (v_neg, _) = self.boundary_velocity(j, k, y, slope);
+            let thr = VELOCITY_ZERO * scale;
+            self.classes[i] = if v_pos < -thr && v_neg > thr {
+                self.sliding = Some(SimulationError::SlidingMode {
+                    neuron: j,
+                    point: k,
+                    time: t,
+                    v_negative: v_neg,
+                    v_positive: v_pos,
+                });
+                return Err(format!("sliding mode on <w_{j}, x_{k}>"));
+            } else if v_pos > thr && v_neg > thr {
+                Class::Positive
+            } else if v_neg < -thr && v_pos < thr {
+                Class::Negative
+            } else {
+                Class::Zero
+            };
+        }
+        Ok(())
+    }
+}
+
+/// Runs the gradient flow from `theta0`.
+///
+/// ```
+/// use reluflow::{data::generate::toy, network::Model, init::{InitSpec, InitKind}};
+/// use reluflow::solver::{flow::{FlowConfig, run_flow}, StopRule, NoObserver};
+/// let data = toy();
+/// let init = InitSpec { kind: InitKind::Balanced, width: 20, lambda: 1e-3, seed: 1 }
+///     .validate().unwrap().draw(data.d());
+/// let cfg = FlowConfig { stop: StopRule { horizon: Some(5.0), ..Default::default() }, ..Default::default() };
+/// let run = run_flow(&data, Model::relu().validate().unwrap(), &init.params, &cfg, &mut NoObserver).unwrap();
+/// assert_eq!(run.summary.time, 5.0);
+/// ```
+pub fn run_flow(
+    data: &Dataset,
+    model: ValidModel,
+    theta0: &ScaledParams,
+    cfg: &FlowConfig,
+    observer: &mut dyn Observer,
+) -> Result<Run, SimulationError> {
+    if !(cfg.rtol > 0.0 && cfg.rtol < 1.0) {
+        return Err(SimulationError::Config(format!("rtol = {} must be in (0, 1), e.g. 1e-9", cfg.rtol)));
+    }
+    if !(cfg.atol >= 0.0 && cfg.atol.is_finite()) {
+        return Err(SimulationError::Config(format!("atol = {} must be >= 0 and finite", cfg.atol)));
+    }
+    if !(cfg.h_max > 0.0) {
+        return Err(SimulationError::Config(format!("h_max = {} must be > 0", cfg.h_max)));
+    }
+    cfg.stop.validate()?;
+    if theta0.d() != data.d() {
+        return Err(SimulationError::DimensionMismatch { params: theta0.d(), data: data.d() });
+    }
+    let (n, d, m) = (data.n(), data.d(), theta0.m());
+    let mut kernel = Kernel::new(data, model, m);
+    kernel.set_exponents(&theta0.exponent);
+    let classes: Vec<Class> = (0..m)
+        .flat_map(|j| (0..n).map(move |k| (j, k)))
+        .map(|(j, k)| Class::of(dot(theta0.w_hat(j), data.x(k))))
+        .collect();
+    let mut sys = FlowSystem {
+        kernel,
+        classes,
+        exponent: theta0.exponent.clone(),
+        x_norm: (0..n).map(|k| norm(data.x(k))).collect(),
+        n,
+        d,
+        atol: cfg.atol,
+        last_loss: 0.0,
+        sliding: None,
+    };
+    let _ = sys.atol;
+    let initial_loss = sys.kernel.forward(&theta0.theta, Pattern::Fixed(&sys.classes));
+    let bound = divergence_bound(&cfg.stop, initial_loss);
+    let tol = Tolerances { rtol: cfg.rtol, atol: cfg.atol };
+    let mut solver = Dopri5::new(0.0, theta0.theta.clone(), tol, None, cfg.h_max);
+    let horizon = cfg.stop.horizon.unwrap_or(f64::INFINITY);
+    let max_steps = cfg.stop.max_steps.unwrap_or(u64::MAX);
+    // scratch for observations: a second kernel so the solver's caches stay untouched
+    let mut obs_kernel = Kernel::new(data, model, m);
+    let mut view_params = theta0.clone();
+    let every = observer.wants_every_step();
+
+    // the initial state
+    if observer.next_time() <= 0.0 || every {
+        let view = View { step: 0, time: 0.0, loss: initial_loss, params: theta0, classes: Some(&sys.classes) };
+        if observer.next_time() <= 0.0 {
+            observer.observe(&view);
+        }
+        if every {
+            observer.on_step(&view);
+        }
+    }
+    let mut loss = initial_loss;
+    let stop_reason = loop {
+        if cfg.stop.until_loss.is_some_and(|x| loss < x) {
+            break StopReason::LossBelow;
+        }
+        if solver.t() >= horizon {
+            break StopReason::Horizon;
+        }
+        if solver.counters().accepted_steps >= max_steps {
+            break StopReason::MaxSteps;
+        }
+        let step_no = solver.counters().accepted_steps;
+        let info = match solver.step(&mut sys, horizon) {
+            Ok(info) => info,
+            Err(e) => {
+                if let Some(s) = sys.sliding.take() {
+                    return Err(s);
+                }
+                return Err(match e {
+                    DopriError::NonFinite { t } => SimulationError::NonFinite { step: step_no, time: t },
+                    other => SimulationError::Integrator { step: step_no, reason: other.to_string() },
+                });
+            }
+        };
+        let step = solver.counters().accepted_steps;
+        loss = sys.last_loss;
+        if !loss.is_finite() || solver.y().iter().any(|v| !v.is_finite()) {
+            return Err(SimulationError::NonFinite { step, time: info.t1 });
+        }
+        if loss > bound {
+            return Err(SimulationError::Diverged { step, time: info.t1, loss, bound });
+        }
+        // observations inside the accepted interval, on the dense output
+        while observer.next_time() <= info.t1 {
+            let t = observer.next_time().max(info.t0);
+            view_params.exponent.copy_from_slice(&sys.exponent);
+            solver.dense(t, &mut view_params.theta);
+            obs_kernel.set_exponents(&sys.exponent);
+            let l = obs_kernel.forward(&view_params.theta, Pattern::Fixed(&sys.classes));
+            let view = View { step, time: t, loss: l, params: &view_params, classes: Some(&sys.classes) };
+            observer.observe(&view);
+        }
+        if every {
+            view_params.exponent.copy_from_slice(&sys.exponent);
+            view_params.theta.copy_from_slice(solver.y());
+            let view = View { step, time: info.t1, loss, params: &view_params, classes: Some(&sys.classes) };
+            observer.on_step(&view);
+        }
+        // exact power-of-two rescaling of neurons whose mantissa left [2^-64, 2^64]
+        let needs = (0..m).any(|j| {
+            let b = &solver.y()[j * (d + 1)..(j + 1) * (d + 1)];
+            let big = b.iter().fold(0.0f64, |acc, v| acc.max(v.abs()));
+            big != 0.0 && !(5.4e-20..=1.9e19).contains(&big)
+        });
+        if needs {
+            view_params.theta.copy_from_slice(solver.y());
+            view_params.exponent.copy_from_slice(&sys.exponent);
+            for j in 0..m {
+                view_params.renormalize(j);
+            }
+            solver.y_mut().copy_from_slice(&view_params.theta);
+            sys.exponent.copy_from_slice(&view_params.exponent);
+            sys.kernel.set_exponents(&sys.exponent);
+        }
+    };
+    let counters = solver.counters();
+    let final_params = ScaledParams::from_parts(d, solver.y().to_vec(), sys.exponent.clone());
+    let summary = RunSummary {
+        method: "flow",
+        steps: counters.accepted_steps,
+        rejected_steps: counters.rejected_steps,
+        gradient_evaluations: counters.rhs_evaluations,
+        events: counters.events,
+        time: solver.t(),
+        final_loss: loss,
+        stop_reason,
+    };
+    Ok(Run { summary, final_params, final_classes: Some(sys.classes) })
+}

@@ -1,0 +1,136 @@
+//! Gradient descent: `theta_{s+1} = theta_s - eta grad L(theta_s)`, with `act'` taken from the
+//! sign of `<w_j, x_k>` at each step (`act'(0) = sigma0`, default 0).
+//!
+//! One step costs one gradient evaluation and allocates nothing. Neurons are kept in the
+//! per-neuron scaled form of [`ScaledParams`] (exact), so `lambda = 1e-300` runs without
+//! underflow. Lemma 1 does not hold exactly for GD: the per-step change of `a_j^2 - |w_j|^2` is
+//! `eta^2 (<D_j, w_j>^2 - |D_j|^2 a_j^2)` (claim L1's discrete form), which the tests assert.
+//!
+//! ```
+//! use reluflow::{data::generate::toy, network::Model, init::{InitSpec, InitKind}};
+//! use reluflow::solver::{gd::{GdConfig, run_gd}, StopRule, NoObserver};
+//! let data = toy();
+//! let init = InitSpec { kind: InitKind::Balanced, width: 60, lambda: 1e-6 / 60f64.sqrt(), seed: 0 }
+//!     .validate().unwrap().draw(data.d());
+//! let cfg = GdConfig { step: 2e-3, stop: StopRule { max_steps: Some(100), ..Default::default() } };
+//! let run = run_gd(&data, Model::relu().validate().unwrap(), &init.params, &cfg, &mut NoObserver).unwrap();
+//! assert_eq!(run.summary.steps, 100);
+//! ```
+
+use super::{Observer, Run, RunSummary, SimulationError, StopReason, StopRule, View, divergence_bound};
+use crate::data::Dataset;
+use crate::network::{Kernel, Pattern, ValidModel};
+use crate::params::ScaledParams;
+use serde::Serialize;
+
+/// Gradient-descent settings.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct GdConfig {
+    /// Step size `eta > 0` on the paper's loss `L` (a torch `MSELoss` lr is `eta / 2`).
+    pub step: f64,
+    /// `horizon` is converted to `ceil(horizon / eta)` steps.
+    pub stop: StopRule,
+}
+
+/// Runs gradient descent from `theta0`.
+pub fn run_gd(
+    data: &Dataset,
+    model: ValidModel,
+    theta0: &ScaledParams,
+    cfg: &GdConfig,
+    observer: &mut dyn Observer,
+) -> Result<Run, SimulationError> {
+    if !(cfg.step > 0.0 && cfg.step.is_finite()) {
+        return Err(SimulationError::Config(format!(
+            "step eta = {} must be a positive finite number (e.g. --step 1e-3)",
+            cfg.step
+        )));
+    }
+    cfg.stop.validate()?;
+    if theta0.d() != data.d() {
+        return Err(SimulationError::DimensionMismatch { params: theta0.d(), data: data.d() });
+    }
+    let eta = cfg.step;
+    let horizon_steps = cfg.stop.horizon.map(|t| (t / eta).ceil() as u64);
+    let max_steps = match (cfg.stop.max_steps, horizon_steps) {
+        (Some(a), Some(b)) => a.min(b),
+        (Some(a), None) => a,
+        (None, Some(b)) => b,
+        (None, None) => unreachable!("validated"),
+    };
+    let mut params = theta0.clone();
+    let mut kernel = Kernel::new(data, model, params.m());
+    kernel.set_exponents(&params.exponent);
+    let mut velocity = vec![0.0; params.theta.len()];
+    let mut bound = f64::INFINITY;
+    let mut step = 0u64;
+    let mut evals = 0u64;
+    let every = observer.wants_every_step();
+    let stop_reason;
+    let final_loss;
+    loop {
+        let time = step as f64 * eta;
+        let at_end = step >= max_steps;
+        let loss = if at_end {
+            kernel.forward(&params.theta, Pattern::Sign)
+        } else {
+            evals += 1;
+            kernel.velocity(&params.theta, Pattern::Sign, &mut velocity)
+        };
+        if !loss.is_finite() || params.theta.iter().any(|v| !v.is_finite()) {
+            return Err(SimulationError::NonFinite { step, time });
+        }
+        if step == 0 {
+            bound = divergence_bound(&cfg.stop, loss);
+        }
+        if loss > bound {
+            return Err(SimulationError::Diverged { step, time, loss, bound });
+        }
+        let below = cfg.stop.until_loss.is_some_and(|x| loss < x);
+        if observer.next_time() <= time || at_end || below || every {
+            let view = View { step, time, loss, params: &params, classes: None };
+            if observer.next_time() <= time {
+                observer.observe(&view);
+            }
+            if every {
+                observer.on_step(&view);
+            }
+        }
+        if below {
+            stop_reason = StopReason::LossBelow;
+            final_loss = loss;
+            break;
+        }
+        if at_end {
+            stop_reason = if horizon_steps == Some(max_steps) && cfg.stop.max_steps != Some(max_steps) {
+                StopReason::Horizon
+            } else {
+                StopReason::MaxSteps
+            };
+            final_loss = loss;
+            break;
+        }
+        for (t, v) in params.theta.iter_mut().zip(&velocity) {
+            *t += eta * v;
+        }
+        let mut rescaled = false;
+        for j in 0..params.m() {
+            rescaled |= params.renormalize(j);
+        }
+        if rescaled {
+            kernel.set_exponents(&params.exponent);
+        }
+        step += 1;
+    }
+    let summary = RunSummary {
+        method: "gd",
+        steps: step,
+        rejected_steps: 0,
+        gradient_evaluations: evals,
+        events: 0,
+        time: step as f64 * eta,
+        final_loss,
+        stop_reason,
+    };
+    Ok(Run { summary, final_params: params, final_classes: None })
+}

@@ -1,0 +1,170 @@
+//! Integrators of the training dynamics. Both advance `(a, W)` jointly from eq. (3) and impose
+//! nothing else (no balancedness, no orthogonality, no clamping):
+//!
+//! - [`gd`]: gradient descent `theta <- theta - eta grad L(theta)` for `K` steps, what the
+//!   paper's experiments run.
+//! - [`flow`]: the gradient flow (2) by an adaptive Dormand-Prince 5(4) with event location on
+//!   the activation boundaries `<w_j, x_k> = 0` (`relu'(0) = 0` exact, Proposition 2).
+//!
+//! Both report to an [`Observer`] (see `crate::trajectory` for the standard recorder) and stop
+//! by a [`StopRule`].
+
+pub mod errors;
+pub mod flow;
+pub mod gd;
+
+pub use errors::SimulationError;
+
+use crate::network::Class;
+use crate::params::ScaledParams;
+use serde::Serialize;
+
+/// When to stop. At least one of `max_steps` / `horizon` must be set.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct StopRule {
+    /// Stop after this many (accepted) steps.
+    pub max_steps: Option<u64>,
+    /// Stop at this simulated time (`steps x eta` for gradient descent).
+    pub horizon: Option<f64>,
+    /// Stop as soon as the loss is below this value.
+    pub until_loss: Option<f64>,
+    /// A loss above `divergence_factor x max(L(theta_0), 1)` is a divergence (error).
+    pub divergence_factor: f64,
+}
+
+impl Default for StopRule {
+    fn default() -> Self {
+        Self { max_steps: None, horizon: None, until_loss: None, divergence_factor: 1e6 }
+    }
+}
+
+impl StopRule {
+    pub(crate) fn validate(&self) -> Result<(), SimulationError> {
+        if self.max_steps.is_none() && self.horizon.is_none() {
+            return Err(SimulationError::Config(
+                "no stop rule: give a number of steps (--steps K) or a time horizon (--horizon T)".into(),
+            ));
+        }
+        if let Some(t) = self.horizon {
+            if !(t > 0.0 && t.is_finite()) {
+                return Err(SimulationError::Config(format!(
+                    "horizon {t} must be a positive finite time (e.g. --horizon 100)"
+                )));
+            }
+        }
+        if let Some(l) = self.until_loss {
+            if !(l > 0.0 && l.is_finite()) {
+                return Err(SimulationError::Config(format!(
+                    "until-loss {l} must be a positive finite loss (e.g. --until-loss 1e-12)"
+                )));
+            }
+        }
+        if !(self.divergence_factor > 1.0) {
+            return Err(SimulationError::Config("divergence factor must be > 1".into()));
+        }
+        Ok(())
+    }
+}
+
+/// Why a run ended normally.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StopReason {
+    MaxSteps,
+    Horizon,
+    LossBelow,
+}
+
+/// The state handed to an [`Observer`].
+pub struct View<'a> {
+    /// Steps taken so far (accepted steps for the flow).
+    pub step: u64,
+    /// Simulated time.
+    pub time: f64,
+    /// `L(theta)` at this state.
+    pub loss: f64,
+    /// `theta` at this state.
+    pub params: &'a ScaledParams,
+    /// The activation classes the integrator uses (`None` for gradient descent, which uses signs).
+    pub classes: Option<&'a [Class]>,
+}
+
+/// Receives states during a run.
+pub trait Observer {
+    /// The next time at which the exact state is wanted (`f64::INFINITY` for none). The flow
+    /// interpolates its dense output there; gradient descent reports the first step at or after it.
+    fn next_time(&self) -> f64 {
+        f64::INFINITY
+    }
+    /// The state at (or, for gradient descent, at the first step after) `next_time()`.
+    fn observe(&mut self, _view: &View) {}
+    /// Whether [`Observer::on_step`] should be called after every step.
+    fn wants_every_step(&self) -> bool {
+        false
+    }
+    /// Called after every step if [`Observer::wants_every_step`].
+    fn on_step(&mut self, _view: &View) {}
+}
+
+/// An observer that records nothing.
+pub struct NoObserver;
+impl Observer for NoObserver {}
+
+impl<A: Observer, B: Observer> Observer for (A, B) {
+    fn next_time(&self) -> f64 {
+        self.0.next_time().min(self.1.next_time())
+    }
+    fn observe(&mut self, view: &View) {
+        // each part sees the views it asked for
+        if self.0.next_time() <= view.time {
+            self.0.observe(view);
+        }
+        if self.1.next_time() <= view.time {
+            self.1.observe(view);
+        }
+    }
+    fn wants_every_step(&self) -> bool {
+        self.0.wants_every_step() || self.1.wants_every_step()
+    }
+    fn on_step(&mut self, view: &View) {
+        if self.0.wants_every_step() {
+            self.0.on_step(view);
+        }
+        if self.1.wants_every_step() {
+            self.1.on_step(view);
+        }
+    }
+}
+
+/// What a finished run did.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RunSummary {
+    /// `"gd"` or `"flow"`.
+    pub method: &'static str,
+    /// Steps taken (accepted steps for the flow).
+    pub steps: u64,
+    /// Rejected steps (flow only).
+    pub rejected_steps: u64,
+    /// Evaluations of `grad L`.
+    pub gradient_evaluations: u64,
+    /// Activation-boundary events located (flow only).
+    pub events: u64,
+    /// Simulated time reached.
+    pub time: f64,
+    /// `L(theta)` at the end.
+    pub final_loss: f64,
+    pub stop_reason: StopReason,
+}
+
+/// The end state and summary of a run.
+#[derive(Clone, Debug)]
+pub struct Run {
+    pub summary: RunSummary,
+    pub final_params: ScaledParams,
+    /// Activation classes at the end (flow only).
+    pub final_classes: Option<Vec<Class>>,
+}
+
+pub(crate) fn divergence_bound(rule: &StopRule, initial_loss: f64) -> f64 {
+    rule.divergence_factor * initial_loss.max(1.0)
+}
