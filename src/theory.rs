@@ -752,7 +752,7 @@ pub fn phase_times_ln(data: &Dataset, ln_lambda: f64, eps: f64) -> Result<PhaseT
     }
     let (dp, dm) = (d_plus_norm(data), d_minus_norm(data));
     let r = dp / dm;
-    if !(r > 1.0) {
+    if r.is_nan() || r <= 1.0 {
         return Err(TheoryError::RatioNotAboveOne { r });
     }
     let epsilon_max = epsilon_max(data).unwrap_or(f64::NAN);

@@ -2,4 +2,5 @@
 //! proptest persists failures to `proptest-regressions/<module>.txt`.
 
 mod data;
+mod integrators;
 mod theory;

@@ -887,8 +887,8 @@ proptest! {
             for (_, share, delta) in side {
                 // direction = v/|v| + sum over the other side's u_k (pushed away) + extra basis.
                 let mut dir: Vec<f64> = v.iter().map(|x| x / nv).collect();
-                for i in 0..d {
-                    let coef = delta[i] as f64 / 4.0;
+                for (i, &di) in delta.iter().enumerate().take(d) {
+                    let coef = di as f64 / 4.0;
                     let other = i < n && (data.y()[i] * other_sign) > 0.0;
                     let unused = i >= n;
                     if coef > 0.0 && (other || unused) {
