@@ -1,1 +1,552 @@
-fn main() {}
+//! `cargo bench --bench peers`: reluflow against the Python peer `../shared/peers/numpy_gd.py`.
+//!
+//! Four sections, each a plain aligned table with the command lines that reproduce it:
+//! 1. GD on the Section 5 toy: the training loop in-process and the whole process, against the
+//!    peer's loop (`wall_s`) and its whole process; final loss and `|theta|^2` of both.
+//! 2. Gradient flow on a random orthonormal instance (n = 8, d = 10, m = 200, lambda = 1e-8)
+//!    against the peer's `solve_ivp` (RK45), and GD (eta = 1e-3) to the same loss.
+//! 3. Cost of one gradient evaluation per neuron-point, `ns / (m n)`, for m = 10 .. 10^5.
+//! 4. Flow gradient evaluations against lambda, down to 1e-300.
+//!
+//! The peer needs numpy (and scipy for the flow). Without them (or without the script) the peer's
+//! columns read "peer unavailable: <reason>" and reluflow's own timings are still printed.
+//! Environment: `RELUFLOW_PEER` (path of the peer script), `RELUFLOW_PYTHON` (default `python3`).
+//!
+//! Every in-process reluflow run here is the library call behind an equivalent
+//! `target/release/reluflow simulate ...` line, printed with it (same data seed 0, init seed 0).
+
+use reluflow::Dataset;
+use reluflow::data::generate::{random_orthonormal, toy};
+use reluflow::init::{InitKind, InitSpec};
+use reluflow::network::Model;
+use reluflow::params::ScaledParams;
+use reluflow::solver::flow::{FlowConfig, run_flow};
+use reluflow::solver::gd::{GdConfig, run_gd};
+use reluflow::solver::{NoObserver, Run, StopRule};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+const MANIFEST_DIR: &str = env!("CARGO_MANIFEST_DIR");
+/// Cargo builds the binary (release settings, bench profile) before running a bench.
+const RELUFLOW_BIN: &str = env!("CARGO_BIN_EXE_reluflow");
+const DEFAULT_PEER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/peers/numpy_gd.py");
+
+fn main() {
+    let started = Instant::now();
+    let peer = Peer::locate();
+    println!("reluflow vs numpy peer  (rerun: cargo bench --bench peers)");
+    println!("reluflow binary: {}  (built by cargo bench from this tree)", rel(Path::new(RELUFLOW_BIN)));
+    match &peer.unavailable("numpy") {
+        None => println!("peer: {} {}", peer.python, peer.script.display()),
+        Some(reason) => println!("peer unavailable: {reason}"),
+    }
+    section_toy_gd(&peer);
+    section_flow(&peer);
+    section_gradient_cost(&peer);
+    section_lambda_ladder();
+    println!("\ntotal bench time {:.1} s", started.elapsed().as_secs_f64());
+}
+
+// ------------------------------------------------------------------------------------------
+// Sections
+// ------------------------------------------------------------------------------------------
+
+/// 1. GD on the Section 5 toy, loop and whole process, reluflow vs peer.
+fn section_toy_gd(peer: &Peer) {
+    const WIDTH: usize = 60;
+    const LAMBDA: f64 = 1.29e-7;
+    const ETA: f64 = 2e-3;
+    const STEPS: u64 = 20_000;
+    heading("1. GD on the Section 5 toy: m = 60, lambda = 1.29e-7, seed 0, eta = 2e-3, 20000 steps");
+
+    let data = toy();
+    let theta0 = balanced_init(WIDTH, LAMBDA, 0, data.d());
+    let cfg = GdConfig { step: ETA, stop: StopRule { max_steps: Some(STEPS), ..Default::default() } };
+    let (loop_s, run) = time_median(7, || gd(&data, &theta0, &cfg));
+
+    let cli_args = "--data toy --width 60 --lambda 1.29e-7 --method gd --step 2e-3 --steps 20000 --json";
+    let cli = run_json_median(&mut reluflow_cmd(cli_args), 5);
+    let peer_args = ["--data", "toy", "--width", "60", "--lam", "1.29e-7", "--step", "2e-3", "--steps", "20000"];
+    let peer_run = peer.run_median(&peer_args, 3, "numpy");
+
+    println!("in-process loop (median of 7): run_gd(toy(), Model::relu(), InitSpec{{Balanced, 60, 1.29e-7, seed 0}}, eta 2e-3, max_steps 20000)");
+    println!("  same run as:  {}", reluflow_line(cli_args));
+    println!("process (median of 5):         {}", reluflow_line(cli_args));
+    println!("peer (median of 3):            {}", peer.line(&peer_args));
+
+    let mut t = Table::new(&["implementation", "loop ms", "process ms", "final loss", "|theta|^2", "gradient evals"]);
+    t.row(vec![
+        "reluflow (library)".into(),
+        ms(loop_s),
+        "-".into(),
+        sci(run.summary.final_loss),
+        fixed(run.final_params.norm_sq()),
+        run.summary.gradient_evaluations.to_string(),
+    ]);
+    let cli_loss = match &cli {
+        Ok(c) => {
+            t.row(vec![
+                "reluflow (CLI)".into(),
+                "-".into(),
+                ms(c.wall_s),
+                sci(c.field("final_loss")),
+                fixed(c.field("param_norm_sq")),
+                c.int_field("gradient_evaluations"),
+            ]);
+            Some(c.field("final_loss"))
+        }
+        Err(e) => {
+            println!("reluflow CLI failed: {e}");
+            None
+        }
+    };
+    if let Ok(p) = &peer_run {
+        t.row(vec![
+            "numpy peer".into(),
+            ms(p.field("wall_s")),
+            ms(p.wall_s),
+            sci(p.field("final_loss")),
+            fixed(p.field("param_norm_sq")),
+            p.int_field("gradient_evaluations"),
+        ]);
+    }
+    t.row(vec![
+        "Proposition 1 minimum".into(),
+        "".into(),
+        "".into(),
+        "".into(),
+        fixed(reluflow::theory::min_norm_sq(&data).unwrap_or(f64::NAN)),
+        "".into(),
+    ]);
+    t.print();
+
+    if let Some(l) = cli_loss {
+        if l != run.summary.final_loss {
+            println!("note: the CLI's final loss {l:e} differs from the library run's {:e}", run.summary.final_loss);
+        }
+    }
+    match &peer_run {
+        Ok(p) => {
+            println!("ratio peer / reluflow, loop vs loop:       {:.1}x", p.field("wall_s") / loop_s);
+            if let Ok(c) = &cli {
+                println!("ratio peer / reluflow, process vs process: {:.1}x", p.wall_s / c.wall_s);
+            }
+        }
+        Err(e) => println!("peer unavailable: {e}"),
+    }
+    println!("(the peer draws its init with numpy's RNG, reluflow with ChaCha8: same distribution, different draws,");
+    println!(" so losses and norms agree to the accuracy of the run, not bit for bit)");
+}
+
+/// 2. Flow vs the peer's solve_ivp, and GD to the same loss, on n = 8, d = 10, m = 200, lambda = 1e-8.
+fn section_flow(peer: &Peer) {
+    const WIDTH: usize = 200;
+    const LAMBDA: f64 = 1e-8;
+    const UNTIL: f64 = 1e-10;
+    heading("2. Flow on a random orthonormal instance: n = 8, d = 10, m = 200, lambda = 1e-8, until loss < 1e-10");
+
+    let data = random_orthonormal(8, 10, &Default::default(), 0).expect("random orthonormal data");
+    let theta0 = balanced_init(WIDTH, LAMBDA, 0, data.d());
+    let base = "--random-orthonormal 8,10 --width 200 --lambda 1e-8";
+
+    let mut t = Table::new(&["run", "grad evals", "steps", "wall ms", "us / eval", "sim. time", "final loss"]);
+    let mut commands = Vec::new();
+    let mut flow_evals = None;
+    for (rtol, note) in [(1e-8, "rtol 1e-8 = peer's"), (1e-9, "rtol 1e-9 = default")] {
+        let cfg = FlowConfig { rtol, stop: until_loss_stop(UNTIL), ..Default::default() };
+        let (wall, run) = time_median(3, || flow(&data, &theta0, &cfg));
+        let evals = run.summary.gradient_evaluations;
+        flow_evals.get_or_insert(evals);
+        t.row(vec![
+            format!("reluflow flow, {note}"),
+            evals.to_string(),
+            run.summary.steps.to_string(),
+            ms(wall),
+            format!("{:.2}", wall * 1e6 / evals as f64),
+            format!("{:.2}", run.summary.time),
+            sci(run.summary.final_loss),
+        ]);
+        commands.push(format!(
+            "reluflow flow {rtol:e} (median of 3): {}",
+            reluflow_line(&format!("{base} --method flow --until-loss 1e-10 --rtol {rtol:e}"))
+        ));
+    }
+
+    let gd_cfg = GdConfig { step: 1e-3, stop: StopRule { until_loss: Some(UNTIL), max_steps: Some(10_000_000), ..Default::default() } };
+    let (gd_wall, gd_run) = time_median(1, || gd(&data, &theta0, &gd_cfg));
+    let gd_evals = gd_run.summary.gradient_evaluations;
+    t.row(vec![
+        "reluflow GD, eta 1e-3".into(),
+        gd_evals.to_string(),
+        gd_run.summary.steps.to_string(),
+        ms(gd_wall),
+        format!("{:.2}", gd_wall * 1e6 / gd_evals as f64),
+        format!("{:.2}", gd_run.summary.time),
+        sci(gd_run.summary.final_loss),
+    ]);
+    commands.push(format!(
+        "reluflow GD (1 run):            {}",
+        reluflow_line(&format!("{base} --method gd --step 1e-3 --steps 10000000 --until-loss 1e-10"))
+    ));
+
+    let peer_args = ["--data", "ortho", "--n", "8", "--d", "10", "--width", "200", "--lam", "1e-8", "--method", "flow", "--horizon", "80"];
+    let peer_run = peer.run_median(&peer_args, 1, "scipy");
+    commands.push(format!("peer flow (1 run):              {}", peer.line(&peer_args)));
+    if let Ok(p) = &peer_run {
+        let evals = p.field("gradient_evaluations");
+        t.row(vec![
+            "numpy peer, solve_ivp RK45 to t = 80".into(),
+            p.int_field("gradient_evaluations"),
+            "-".into(),
+            ms(p.field("wall_s")),
+            format!("{:.2}", p.field("wall_s") * 1e6 / evals),
+            "80".into(),
+            sci(p.field("final_loss")),
+        ]);
+    }
+    for c in commands {
+        println!("{c}");
+    }
+    t.print();
+    if let Err(e) = &peer_run {
+        println!("peer unavailable: {e}");
+    }
+    if let Some(f) = flow_evals {
+        println!("gradient evaluations GD / flow (rtol 1e-8): {gd_evals} / {f} = {:.1}", gd_evals as f64 / f as f64);
+    }
+    println!("(the peer draws its own dataset and init with numpy's RNG: compare costs, not losses;");
+    println!(" the peer stops at t = 80, reluflow when the loss drops below 1e-10; 'wall ms' of the peer is its loop)");
+}
+
+/// 3. `ns / (m n)` of one gradient evaluation (one GD step) for growing width, n = d = 64.
+fn section_gradient_cost(peer: &Peer) {
+    const N: usize = 64;
+    const LAMBDA: f64 = 1e-6;
+    const ETA: f64 = 1e-3;
+    const TARGET_S: f64 = 0.2;
+    heading("3. Cost of one gradient evaluation (one GD step) per neuron-point, n = d = 64 orthonormal");
+
+    let data = random_orthonormal(N, N, &Default::default(), 0).expect("random orthonormal data");
+    println!("per-step cost = (t(K steps) - t(0 steps)) / K, medians of 3, K chosen for ~{TARGET_S} s (t(0) = setup + final loss)");
+    println!("reluflow:  {}", reluflow_line("--random-orthonormal 64,64 --width M --lambda 1e-6 --method gd --step 1e-3 --steps K"));
+    let peer_ok = peer.unavailable("numpy").is_none();
+    if peer_ok {
+        println!("peer:      {} (per step = wall_s / K, one run)", peer.line(&["--data", "ortho", "--n", "64", "--d", "64", "--width", "M", "--lam", "1e-6", "--step", "1e-3", "--steps", "K"]));
+    }
+
+    let mut t = Table::new(&["m", "K", "us / eval", "ns / (m n)", "peer K", "peer us / eval", "peer ns / (m n)"]);
+    for m in [10usize, 100, 1_000, 10_000, 100_000] {
+        let theta0 = balanced_init(m, LAMBDA, 0, data.d());
+        let steps = |k: u64| GdConfig { step: ETA, stop: StopRule { max_steps: Some(k), ..Default::default() } };
+        let one = time_once(|| gd(&data, &theta0, &steps(1))).0 - time_once(|| gd(&data, &theta0, &steps(0))).0;
+        let k = ((TARGET_S / one.max(1e-9)).ceil() as u64).clamp(1, 1_000_000);
+        let t_k = time_median(3, || gd(&data, &theta0, &steps(k))).0;
+        let t_0 = time_median(3, || gd(&data, &theta0, &steps(0))).0;
+        let per_eval = (t_k - t_0) / k as f64;
+        let points = (m * N) as f64;
+        let mut row = vec![m.to_string(), k.to_string(), format!("{:.2}", per_eval * 1e6), format!("{:.3}", per_eval * 1e9 / points)];
+        if peer_ok {
+            // the peer's loop is vectorised numpy: calibrate K with a short run, then one run of ~TARGET_S
+            let probe_k = 20u64;
+            let probe = peer.run_median(&peer_gd_args(m, probe_k), 1, "numpy");
+            let peer_cell = probe.and_then(|p| {
+                let pk = ((TARGET_S / (p.field("wall_s") / probe_k as f64).max(1e-9)).ceil() as u64).clamp(1, 1_000_000);
+                peer.run_median(&peer_gd_args(m, pk), 1, "numpy").map(|r| (pk, r.field("wall_s") / pk as f64))
+            });
+            match peer_cell {
+                Ok((pk, per)) => row.extend([pk.to_string(), format!("{:.2}", per * 1e6), format!("{:.3}", per * 1e9 / points)]),
+                Err(e) => row.extend(["-".into(), format!("peer unavailable: {e}"), "-".into()]),
+            }
+        } else {
+            row.extend(["-".into(), "-".into(), "-".into()]);
+        }
+        t.row(row);
+    }
+    t.print();
+    if let Some(reason) = peer.unavailable("numpy") {
+        println!("peer unavailable: {reason}");
+    }
+}
+
+/// 4. Flow gradient evaluations against lambda on one n = 6, d = 8, m = 100 instance.
+fn section_lambda_ladder() {
+    heading("4. Flow gradient evaluations against lambda: n = 6, d = 8, m = 100, until loss < 1e-10, rtol 1e-9");
+    let data = random_orthonormal(6, 8, &Default::default(), 0).expect("random orthonormal data");
+    println!("each row: {}", reluflow_line("--random-orthonormal 6,8 --width 100 --lambda LAMBDA --method flow --until-loss 1e-10"));
+    let mut t = Table::new(&["lambda", "ln(1/lambda)", "grad evals", "evals / ln(1/lambda)", "steps", "sim. time", "wall ms", "final loss"]);
+    for lambda in [1e-4, 1e-8, 1e-16, 1e-32, 1e-64, 1e-128, 1e-300] {
+        let theta0 = balanced_init(100, lambda, 0, data.d());
+        let cfg = FlowConfig { stop: until_loss_stop(1e-10), ..Default::default() };
+        let (wall, run) = time_once(|| flow(&data, &theta0, &cfg));
+        let log = (1.0 / lambda).ln();
+        let evals = run.summary.gradient_evaluations;
+        t.row(vec![
+            format!("{lambda:e}"),
+            format!("{log:.1}"),
+            evals.to_string(),
+            format!("{:.1}", evals as f64 / log),
+            run.summary.steps.to_string(),
+            format!("{:.1}", run.summary.time),
+            ms(wall),
+            sci(run.summary.final_loss),
+        ]);
+    }
+    t.print();
+}
+
+// ------------------------------------------------------------------------------------------
+// reluflow runs
+// ------------------------------------------------------------------------------------------
+
+fn balanced_init(width: usize, lambda: f64, seed: u64, d: usize) -> ScaledParams {
+    InitSpec { kind: InitKind::Balanced, width, lambda, seed }.validate().expect("valid init spec").draw(d).params
+}
+
+/// The stop rule of `simulate --until-loss X` without a step count: a generous 10^7-step cap.
+fn until_loss_stop(loss: f64) -> StopRule {
+    StopRule { until_loss: Some(loss), max_steps: Some(10_000_000), ..Default::default() }
+}
+
+fn gd(data: &Dataset, theta0: &ScaledParams, cfg: &GdConfig) -> Run {
+    run_gd(data, Model::relu().validate().unwrap(), theta0, cfg, &mut NoObserver).expect("gradient descent run")
+}
+
+fn flow(data: &Dataset, theta0: &ScaledParams, cfg: &FlowConfig) -> Run {
+    run_flow(data, Model::relu().validate().unwrap(), theta0, cfg, &mut NoObserver).expect("gradient flow run")
+}
+
+// ------------------------------------------------------------------------------------------
+// Timing
+// ------------------------------------------------------------------------------------------
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    assert!(!xs.is_empty(), "median of nothing");
+    xs.sort_by(f64::total_cmp);
+    let mid = xs.len() / 2;
+    if xs.len() % 2 == 1 { xs[mid] } else { 0.5 * (xs[mid - 1] + xs[mid]) }
+}
+
+/// Seconds taken by `f`, and its result.
+fn time_once<T>(f: impl FnOnce() -> T) -> (f64, T) {
+    let start = Instant::now();
+    let out = f();
+    (start.elapsed().as_secs_f64(), out)
+}
+
+/// Median seconds of `reps` calls of `f`, and the last result.
+fn time_median<T>(reps: usize, mut f: impl FnMut() -> T) -> (f64, T) {
+    let mut times = Vec::with_capacity(reps);
+    let mut last = None;
+    for _ in 0..reps {
+        let (s, out) = time_once(&mut f);
+        times.push(s);
+        last = Some(out);
+    }
+    (median(times), last.expect("reps >= 1"))
+}
+
+// ------------------------------------------------------------------------------------------
+// Processes
+// ------------------------------------------------------------------------------------------
+
+/// A process that printed one JSON object: the (median) object and the (median) wall time.
+struct JsonRun {
+    json: Value,
+    wall_s: f64,
+}
+
+impl JsonRun {
+    fn field(&self, key: &str) -> f64 {
+        self.json.get(key).and_then(Value::as_f64).unwrap_or(f64::NAN)
+    }
+    fn int_field(&self, key: &str) -> String {
+        self.json.get(key).map_or("?".into(), |v| v.to_string())
+    }
+}
+
+/// Runs `cmd`, timing the whole process, and parses the last non-empty stdout line as JSON.
+fn run_json(cmd: &mut Command) -> Result<JsonRun, String> {
+    let (wall_s, output) = time_once(|| cmd.output());
+    let output = output.map_err(|e| format!("cannot start `{}`: {e}", display_cmd(cmd)))?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        return Err(format!("`{}` failed ({}): {}", display_cmd(cmd), output.status, last_line(&stderr)));
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let json = serde_json::from_str(last_line(&stdout))
+        .map_err(|e| format!("`{}` printed no JSON ({e}): {}", display_cmd(cmd), last_line(&stdout)))?;
+    Ok(JsonRun { json, wall_s })
+}
+
+/// `reps` runs of `cmd`: the median process time, and the run whose `wall_s` field (the peer's
+/// loop time) is the median one, or the last run when there is no such field.
+fn run_json_median(cmd: &mut Command, reps: usize) -> Result<JsonRun, String> {
+    let mut runs = (0..reps).map(|_| run_json(cmd)).collect::<Result<Vec<_>, _>>()?;
+    let process = median(runs.iter().map(|r| r.wall_s).collect());
+    runs.sort_by(|a, b| a.field("wall_s").total_cmp(&b.field("wall_s")));
+    let mut mid = runs.swap_remove(runs.len() / 2);
+    mid.wall_s = process;
+    Ok(mid)
+}
+
+fn reluflow_cmd(args: &str) -> Command {
+    let mut cmd = Command::new(RELUFLOW_BIN);
+    cmd.arg("simulate").args(args.split_whitespace());
+    cmd
+}
+
+/// A rerunnable `reluflow simulate` line (from the crate root).
+fn reluflow_line(args: &str) -> String {
+    format!("{} simulate {args}", rel(Path::new(RELUFLOW_BIN)))
+}
+
+fn display_cmd(cmd: &Command) -> String {
+    let mut parts = vec![rel(Path::new(cmd.get_program()))];
+    parts.extend(cmd.get_args().map(|a| rel(Path::new(a))));
+    parts.join(" ")
+}
+
+/// `path` relative to the crate root when inside it (so lines can be pasted there).
+fn rel(path: &Path) -> String {
+    path.strip_prefix(MANIFEST_DIR).map_or_else(|_| path.display().to_string(), |p| p.display().to_string())
+}
+
+fn last_line(text: &str) -> &str {
+    text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").trim()
+}
+
+// ------------------------------------------------------------------------------------------
+// The peer
+// ------------------------------------------------------------------------------------------
+
+struct Peer {
+    python: String,
+    script: PathBuf,
+    /// `Err(reason)` per Python module the peer needs, checked once.
+    numpy: Result<(), String>,
+    scipy: Result<(), String>,
+}
+
+impl Peer {
+    fn locate() -> Self {
+        let python = std::env::var("RELUFLOW_PYTHON").unwrap_or_else(|_| "python3".into());
+        let raw = std::env::var_os("RELUFLOW_PEER").map_or_else(|| PathBuf::from(DEFAULT_PEER), PathBuf::from);
+        let script = raw.canonicalize().unwrap_or(raw);
+        let found = if script.is_file() {
+            Ok(())
+        } else {
+            Err(format!("no peer script at {} (set RELUFLOW_PEER to its path)", script.display()))
+        };
+        let numpy = found.clone().and_then(|()| python_import(&python, "numpy"));
+        let scipy = numpy.clone().and_then(|()| python_import(&python, "scipy.integrate"));
+        Self { python, script, numpy, scipy }
+    }
+
+    /// Why the peer cannot run with `module` (`"numpy"` or `"scipy"`), if it cannot.
+    fn unavailable(&self, module: &str) -> Option<String> {
+        let status = if module == "scipy" { &self.scipy } else { &self.numpy };
+        status.clone().err()
+    }
+
+    fn command<S: AsRef<str>>(&self, args: &[S]) -> Command {
+        let mut cmd = Command::new(&self.python);
+        cmd.arg(&self.script).args(args.iter().map(AsRef::as_ref));
+        cmd
+    }
+
+    fn line<S: AsRef<str>>(&self, args: &[S]) -> String {
+        display_cmd(&self.command(args))
+    }
+
+    /// `reps` runs of the peer (see [`run_json_median`]), or why it cannot run.
+    fn run_median<S: AsRef<str>>(&self, args: &[S], reps: usize, needs: &str) -> Result<JsonRun, String> {
+        if let Some(reason) = self.unavailable(needs) {
+            return Err(reason);
+        }
+        run_json_median(&mut self.command(args), reps)
+    }
+}
+
+fn peer_gd_args(m: usize, steps: u64) -> Vec<String> {
+    let (m, steps) = (m.to_string(), steps.to_string());
+    ["--data", "ortho", "--n", "64", "--d", "64", "--width", &m, "--lam", "1e-6", "--step", "1e-3", "--steps", &steps]
+        .map(String::from)
+        .to_vec()
+}
+
+/// `Ok` if `python -c "import module"` works, else the reason (its last error line).
+fn python_import(python: &str, module: &str) -> Result<(), String> {
+    let out = Command::new(python)
+        .args(["-c", &format!("import {module}")])
+        .output()
+        .map_err(|e| format!("cannot run {python}: {e} (set RELUFLOW_PYTHON)"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{python} cannot import {module} ({}); install with `pip install numpy scipy`",
+            last_line(&String::from_utf8_lossy(&out.stderr))
+        ))
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// Output
+// ------------------------------------------------------------------------------------------
+
+fn heading(title: &str) {
+    println!("\n{title}\n{}", "-".repeat(title.len()));
+}
+
+fn ms(seconds: f64) -> String {
+    format!("{:.1}", seconds * 1e3)
+}
+
+fn sci(x: f64) -> String {
+    format!("{x:.4e}")
+}
+
+fn fixed(x: f64) -> String {
+    format!("{x:.9}")
+}
+
+/// A plain text table: first column left-aligned, the others right-aligned.
+struct Table {
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    fn new(header: &[&str]) -> Self {
+        Self { header: header.iter().map(|s| s.to_string()).collect(), rows: Vec::new() }
+    }
+
+    fn row(&mut self, cells: Vec<String>) {
+        assert_eq!(cells.len(), self.header.len(), "table row width");
+        self.rows.push(cells);
+    }
+
+    fn print(&self) {
+        let widths: Vec<usize> = (0..self.header.len())
+            .map(|c| std::iter::once(&self.header).chain(&self.rows).map(|r| r[c].chars().count()).max().unwrap_or(0))
+            .collect();
+        let render = |cells: &[String]| {
+            let parts: Vec<String> = cells
+                .iter()
+                .zip(&widths)
+                .enumerate()
+                .map(|(c, (s, &w))| if c == 0 { format!("{s:<w$}") } else { format!("{s:>w$}") })
+                .collect();
+            println!("  {}", parts.join("  ").trim_end());
+        };
+        println!();
+        render(&self.header);
+        println!("  {}", widths.iter().map(|&w| "-".repeat(w)).collect::<Vec<_>>().join("  "));
+        for r in &self.rows {
+            render(r);
+        }
+        println!();
+    }
+}

@@ -81,8 +81,14 @@ pub struct Checkpoint {
 /// A recorded run.
 #[derive(Clone, Debug)]
 pub struct Trajectory {
+    /// Samples in time order; the first is at time 0 and the last at the end of the run.
     pub samples: Vec<Sample>,
+    /// Full parameters at the requested checkpoint times.
     pub checkpoints: Vec<Checkpoint>,
+    /// Full parameters at time 0 (if the recorder saw the start).
+    pub initial: Option<ScaledParams>,
+    /// Full parameters at the end (if the run ended normally).
+    pub final_params: Option<ScaledParams>,
 }
 
 /// Records samples; see the module docs.
@@ -96,7 +102,11 @@ pub struct Recorder<'a> {
     next_checkpoint: usize,
     last_time: f64,
     samples: Vec<Sample>,
+    /// Whether each sample was due to the log-spaced schedule (those are never thinned).
+    on_log_grid: Vec<bool>,
     checkpoints: Vec<Checkpoint>,
+    initial: Option<ScaledParams>,
+    final_params: Option<ScaledParams>,
 }
 
 fn unit(v: Vec<f64>) -> Vec<f64> {
@@ -128,7 +138,10 @@ impl<'a> Recorder<'a> {
             next_checkpoint: 0,
             last_time: f64::NEG_INFINITY,
             samples: Vec::new(),
+            on_log_grid: Vec::new(),
             checkpoints: Vec::new(),
+            initial: None,
+            final_params: None,
         }
     }
 
@@ -172,14 +185,33 @@ impl<'a> Recorder<'a> {
 
     /// The recorded trajectory.
     pub fn finish(self) -> Trajectory {
-        Trajectory { samples: self.samples, checkpoints: self.checkpoints }
+        Trajectory {
+            samples: self.samples,
+            checkpoints: self.checkpoints,
+            initial: self.initial,
+            final_params: self.final_params,
+        }
     }
 
+    /// Drops every other sample of the linear grid (log-spaced samples, the first and the last
+    /// are kept) and doubles the linear spacing.
     fn thin(&mut self) {
-        let last = self.samples.pop();
-        let kept: Vec<Sample> = self.samples.drain(..).step_by(2).collect();
-        self.samples = kept;
-        self.samples.extend(last);
+        let last = self.samples.len() - 1;
+        let mut linear_seen = 0usize;
+        let mut keep = Vec::with_capacity(self.samples.len());
+        for (i, &log) in self.on_log_grid.iter().enumerate() {
+            let k = if log || i == 0 || i == last {
+                true
+            } else {
+                linear_seen += 1;
+                linear_seen % 2 == 0
+            };
+            keep.push(k);
+        }
+        let mut it = keep.iter();
+        self.samples.retain(|_| *it.next().unwrap_or(&true));
+        let mut it = keep.iter();
+        self.on_log_grid.retain(|_| *it.next().unwrap_or(&true));
         self.schedule.every *= 2.0;
         self.next_linear = (self.last_time / self.schedule.every).floor() * self.schedule.every + self.schedule.every;
     }
@@ -198,6 +230,7 @@ impl Observer for Recorder<'_> {
         if t <= self.last_time {
             return;
         }
+        let log = self.next_log_time() <= t;
         while self.next_log_time() <= t {
             self.next_log += 1;
         }
@@ -211,11 +244,24 @@ impl Observer for Recorder<'_> {
             self.checkpoints.push(Checkpoint { step: view.step, time: t, params: view.params.clone() });
             self.next_checkpoint += 1;
         }
+        if self.samples.is_empty() && t == 0.0 {
+            self.initial = Some(view.params.clone());
+        }
         self.last_time = t;
         let s = self.sample(view);
         self.samples.push(s);
+        self.on_log_grid.push(log || t == 0.0);
         if self.samples.len() > self.schedule.max_samples {
             self.thin();
         }
+    }
+    fn on_end(&mut self, view: &View) {
+        if view.time > self.last_time {
+            self.last_time = view.time;
+            let s = self.sample(view);
+            self.samples.push(s);
+            self.on_log_grid.push(false);
+        }
+        self.final_params = Some(view.params.clone());
     }
 }

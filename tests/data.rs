@@ -470,7 +470,7 @@ fn a_zero_label_is_reported_by_index() {
 
 #[test]
 fn equal_sums_of_squares_are_reported_as_equal_d_norms() {
-    for y in [vec![1.0, -1.0, 0.0], vec![0.6, 0.8, -1.0], vec![3.0, -4.0, -0.0]] {
+    for y in [vec![1.0, -1.0, 0.0], vec![0.6, 0.8, -1.0], vec![4.0, -4.0, -0.0]] {
         let data = Dataset::new(identity_rows(3), y.clone()).unwrap();
         let r = data.assumptions();
         let p = r.problems();
@@ -483,7 +483,7 @@ fn equal_sums_of_squares_are_reported_as_equal_d_norms() {
         let tie = p.iter().find(|s| s.contains("equals")).expect("tie reported");
         assert!(tie.contains("|D+| = |D-|"), "{tie}");
     }
-    // 3^2 vs 4^2 with a zero: distinct sums, only the zero is a problem.
+    // 3^2 vs 4^2: distinct sums, r < 1 (the paper would flip the labels).
     let r = Dataset::new(identity_rows(2), vec![3.0, -4.0]).unwrap().assumptions();
     assert!(r.assumption_2 && r.ratio() < 1.0);
     assert!(r.to_string().contains("flips"), "{r}");

@@ -353,3 +353,21 @@ fn gd_stops_with_an_error_naming_the_step_when_it_diverges() {
         other => panic!("expected divergence, got {other:?}"),
     }
 }
+
+#[test]
+fn recorder_memory_stays_bounded_over_a_million_gd_steps() {
+    let data = generate::toy();
+    let theta0 = balanced(4, 1e-3, 2, data.d());
+    let schedule = SampleSchedule { every: 1e-3, max_samples: 300, ..Default::default() };
+    let mut rec = Recorder::new(&data, schedule);
+    let cfg = GdConfig { step: 1e-3, stop: StopRule { max_steps: Some(1_000_000), ..Default::default() } };
+    run_gd(&data, relu(), &theta0, &cfg, &mut rec).unwrap();
+    let traj = rec.finish();
+    assert!(traj.samples.len() <= 301, "{} samples", traj.samples.len());
+    assert_eq!(traj.samples.first().unwrap().time, 0.0);
+    assert_eq!(traj.samples.last().unwrap().step, 1_000_000);
+    assert!(traj.samples.windows(2).all(|w| w[0].time < w[1].time));
+    assert!(traj.initial.is_some() && traj.final_params.is_some());
+    // early samples are log-spaced: several of them before t = 0.1
+    assert!(traj.samples.iter().filter(|s| s.time > 0.0 && s.time < 0.1).count() >= 10);
+}

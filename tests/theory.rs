@@ -102,7 +102,7 @@ fn b2_alpha_beta_are_the_corrected_values_and_the_printed_ones_are_n_squared_lar
     assert!(close(alpha(&data).unwrap(), 0.18, 1e-15));
     assert!(close(beta(&data).unwrap(), 0.25, 1e-15));
     // The paper's printed alpha = min y^2 / (2|D+|^2) = n^2 alpha for orthonormal inputs: 2.88 > 1,
-    // which would make the condition (1 + 3 eps)(1 - alpha) <= 1 - eps vacuous-looking nonsense.
+    // so 1 - alpha < 0 and the condition (1 + 3 eps)(1 - alpha) <= 1 - eps would bound nothing.
     assert!(close(alpha_as_printed(&data).unwrap(), 16.0 * 0.18, 1e-14));
     assert!(close(beta_as_printed(&data).unwrap(), 16.0 * 0.25, 1e-14));
     assert!(alpha_as_printed(&data).unwrap() > 1.0);

@@ -96,6 +96,9 @@ pub fn run_gd(
                 observer.on_step(&view);
             }
         }
+        if below || at_end {
+            observer.on_end(&View { step, time, loss, params: &params, classes: None });
+        }
         if below {
             stop_reason = StopReason::LossBelow;
             final_loss = loss;

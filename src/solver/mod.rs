@@ -104,6 +104,8 @@ pub trait Observer {
     }
     /// Called after every step if [`Observer::wants_every_step`].
     fn on_step(&mut self, _view: &View) {}
+    /// Called once with the final state when the run ends normally.
+    fn on_end(&mut self, _view: &View) {}
 }
 
 /// An observer that records nothing.
@@ -133,6 +135,10 @@ impl<A: Observer, B: Observer> Observer for (A, B) {
         if self.1.wants_every_step() {
             self.1.on_step(view);
         }
+    }
+    fn on_end(&mut self, view: &View) {
+        self.0.on_end(view);
+        self.1.on_end(view);
     }
 }
 

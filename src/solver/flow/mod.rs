@@ -332,6 +332,13 @@ pub fn run_flow(
     };
     let counters = solver.counters();
     let final_params = ScaledParams::from_parts(d, solver.y().to_vec(), sys.exponent.clone());
+    observer.on_end(&View {
+        step: counters.accepted_steps,
+        time: solver.t(),
+        loss,
+        params: &final_params,
+        classes: Some(&sys.classes),
+    });
     let summary = RunSummary {
         method: "flow",
         steps: counters.accepted_steps,
