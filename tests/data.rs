@@ -81,8 +81,8 @@ fn orthonormal_inputs_stay_orthonormal_for_a_few_hundred_points() {
 
 #[test]
 fn haar_sign_convention_makes_every_coordinate_mean_zero_and_variance_one_over_d() {
-    // Haar: every entry x_k[i] has mean 0 and variance 1/d. Without the sign fix R_ii > 0 the
-    // Householder QR leaves sign biases on the entries (e.g. the diagonal x_k[k]).
+    // Haar: every entry x_k[i] has mean 0 and variance 1/d (the symmetry of the first
+    // coordinate of x_0 follows from x_0 = g_0 / |g_0|, the R_00 > 0 convention).
     let (n, d, seeds) = (3usize, 3usize, 2000u64);
     let mut sum = vec![0.0; n * d];
     let mut sum_sq = vec![0.0; n * d];
@@ -115,6 +115,40 @@ fn haar_sign_convention_makes_every_coordinate_mean_zero_and_variance_one_over_d
             j % d,
             1.0 / d as f64
         );
+    }
+}
+
+#[test]
+fn inputs_are_the_gram_schmidt_orthonormalisation_of_the_gaussian_columns() {
+    // The sign convention R_ii > 0 of the QR means x_k is the Gram-Schmidt vector of the k-th
+    // Gaussian column g_k (drawn as d consecutive standard normals): x_0 = g_0 / |g_0|, and so on.
+    // Gram-Schmidt of i.i.d. Gaussian columns is Haar-distributed.
+    use rand::RngExt;
+    for (n, d, seed) in [(1, 1, 0), (1, 4, 1), (3, 3, 2), (4, 7, 3), (6, 6, 4)] {
+        let x = random_orthonormal_inputs(n, d, &mut ChaCha8Rng::seed_from_u64(seed)).unwrap();
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let g: Vec<f64> = (0..n * d).map(|_| rng.sample::<f64, _>(rand_distr::StandardNormal)).collect();
+        let mut basis: Vec<Vec<f64>> = Vec::new();
+        for k in 0..n {
+            let mut v = g[k * d..(k + 1) * d].to_vec();
+            for _ in 0..2 {
+                for b in &basis {
+                    let c: f64 = v.iter().zip(b).map(|(p, q)| p * q).sum();
+                    v.iter_mut().zip(b).for_each(|(p, q)| *p -= c * q);
+                }
+            }
+            let norm = v.iter().map(|p| p * p).sum::<f64>().sqrt();
+            v.iter_mut().for_each(|p| *p /= norm);
+            for i in 0..d {
+                assert!(
+                    (x[k * d + i] - v[i]).abs() < 1e-12,
+                    "n = {n}, d = {d}: x_{k}[{i}] = {} but Gram-Schmidt gives {}",
+                    x[k * d + i],
+                    v[i]
+                );
+            }
+            basis.push(v);
+        }
     }
 }
 

@@ -21,10 +21,13 @@ use super::{DataError, Dataset};
 /// Errors: [`DataError::Empty`] if `n = 0`, [`DataError::ZeroDimension`] if `d = 0`,
 /// [`DataError::TooManyPoints`] if `n > d`.
 ///
-/// Method: a `d x n` standard Gaussian matrix `G = QR` (Householder QR); the sign of column `i`
-/// of `Q` is flipped when `R_ii < 0`, which makes the factorisation unique (`R_ii > 0`) and the
-/// distribution of `Q` exactly Haar (Mezzadri 2007). The inputs are the columns of `Q`:
-/// `x_k = Q[:, k]`. In particular `x_0 = G[:, 0] / |G[:, 0]|` is uniform on the sphere.
+/// Method: a `d x n` standard Gaussian matrix `G` (column `k` drawn as `d` consecutive
+/// `StandardNormal` samples) is factored `G = QR` (Householder QR); the sign of column `i` of `Q`
+/// is flipped when `R_ii < 0`, which makes the factorisation unique (`R_ii > 0`) and the
+/// distribution of `Q` exactly Haar (Mezzadri 2007). (nalgebra 0.35 already returns
+/// `R_ii >= 0`; the flip is kept as a guard against a change of convention.) The inputs are the
+/// columns of `Q`: `x_k = Q[:, k]`, i.e. the Gram-Schmidt orthonormalisation of the columns of
+/// `G`. In particular `x_0 = G[:, 0] / |G[:, 0]|` is uniform on the sphere.
 ///
 /// Returns the inputs row-major (`n x d`, row `k` is `x_k`). Rounding: `X X^T = I` to a few
 /// units of `1e-16 * max(n, d)`, far inside [`crate::data::ORTHONORMAL_TOL`].
