@@ -248,11 +248,11 @@ fn section_gradient_cost(peer: &Peer) {
         let points = (m * N) as f64;
         let mut row = vec![m.to_string(), k.to_string(), format!("{:.2}", per_eval * 1e6), format!("{:.3}", per_eval * 1e9 / points)];
         if peer_ok {
-            // the peer's loop is vectorised numpy: calibrate K with a short run, then one run of ~TARGET_S
-            let probe_k = 20u64;
+            // calibrate the peer's K with a short run (~0.05 s at reluflow's speed), then one run of ~TARGET_S
+            let probe_k = ((0.05 / per_eval.max(1e-9)).ceil() as u64).clamp(1, 1_000);
             let probe = peer.run_median(&peer_gd_args(m, probe_k), 1, "numpy");
             let peer_cell = probe.and_then(|p| {
-                let pk = ((TARGET_S / (p.field("wall_s") / probe_k as f64).max(1e-9)).ceil() as u64).clamp(1, 1_000_000);
+                let pk = ((TARGET_S / (p.field("wall_s") / probe_k as f64).max(1e-9)).ceil() as u64).clamp(3, 1_000_000);
                 peer.run_median(&peer_gd_args(m, pk), 1, "numpy").map(|r| (pk, r.field("wall_s") / pk as f64))
             });
             match peer_cell {
@@ -276,12 +276,14 @@ fn section_lambda_ladder() {
     let data = random_orthonormal(6, 8, &Default::default(), 0).expect("random orthonormal data");
     println!("each row: {}", reluflow_line("--random-orthonormal 6,8 --width 100 --lambda LAMBDA --method flow --until-loss 1e-10"));
     let mut t = Table::new(&["lambda", "ln(1/lambda)", "grad evals", "evals / ln(1/lambda)", "steps", "sim. time", "wall ms", "final loss"]);
+    let mut points = Vec::new();
     for lambda in [1e-4, 1e-8, 1e-16, 1e-32, 1e-64, 1e-128, 1e-300] {
         let theta0 = balanced_init(100, lambda, 0, data.d());
         let cfg = FlowConfig { stop: until_loss_stop(1e-10), ..Default::default() };
         let (wall, run) = time_once(|| flow(&data, &theta0, &cfg));
         let log = (1.0 / lambda).ln();
         let evals = run.summary.gradient_evaluations;
+        points.push((log, evals as f64));
         t.row(vec![
             format!("{lambda:e}"),
             format!("{log:.1}"),
@@ -294,6 +296,19 @@ fn section_lambda_ladder() {
         ]);
     }
     t.print();
+    let (a, b) = least_squares_line(&points);
+    println!("least-squares fit: evals ~ {a:.0} + {b:.1} ln(1/lambda)");
+}
+
+/// `(a, b)` minimising `sum (y - a - b x)^2`.
+fn least_squares_line(points: &[(f64, f64)]) -> (f64, f64) {
+    let n = points.len() as f64;
+    let mean_x = points.iter().map(|p| p.0).sum::<f64>() / n;
+    let mean_y = points.iter().map(|p| p.1).sum::<f64>() / n;
+    let sxy: f64 = points.iter().map(|(x, y)| (x - mean_x) * (y - mean_y)).sum();
+    let sxx: f64 = points.iter().map(|(x, _)| (x - mean_x) * (x - mean_x)).sum();
+    let b = sxy / sxx;
+    (mean_y - b * mean_x, b)
 }
 
 // ------------------------------------------------------------------------------------------

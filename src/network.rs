@@ -5,9 +5,9 @@
 //! a torch learning rate `lr` on `MSELoss` is a step `2 lr` on `L`.
 //!
 //! Two layers of API:
-//! - [`Model::predict`], [`Model::loss`], [`Model::gradient`] on plain [`Params`]: simple and
+//! - [`ValidModel::predict`], [`ValidModel::loss`], [`ValidModel::gradient`] on plain [`Params`]: simple and
 //!   allocating, for users and for checking.
-//! - [`Kernel`]: the allocation-free vector field on [`ScaledParams`] mantissas used by the
+//! - [`Kernel`]: the allocation-free vector field on [`ScaledParams`](crate::params::ScaledParams) mantissas used by the
 //!   integrators (`crate::solver`).
 
 use crate::data::Dataset;

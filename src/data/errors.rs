@@ -40,6 +40,8 @@ pub enum DataError {
     #[error("{path}: {source}")]
     InFile { path: String, source: Box<DataError> },
     /// A file extension that is neither .json nor .csv.
-    #[error("{path}: unknown data format; use a .json file ({{\"x\": [[...]], \"y\": [...]}}) or a .csv file (last column y)")]
+    #[error(
+        "{path}: unknown data format; use a .json file ({{\"x\": [[...]], \"y\": [...]}}) or a .csv file (last column y)"
+    )]
     UnknownFormat { path: String },
 }

@@ -123,7 +123,10 @@ pub fn random_labels(n: usize, spec: &LabelSpec, rng: &mut ChaCha8Rng) -> Result
     check_spec(n, spec)?;
     let (lo, hi) = (spec.magnitude_min, spec.magnitude_max);
     let uniform = if lo < hi {
-        Some(Uniform::new_inclusive(lo, hi).map_err(|e| DataError::Parameter(format!("magnitude range [{lo}, {hi}]: {e}")))?)
+        Some(
+            Uniform::new_inclusive(lo, hi)
+                .map_err(|e| DataError::Parameter(format!("magnitude range [{lo}, {hi}]: {e}")))?,
+        )
     } else {
         None
     };
@@ -175,7 +178,9 @@ fn check_spec(n: usize, spec: &LabelSpec) -> Result<(), DataError> {
         return bad(format!("magnitude_max = {hi} must be finite and >= magnitude_min = {lo}"));
     }
     if !(min_ratio.is_finite() && min_ratio >= 1.0) {
-        return bad(format!("min_ratio = {min_ratio} must be finite and >= 1 (it bounds r = |D+|/|D-| >= 1 after the flip)"));
+        return bad(format!(
+            "min_ratio = {min_ratio} must be finite and >= 1 (it bounds r = |D+|/|D-| >= 1 after the flip)"
+        ));
     }
     if min_positive.saturating_add(min_negative) > n {
         return bad(format!(

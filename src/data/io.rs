@@ -193,7 +193,10 @@ pub fn load_csv_str(s: &str, path_label: &str) -> Result<Dataset, DataError> {
                 let what = if header { "the header" } else { "the first row" };
                 return Err(csv_err(
                     line_no,
-                    format!("{} fields but {what} (line {l0}) has {w}: every row needs the same number of columns", fields.len()),
+                    format!(
+                        "{} fields but {what} (line {l0}) has {w}: every row needs the same number of columns",
+                        fields.len()
+                    ),
                 ));
             }
             Some(_) => {}
@@ -207,7 +210,8 @@ pub fn load_csv_str(s: &str, path_label: &str) -> Result<Dataset, DataError> {
             if f.is_empty() {
                 return Err(csv_err(line_no, format!("column {} is empty", j + 1)));
             }
-            let v: f64 = f.parse().map_err(|_| csv_err(line_no, format!("column {}: {} is not a number", j + 1, shorten(f))))?;
+            let v: f64 =
+                f.parse().map_err(|_| csv_err(line_no, format!("column {}: {} is not a number", j + 1, shorten(f))))?;
             if !v.is_finite() {
                 let last = j + 1 == fields.len();
                 let inner = DataError::NonFinite {

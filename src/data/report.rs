@@ -105,6 +105,11 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(u, v)| u * v).sum()
 }
 
+/// `| |x|^2 - 1 | <= ORTHONORMAL_TOL` (the diagonal part of Assumption 1).
+fn unit_norm(norm: f64) -> bool {
+    (norm * norm - 1.0).abs() <= ORTHONORMAL_TOL
+}
+
 /// Relative difference `|a - b| > tol * max(a, b)` for non-negative `a, b`.
 fn distinct(a: f64, b: f64) -> bool {
     (a - b).abs() > LABEL_BALANCE_TOL * a.max(b)
@@ -151,7 +156,8 @@ impl AssumptionReport {
         let zero_labels: Vec<usize> = (0..n).filter(|&k| y[k] == 0.0).collect();
         let n_plus = y.iter().filter(|v| **v > 0.0).count();
         let n_minus = y.iter().filter(|v| **v < 0.0).count();
-        let sum_sq = |pos: bool| y.iter().filter(|v| if pos { **v > 0.0 } else { **v < 0.0 }).map(|v| v * v).sum::<f64>();
+        let sum_sq =
+            |pos: bool| y.iter().filter(|v| if pos { **v > 0.0 } else { **v < 0.0 }).map(|v| v * v).sum::<f64>();
         let (sum_sq_plus, sum_sq_minus) = (sum_sq(true), sum_sq(false));
         // The same sums scaled by the largest |y|, for a comparison immune to overflow.
         let ymax = y.iter().fold(0.0f64, |m, v| m.max(v.abs()));
@@ -218,20 +224,14 @@ impl AssumptionReport {
                 self.max_gram_deviation
             );
             if self.orthogonal_not_unit {
-                let off: Vec<String> = (0..self.n)
-                    .filter(|&k| !((self.norms[k] * self.norms[k] - 1.0).abs() <= ORTHONORMAL_TOL))
-                    .take(5)
-                    .map(|k| format!("|x_{k}| = {:.6}", self.norms[k]))
-                    .collect();
+                let not_unit: Vec<usize> = (0..self.n).filter(|&k| !unit_norm(self.norms[k])).collect();
+                let shown: Vec<String> =
+                    not_unit.iter().take(5).map(|&k| format!("|x_{k}| = {:.6}", self.norms[k])).collect();
+                let more = if not_unit.len() > shown.len() { ", ..." } else { "" };
                 msg += &format!(
-                    "; the inputs are pairwise orthogonal but not unit-norm ({}{}): normalise them, or rely on the \
-                     paper's remark that unit norms are only a convenience",
-                    off.join(", "),
-                    if off.len() < self.norms.iter().filter(|v| !((**v * **v - 1.0).abs() <= ORTHONORMAL_TOL)).count() {
-                        ", ..."
-                    } else {
-                        ""
-                    }
+                    "; the inputs are pairwise orthogonal but not unit-norm ({}{more}): normalise them, or rely on \
+                     the paper's remark that unit norms are only a convenience",
+                    shown.join(", ")
                 );
             } else if let Some((a, b)) = self.worst_offdiag_pair {
                 msg += &format!(
@@ -295,7 +295,13 @@ impl fmt::Display for AssumptionReport {
             self.sum_sq_plus,
             self.sum_sq_minus
         )?;
-        write!(f, "|D+| = {:.6e}, |D-| = {:.6e}, r = |D+|/|D-| = {:.6}", self.d_plus_norm, self.d_minus_norm, self.ratio())?;
+        write!(
+            f,
+            "|D+| = {:.6e}, |D-| = {:.6e}, r = |D+|/|D-| = {:.6}",
+            self.d_plus_norm,
+            self.d_minus_norm,
+            self.ratio()
+        )?;
         if self.ratio() < 1.0 {
             write!(f, " (< 1: the paper flips all labels so that r > 1)")?;
         }
