@@ -26,8 +26,7 @@ impl Params {
     }
     /// Squared Euclidean norm `|theta|^2 = sum_j a_j^2 + |w_j|^2`.
     pub fn norm_sq(&self) -> f64 {
-        self.a.iter().map(|v| v * v).sum::<f64>()
-            + self.w.iter().flatten().map(|v| v * v).sum::<f64>()
+        self.a.iter().map(|v| v * v).sum::<f64>() + self.w.iter().flatten().map(|v| v * v).sum::<f64>()
     }
 }
 
@@ -139,9 +138,7 @@ impl ScaledParams {
     }
     /// Squared norm `|theta|^2` in plain units.
     pub fn norm_sq(&self) -> f64 {
-        (0..self.m)
-            .map(|j| ldexp(self.a_hat(j) * self.a_hat(j) + sq(self.w_hat(j)), 2 * self.exponent[j]))
-            .sum()
+        (0..self.m).map(|j| ldexp(self.a_hat(j) * self.a_hat(j) + sq(self.w_hat(j)), 2 * self.exponent[j])).sum()
     }
     /// Plain parameters (values below the `f64` range underflow to 0).
     pub fn to_params(&self) -> Params {

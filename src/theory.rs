@@ -130,9 +130,7 @@ pub enum TheoryError {
         sign: LabelSign,
     },
     /// A neuron index is not below the width.
-    #[error(
-        "neuron index {index} is out of range for width m = {m}: use indices 0..{m} or raise m"
-    )]
+    #[error("neuron index {index} is out of range for width m = {m}: use indices 0..{m} or raise m")]
     IndexOutOfRange {
         /// The index.
         index: usize,
@@ -342,12 +340,7 @@ pub fn beta(data: &Dataset) -> Option<f64> {
 /// document the misprint (`n^2` times [`alpha`] for orthonormal inputs; it can exceed 1).
 /// Do not use it for `eps`; `None` without positive labels.
 pub fn alpha_as_printed(data: &Dataset) -> Option<f64> {
-    let min = data
-        .y()
-        .iter()
-        .filter(|&&y| y > 0.0)
-        .map(|y| y * y)
-        .reduce(f64::min)?;
+    let min = data.y().iter().filter(|&&y| y > 0.0).map(|y| y * y).reduce(f64::min)?;
     let dp = d_plus_norm(data);
     Some(min / (2.0 * dp * dp))
 }
@@ -355,12 +348,7 @@ pub fn alpha_as_printed(data: &Dataset) -> Option<f64> {
 /// The paper's printed `beta = min_{y_k<0} y_k^2 / (2 |D-|^2)` (Appendix B.2); see
 /// [`alpha_as_printed`].
 pub fn beta_as_printed(data: &Dataset) -> Option<f64> {
-    let min = data
-        .y()
-        .iter()
-        .filter(|&&y| y < 0.0)
-        .map(|y| y * y)
-        .reduce(f64::min)?;
+    let min = data.y().iter().filter(|&&y| y < 0.0).map(|y| y * y).reduce(f64::min)?;
     let dm = d_minus_norm(data);
     Some(min / (2.0 * dm * dm))
 }
@@ -380,10 +368,7 @@ fn b2_constants(data: &Dataset) -> Option<(f64, f64, f64)> {
 pub fn b2_slacks(data: &Dataset, eps: f64) -> Option<[f64; 2]> {
     let (a, b, r) = b2_constants(data)?;
     let big_m = (1.0 - a).max(1.0 / r);
-    Some([
-        (1.0 - eps) - (1.0 + 3.0 * eps) * big_m,
-        (1.0 - eps) - (1.0 + 3.0 * r * eps) * (1.0 - b),
-    ])
+    Some([(1.0 - eps) - (1.0 + 3.0 * eps) * big_m, (1.0 - eps) - (1.0 + 3.0 * r * eps) * (1.0 - b)])
 }
 
 /// The largest `eps` allowed by Appendix B.2:
@@ -426,11 +411,7 @@ pub fn check_orthogonal(data: &Dataset) -> Result<(), TheoryError> {
             let ip = dot(data.x(k), data.x(l)).abs();
             let scale = norms[k] * norms[l];
             if ip > ORTHOGONALITY_TOLERANCE * scale {
-                return Err(TheoryError::NotOrthogonal {
-                    k,
-                    l,
-                    cosine: ip / scale,
-                });
+                return Err(TheoryError::NotOrthogonal { k, l, cosine: ip / scale });
             }
         }
     }
@@ -521,12 +502,7 @@ pub fn min_norm_sq(data: &Dataset) -> Option<f64> {
     Some(2.0 * norm(&vp) + 2.0 * norm(&vm))
 }
 
-fn check_shares(
-    sign: LabelSign,
-    shares: &[(usize, f64)],
-    m: usize,
-    has_labels: bool,
-) -> Result<f64, TheoryError> {
+fn check_shares(sign: LabelSign, shares: &[(usize, f64)], m: usize, has_labels: bool) -> Result<f64, TheoryError> {
     for (i, &(index, share)) in shares.iter().enumerate() {
         if index >= m {
             return Err(TheoryError::IndexOutOfRange { index, m });
@@ -593,17 +569,11 @@ pub fn theta_star(
     let vm = v_minus(data)?;
     let plus_total = check_shares(LabelSign::Positive, plus_shares, m, n_plus(data) > 0)?;
     let minus_total = check_shares(LabelSign::Negative, minus_shares, m, n_minus(data) > 0)?;
-    if let Some(&(index, _)) = plus_shares
-        .iter()
-        .find(|(i, _)| minus_shares.iter().any(|(j, _)| j == i))
-    {
+    if let Some(&(index, _)) = plus_shares.iter().find(|(i, _)| minus_shares.iter().any(|(j, _)| j == i)) {
         return Err(TheoryError::IndexOnBothSides { index });
     }
     let d = data.d();
-    let mut theta = Params {
-        a: vec![0.0; m],
-        w: vec![vec![0.0; d]; m],
-    };
+    let mut theta = Params { a: vec![0.0; m], w: vec![vec![0.0; d]; m] };
     let mut place = |shares: &[(usize, f64)], total: f64, v: &[f64], s: f64| {
         let nv = norm(v);
         for &(j, share) in shares {
@@ -739,16 +709,10 @@ pub fn phase_times_ln(data: &Dataset, ln_lambda: f64, eps: f64) -> Result<PhaseT
     }
     let what = "the phase times divide by |D+| and |D-|";
     if n_plus(data) == 0 {
-        return Err(TheoryError::NoLabelsOfSign {
-            sign: LabelSign::Positive,
-            what,
-        });
+        return Err(TheoryError::NoLabelsOfSign { sign: LabelSign::Positive, what });
     }
     if n_minus(data) == 0 {
-        return Err(TheoryError::NoLabelsOfSign {
-            sign: LabelSign::Negative,
-            what,
-        });
+        return Err(TheoryError::NoLabelsOfSign { sign: LabelSign::Negative, what });
     }
     let (dp, dm) = (d_plus_norm(data), d_minus_norm(data));
     let r = dp / dm;

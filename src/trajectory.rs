@@ -167,7 +167,10 @@ impl<'a> Recorder<'a> {
         let alignment_minus = align(&self.minus_d_minus_dir);
         let pattern = match view.classes {
             Some(c) => c.to_vec(),
-            None => (0..m).flat_map(|j| (0..n).map(move |k| (j, k))).map(|(j, k)| Class::of(dot(p.w_hat(j), self.data.x(k)))).collect(),
+            None => (0..m)
+                .flat_map(|j| (0..n).map(move |k| (j, k)))
+                .map(|(j, k)| Class::of(dot(p.w_hat(j), self.data.x(k))))
+                .collect(),
         };
         Sample {
             step: view.step,

@@ -299,7 +299,10 @@ fn l6_gd_overshoots_the_boundary_to_a_negative_value() {
 fn flow_runs_without_underflow_down_to_lambda_1e_minus_300() {
     let data = orthonormal(4, 5, 7);
     let theta0 = balanced(30, 1e-300, 3, data.d());
-    let cfg = FlowConfig { stop: StopRule { until_loss: Some(1e-10), max_steps: Some(1_000_000), ..Default::default() }, ..Default::default() };
+    let cfg = FlowConfig {
+        stop: StopRule { until_loss: Some(1e-10), max_steps: Some(1_000_000), ..Default::default() },
+        ..Default::default()
+    };
     let run = run_flow(&data, relu(), &theta0, &cfg, &mut NoObserver).unwrap();
     assert!(run.summary.final_loss < 1e-10);
     for j in 0..theta0.m() {

@@ -15,12 +15,7 @@ use reluflow::theory::*;
 
 /// `h(x) = sum_j a_j relu(<w_j, x>)` (Section 2), written independently of the crate's network.
 fn predict(theta: &Params, x: &[f64]) -> f64 {
-    theta
-        .a
-        .iter()
-        .zip(&theta.w)
-        .map(|(a, w)| a * w.iter().zip(x).map(|(u, v)| u * v).sum::<f64>().max(0.0))
-        .sum()
+    theta.a.iter().zip(&theta.w).map(|(a, w)| a * w.iter().zip(x).map(|(u, v)| u * v).sum::<f64>().max(0.0)).sum()
 }
 
 fn norm(v: &[f64]) -> f64 {
@@ -38,19 +33,13 @@ fn close(a: f64, b: f64, rel: f64) -> bool {
 fn assert_interpolates(theta: &Params, data: &Dataset, rel: f64) {
     for k in 0..data.n() {
         let h = predict(theta, data.x(k));
-        assert!(
-            close(h, data.y()[k], rel),
-            "h(x_{k}) = {h}, y_{k} = {}",
-            data.y()[k]
-        );
+        assert!(close(h, data.y()[k], rel), "h(x_{k}) = {h}, y_{k} = {}", data.y()[k]);
     }
 }
 
 /// `e_1..e_n` in `R^d` with labels `y`.
 fn standard_basis(d: usize, y: &[f64]) -> Dataset {
-    let x = (0..y.len())
-        .map(|k| (0..d).map(|i| if i == k { 1.0 } else { 0.0 }).collect())
-        .collect();
+    let x = (0..y.len()).map(|k| (0..d).map(|i| if i == k { 1.0 } else { 0.0 }).collect()).collect();
     Dataset::new(x, y.to_vec()).unwrap()
 }
 
@@ -112,11 +101,7 @@ fn b2_alpha_beta_are_the_corrected_values_and_the_printed_ones_are_n_squared_lar
 
 #[test]
 fn b2_alpha_and_beta_lie_in_zero_to_one_half() {
-    for y in [
-        vec![1.0, -1.0],
-        vec![5.0, 0.1, -2.0, -2.0, -0.3],
-        vec![1.0, 1.0, 1.0, -7.0],
-    ] {
+    for y in [vec![1.0, -1.0], vec![5.0, 0.1, -2.0, -2.0, -0.3], vec![1.0, 1.0, 1.0, -7.0]] {
         let data = standard_basis(y.len(), &y);
         for v in [alpha(&data).unwrap(), beta(&data).unwrap()] {
             assert!(v > 0.0 && v <= 0.5, "{v}");
@@ -133,20 +118,13 @@ fn b2_excess(data: &Dataset, eps: f64) -> [f64; 2] {
     let (a, b) = (alpha(data).unwrap(), beta(data).unwrap());
     let (dp, dm) = (d_plus_norm(data), d_minus_norm(data));
     let r = dp / dm;
-    [
-        (1.0 + 3.0 * eps) * (1.0 - a).max(dm / dp) - (1.0 - eps),
-        (1.0 + 3.0 * r * eps) * (1.0 - b) - (1.0 - eps),
-    ]
+    [(1.0 + 3.0 * eps) * (1.0 - a).max(dm / dp) - (1.0 - eps), (1.0 + 3.0 * r * eps) * (1.0 - b) - (1.0 - eps)]
 }
 
 #[test]
 fn b2_epsilon_max_hand_values() {
     // y = (2, -1): alpha = beta = 1/2, r = 2, M = 1/2: min((1/2)/(5/2), (1/2)/(1 + 3)) = 1/8.
-    assert!(close(
-        epsilon_max(&standard_basis(2, &[2.0, -1.0])).unwrap(),
-        0.125,
-        1e-15
-    ));
+    assert!(close(epsilon_max(&standard_basis(2, &[2.0, -1.0])).unwrap(), 0.125, 1e-15));
     // y = (3, 4, -1, -1): alpha = 0.18, beta = 0.25, r = 5/sqrt(2), M = 0.82:
     // min(0.18/3.46, 0.25/(1 + 2.25 r)).
     let r = 5.0 / 2f64.sqrt();
@@ -231,19 +209,10 @@ fn p1_orthonormal_min_norm_is_2n_times_key_norms_and_2_sqrt_label_sums() {
 }
 
 /// Checks the full description of Proposition 1 for a `theta_star`.
-fn assert_is_proposition_1_minimiser(
-    data: &Dataset,
-    theta: &Params,
-    plus: &[usize],
-    minus: &[usize],
-) {
+fn assert_is_proposition_1_minimiser(data: &Dataset, theta: &Params, plus: &[usize], minus: &[usize]) {
     assert_interpolates(theta, data, 1e-12);
     let min = min_norm_sq(data).unwrap();
-    assert!(
-        close(theta.norm_sq(), min, 1e-12),
-        "{} vs {min}",
-        theta.norm_sq()
-    );
+    assert!(close(theta.norm_sq(), min, 1e-12), "{} vs {min}", theta.norm_sq());
     let n = data.n() as f64;
     let (dp, dm) = (d_plus(data), d_minus(data));
     let (mut plus_mass, mut minus_mass) = (0.0, 0.0);
@@ -277,22 +246,12 @@ fn assert_is_proposition_1_minimiser(
 #[test]
 fn p1_theta_star_interpolates_with_the_minimum_norm_on_the_standard_basis() {
     let data = standard_basis(6, &[3.0, -1.0, 4.0, -2.0, 0.5]);
-    let theta = theta_star(
-        &data,
-        7,
-        &[(0, 1.0), (3, 2.0), (6, 0.25)],
-        &[(1, 1.0), (5, 0.5)],
-    )
-    .unwrap();
+    let theta = theta_star(&data, 7, &[(0, 1.0), (3, 2.0), (6, 0.25)], &[(1, 1.0), (5, 0.5)]).unwrap();
     assert_eq!(theta.m(), 7);
     assert!(theta.w.iter().all(|w| w.len() == 6));
     assert_is_proposition_1_minimiser(&data, &theta, &[0, 3, 6], &[1, 5]);
     // Shares are normalised: neuron 3 carries twice neuron 0's squared norm.
-    assert!(close(
-        norm(&theta.w[3]).powi(2),
-        2.0 * norm(&theta.w[0]).powi(2),
-        1e-12
-    ));
+    assert!(close(norm(&theta.w[3]).powi(2), 2.0 * norm(&theta.w[0]).powi(2), 1e-12));
 }
 
 #[test]
@@ -339,10 +298,7 @@ fn p1_positive_neurons_along_minus_d_plus_as_printed_fit_nothing() {
 fn p1_min_norm_is_none_for_non_orthogonal_inputs() {
     let data = Dataset::new(vec![vec![1.0, 0.0], vec![1.0, 1e-3]], vec![1.0, -1.0]).unwrap();
     assert_eq!(min_norm_sq(&data), None);
-    assert!(matches!(
-        check_orthogonal(&data),
-        Err(TheoryError::NotOrthogonal { k: 0, l: 1, .. })
-    ));
+    assert!(matches!(check_orthogonal(&data), Err(TheoryError::NotOrthogonal { k: 0, l: 1, .. })));
     // Just inside the tolerance counts as orthogonal.
     let eps = ORTHOGONALITY_TOLERANCE / 10.0;
     let ok = Dataset::new(vec![vec![1.0, eps], vec![0.0, 1.0]], vec![1.0, -1.0]).unwrap();
@@ -358,71 +314,31 @@ fn p1_zero_labels_cost_nothing_and_zero_inputs_need_zero_labels() {
     assert_interpolates(&theta, &data, 1e-12);
     let bad = Dataset::new(vec![vec![1.0, 0.0], vec![0.0, 0.0]], vec![2.0, -1.0]).unwrap();
     assert_eq!(min_norm_sq(&bad), None);
-    assert!(matches!(
-        theta_star_width_two(&bad),
-        Err(TheoryError::ZeroInputWithLabel { k: 1, .. })
-    ));
+    assert!(matches!(theta_star_width_two(&bad), Err(TheoryError::ZeroInputWithLabel { k: 1, .. })));
 }
 
 #[test]
 fn p1_theta_star_reports_each_bad_input_with_a_fix() {
     let data = standard_basis(3, &[1.0, -2.0, 3.0]);
     let err = |p: &[(usize, f64)], q: &[(usize, f64)], m| theta_star(&data, m, p, q).unwrap_err();
-    assert_eq!(
-        err(&[(3, 1.0)], &[(1, 1.0)], 3),
-        TheoryError::IndexOutOfRange { index: 3, m: 3 }
-    );
+    assert_eq!(err(&[(3, 1.0)], &[(1, 1.0)], 3), TheoryError::IndexOutOfRange { index: 3, m: 3 });
     assert_eq!(
         err(&[(0, 1.0), (0, 1.0)], &[(1, 1.0)], 3),
-        TheoryError::RepeatedIndex {
-            sign: LabelSign::Positive,
-            index: 0
-        }
+        TheoryError::RepeatedIndex { sign: LabelSign::Positive, index: 0 }
     );
-    assert_eq!(
-        err(&[(0, 1.0)], &[(0, 1.0)], 3),
-        TheoryError::IndexOnBothSides { index: 0 }
-    );
+    assert_eq!(err(&[(0, 1.0)], &[(0, 1.0)], 3), TheoryError::IndexOnBothSides { index: 0 });
     assert!(matches!(
         err(&[(0, -1.0)], &[(1, 1.0)], 3),
-        TheoryError::InvalidShare {
-            sign: LabelSign::Positive,
-            index: 0,
-            ..
-        }
+        TheoryError::InvalidShare { sign: LabelSign::Positive, index: 0, .. }
     ));
-    assert!(matches!(
-        err(&[(0, 1.0)], &[(1, f64::NAN)], 3),
-        TheoryError::InvalidShare { .. }
-    ));
-    assert_eq!(
-        err(&[(0, 0.0), (2, 0.0)], &[(1, 1.0)], 3),
-        TheoryError::ZeroShares {
-            sign: LabelSign::Positive
-        }
-    );
-    assert_eq!(
-        err(&[], &[(1, 1.0)], 3),
-        TheoryError::NoShares {
-            sign: LabelSign::Positive
-        }
-    );
-    assert_eq!(
-        err(&[(0, 1.0)], &[], 3),
-        TheoryError::NoShares {
-            sign: LabelSign::Negative
-        }
-    );
+    assert!(matches!(err(&[(0, 1.0)], &[(1, f64::NAN)], 3), TheoryError::InvalidShare { .. }));
+    assert_eq!(err(&[(0, 0.0), (2, 0.0)], &[(1, 1.0)], 3), TheoryError::ZeroShares { sign: LabelSign::Positive });
+    assert_eq!(err(&[], &[(1, 1.0)], 3), TheoryError::NoShares { sign: LabelSign::Positive });
+    assert_eq!(err(&[(0, 1.0)], &[], 3), TheoryError::NoShares { sign: LabelSign::Negative });
 
     let only_negative = standard_basis(2, &[-1.0, -2.0]);
     let e = theta_star_width_two(&only_negative).unwrap_err();
-    assert!(matches!(
-        e,
-        TheoryError::NoLabelsOfSign {
-            sign: LabelSign::Positive,
-            ..
-        }
-    ));
+    assert!(matches!(e, TheoryError::NoLabelsOfSign { sign: LabelSign::Positive, .. }));
     assert!(e.to_string().contains("no positive labels"), "{e}");
     assert!(e.to_string().contains("empty shares"), "{e}");
     // ... and the fix the message names works.
@@ -436,9 +352,7 @@ fn p1_theta_star_reports_each_bad_input_with_a_fix() {
     for e in [
         TheoryError::IndexOutOfRange { index: 3, m: 3 },
         TheoryError::IndexOnBothSides { index: 0 },
-        TheoryError::ZeroShares {
-            sign: LabelSign::Negative,
-        },
+        TheoryError::ZeroShares { sign: LabelSign::Negative },
     ] {
         assert!(e.to_string().contains(':'), "message names a fix: {e}");
     }
@@ -451,10 +365,7 @@ fn p1_theta_star_reports_each_bad_input_with_a_fix() {
 #[test]
 fn f1_plateau_loss_is_half_mean_of_negative_squared_labels() {
     // (1 + 4) / (2 * 4)
-    assert_eq!(
-        plateau_loss(&standard_basis(4, &[3.0, 4.0, -1.0, -2.0])),
-        0.625
-    );
+    assert_eq!(plateau_loss(&standard_basis(4, &[3.0, 4.0, -1.0, -2.0])), 0.625);
     assert_eq!(plateau_loss(&toy()), 0.25);
     assert_eq!(plateau_loss(&standard_basis(2, &[1.0, 2.0])), 0.0);
 }
@@ -480,10 +391,7 @@ fn ts_phase_times_hand_values() {
         (t.ln_lambda, -10.0),
     ];
     for (i, (got, expected)) in want.into_iter().enumerate() {
-        assert!(
-            close(got, expected, 1e-13),
-            "field {i}: {got} vs {expected}"
-        );
+        assert!(close(got, expected, 1e-13), "field {i}: {got} vs {expected}");
     }
     // Order of Figure 1's timeline.
     assert!(t.t_plus_1 < t.t_minus_1 && t.t_minus_1 < t.t2_bound);
@@ -500,11 +408,7 @@ fn ts_phase_times_from_ln_lambda_reach_below_the_f64_range() {
     let c = phase_times_ln(&data, -3000.0, 0.05).unwrap();
     let ratio = 3000.0 / -(1e-300f64.ln());
     assert!(close(c.t3_bound, ratio * a.t3_bound, 1e-12));
-    assert!(close(
-        c.time_scale_minus,
-        3000.0 / d_minus_norm(&data),
-        1e-12
-    ));
+    assert!(close(c.time_scale_minus, 3000.0 / d_minus_norm(&data), 1e-12));
     // Serializable for reports.
     let json = serde_json::to_string(&c).unwrap();
     assert!(json.contains("\"t_plus_1\""));
@@ -514,32 +418,20 @@ fn ts_phase_times_from_ln_lambda_reach_below_the_f64_range() {
 fn ts_phase_times_reject_bad_arguments_with_the_fix() {
     let data = standard_basis(2, &[4.0, -2.0]);
     for lambda in [0.0, 1.0, 2.0, -1.0, f64::NAN] {
-        assert!(matches!(
-            phase_times(&data, lambda, 0.1),
-            Err(TheoryError::InvalidLambda { .. })
-        ));
+        assert!(matches!(phase_times(&data, lambda, 0.1), Err(TheoryError::InvalidLambda { .. })));
     }
     for ln in [0.0, 1.0, f64::NEG_INFINITY, f64::NAN] {
-        assert!(matches!(
-            phase_times_ln(&data, ln, 0.1),
-            Err(TheoryError::InvalidLnLambda { .. })
-        ));
+        assert!(matches!(phase_times_ln(&data, ln, 0.1), Err(TheoryError::InvalidLnLambda { .. })));
     }
     for eps in [0.0, 1.0, -0.1, f64::NAN] {
-        assert!(matches!(
-            phase_times(&data, 1e-3, eps),
-            Err(TheoryError::InvalidEpsilon { .. })
-        ));
+        assert!(matches!(phase_times(&data, 1e-3, eps), Err(TheoryError::InvalidEpsilon { .. })));
     }
     let e = phase_times(&data.with_flipped_labels(), 1e-3, 0.1).unwrap_err();
     assert!(matches!(e, TheoryError::RatioNotAboveOne { .. }));
     assert!(e.to_string().contains("with_flipped_labels"), "{e}");
     assert!(matches!(
         phase_times(&standard_basis(2, &[1.0, 2.0]), 1e-3, 0.1),
-        Err(TheoryError::NoLabelsOfSign {
-            sign: LabelSign::Negative,
-            ..
-        })
+        Err(TheoryError::NoLabelsOfSign { sign: LabelSign::Negative, .. })
     ));
 }
 
@@ -560,13 +452,7 @@ fn a3_membership_probabilities_are_powers_of_one_half() {
 #[test]
 fn a3_assumption_3_probability_matches_exact_enumeration() {
     // Enumerate all 3^m category sequences (in S+,1 / in S-,1 / neither).
-    for (m, np, nm) in [
-        (1usize, 1usize, 1usize),
-        (2, 1, 1),
-        (3, 1, 2),
-        (4, 2, 0),
-        (5, 3, 1),
-    ] {
+    for (m, np, nm) in [(1usize, 1usize, 1usize), (2, 1, 1), (3, 1, 2), (4, 2, 0), (5, 3, 1)] {
         let (pp, pm) = (prob_in_s_plus_1(np), prob_in_s_minus_1(nm));
         let mut exact = 0.0;
         for code in 0..3usize.pow(m as u32) {
@@ -590,10 +476,7 @@ fn a3_assumption_3_probability_matches_exact_enumeration() {
             }
         }
         let got = prob_assumption_3(m, np, nm);
-        assert!(
-            close(got, exact, 1e-12),
-            "m={m} n+={np} n-={nm}: {got} vs {exact}"
-        );
+        assert!(close(got, exact, 1e-12), "m={m} n+={np} n-={nm}: {got} vs {exact}");
     }
     assert_eq!(prob_assumption_3(0, 1, 1), 0.0);
     assert!(prob_assumption_3(10_000, 3, 3) > 1.0 - 1e-12);
@@ -610,11 +493,7 @@ fn l7_l8_l9_bounds_hand_values() {
     assert!(close(lemma8_norm_bound(1.5, 1e-4, 0.25, 2.0), 0.03, 1e-12)); // r eps = 0.5
     assert!(close(lemma8_alignment_bound(1.0, 1e-4, 0.5), 0.98, 1e-12));
     assert!(close(lemma9_lower_bound(2.0, 1e-2, 0.5), 1e-3, 1e-12)); // 2 * 1e-3 / 2
-    assert!(close(
-        lemma9_lower_bound_minus(2.0, 1e-2, 0.25, 2.0),
-        1e-3,
-        1e-12
-    ));
+    assert!(close(lemma9_lower_bound_minus(2.0, 1e-2, 0.25, 2.0), 1e-3, 1e-12));
 }
 
 #[test]
@@ -624,52 +503,22 @@ fn l7_l8_l9_log_space_bounds_agree_with_plain_ones_and_survive_lambda_1e_300() {
         let ll = f64::ln(lambda);
         for eps in [0.01, 0.1, 0.3] {
             let pairs = [
-                (
-                    ln_lemma7_norm_bound(c, ll, eps),
-                    lemma7_norm_bound(c, lambda, eps),
-                ),
-                (
-                    ln_lemma8_norm_bound(c, ll, eps, r),
-                    lemma8_norm_bound(c, lambda, eps, r),
-                ),
-                (
-                    ln_lemma9_lower_bound(c_min, ll, eps),
-                    lemma9_lower_bound(c_min, lambda, eps),
-                ),
-                (
-                    ln_lemma9_lower_bound_minus(c_min, ll, eps, r),
-                    lemma9_lower_bound_minus(c_min, lambda, eps, r),
-                ),
-                (
-                    ln_lemma7_alignment_gap(d, ll, eps),
-                    2.0 * lambda.powf(eps) * d,
-                ),
-                (
-                    ln_lemma8_alignment_gap(d, ll, eps),
-                    2.0 * lambda.powf(eps) * d,
-                ),
+                (ln_lemma7_norm_bound(c, ll, eps), lemma7_norm_bound(c, lambda, eps)),
+                (ln_lemma8_norm_bound(c, ll, eps, r), lemma8_norm_bound(c, lambda, eps, r)),
+                (ln_lemma9_lower_bound(c_min, ll, eps), lemma9_lower_bound(c_min, lambda, eps)),
+                (ln_lemma9_lower_bound_minus(c_min, ll, eps, r), lemma9_lower_bound_minus(c_min, lambda, eps, r)),
+                (ln_lemma7_alignment_gap(d, ll, eps), 2.0 * lambda.powf(eps) * d),
+                (ln_lemma8_alignment_gap(d, ll, eps), 2.0 * lambda.powf(eps) * d),
             ];
             for (i, (ln_b, b)) in pairs.into_iter().enumerate() {
-                assert!(
-                    close(ln_b, b.ln(), 1e-13),
-                    "{i} lambda={lambda} eps={eps}: {ln_b} vs {}",
-                    b.ln()
-                );
+                assert!(close(ln_b, b.ln(), 1e-13), "{i} lambda={lambda} eps={eps}: {ln_b} vs {}", b.ln());
             }
             // The gap is |D+| minus the alignment bound (absolute: the subtraction cancels).
             let gap = 2.0 * lambda.powf(eps) * d;
             assert!((d - lemma7_alignment_bound(d, lambda, eps) - gap).abs() <= 1e-15);
             assert!((d - lemma8_alignment_bound(d, lambda, eps) - gap).abs() <= 1e-15);
-            assert!(close(
-                lemma7_alignment_bound_ln(d, ll, eps),
-                lemma7_alignment_bound(d, lambda, eps),
-                1e-12
-            ));
-            assert!(close(
-                lemma8_alignment_bound_ln(d, ll, eps),
-                lemma8_alignment_bound(d, lambda, eps),
-                1e-12
-            ));
+            assert!(close(lemma7_alignment_bound_ln(d, ll, eps), lemma7_alignment_bound(d, lambda, eps), 1e-12));
+            assert!(close(lemma8_alignment_bound_ln(d, ll, eps), lemma8_alignment_bound(d, lambda, eps), 1e-12));
         }
     }
     // lambda^(1+eps) underflows at lambda = 1e-300; the ln form does not.
@@ -683,43 +532,15 @@ fn l7_l8_l9_log_space_bounds_agree_with_plain_ones_and_survive_lambda_1e_300() {
 #[test]
 fn l3_l4_f1_l12_log_bounds_are_the_stated_powers_of_lambda() {
     let (ll, eps, c) = (-700.0, 0.07, 2.0);
-    assert!(close(
-        ln_lemma3_alignment_gap(ll, eps),
-        eps / 2.0 * ll,
-        1e-15
-    ));
+    assert!(close(ln_lemma3_alignment_gap(ll, eps), eps / 2.0 * ll, 1e-15));
     assert!(close(ln_lemma3_mass_gap(ll, eps), eps / 5.0 * ll, 1e-15));
-    assert!(close(
-        ln_lemma3_other_norm_bound(c, ll, eps),
-        (2.0 * c).ln() + eps * ll,
-        1e-14
-    ));
-    assert!(close(
-        ln_fact1_distance_bound(ll, eps),
-        eps / 5.0 * ll,
-        1e-15
-    ));
-    assert!(close(
-        ln_lemma4_alignment_gap(ll, eps),
-        eps / 14.0 * ll,
-        1e-15
-    ));
+    assert!(close(ln_lemma3_other_norm_bound(c, ll, eps), (2.0 * c).ln() + eps * ll, 1e-14));
+    assert!(close(ln_fact1_distance_bound(ll, eps), eps / 5.0 * ll, 1e-15));
+    assert!(close(ln_lemma4_alignment_gap(ll, eps), eps / 14.0 * ll, 1e-15));
     assert!(close(ln_lemma4_mass_gap(ll, eps), eps / 29.0 * ll, 1e-15));
-    assert!(close(
-        ln_lemma4_plus_movement_bound(ll, eps),
-        eps / 15.0 * ll,
-        1e-15
-    ));
-    assert!(close(
-        ln_lemma4_other_norm_bound(c, ll, eps),
-        (3.0 * c).ln() + eps * ll,
-        1e-14
-    ));
-    assert!(close(
-        ln_lemma12_distance_bound(ll, eps),
-        eps / 31.0 * ll,
-        1e-15
-    ));
+    assert!(close(ln_lemma4_plus_movement_bound(ll, eps), eps / 15.0 * ll, 1e-15));
+    assert!(close(ln_lemma4_other_norm_bound(c, ll, eps), (3.0 * c).ln() + eps * ll, 1e-14));
+    assert!(close(ln_lemma12_distance_bound(ll, eps), eps / 31.0 * ll, 1e-15));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -765,30 +586,14 @@ fn case_strategy() -> impl Strategy<Value = Case> {
                 .enumerate()
                 .map(|(k, &s)| basis[k].iter().map(|v| v * s as f64 / 4.0).collect())
                 .collect();
-            let y = labels
-                .iter()
-                .map(|&(v, pos)| {
-                    if pos {
-                        v as f64 / 2.0
-                    } else {
-                        -(v as f64) / 2.0
-                    }
-                })
-                .collect();
-            Case {
-                basis,
-                data: Dataset::new(x, y).unwrap(),
-            }
+            let y = labels.iter().map(|&(v, pos)| if pos { v as f64 / 2.0 } else { -(v as f64) / 2.0 }).collect();
+            Case { basis, data: Dataset::new(x, y).unwrap() }
         })
 }
 
 /// Shares for the neurons of one side: `(index, share)` for consecutive indices from `start`.
 fn shares(start: usize, weights: &[u32]) -> Vec<(usize, f64)> {
-    weights
-        .iter()
-        .enumerate()
-        .map(|(i, &w)| (start + i, w as f64))
-        .collect()
+    weights.iter().enumerate().map(|(i, &w)| (start + i, w as f64)).collect()
 }
 
 proptest! {

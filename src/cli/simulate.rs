@@ -166,8 +166,11 @@ pub fn load_data(args: &DataArgs) -> Result<Dataset, CliError> {
 /// Reads `{"a": [...], "w": [[...], ...]}` and checks it against `d`.
 pub fn load_params(path: &std::path::Path, d: usize) -> Result<Params, CliError> {
     let p = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| CliError::File { action: "read", path: p.clone(), reason: e.to_string() })?;
+    let text = std::fs::read_to_string(path).map_err(|e| CliError::File {
+        action: "read",
+        path: p.clone(),
+        reason: e.to_string(),
+    })?;
     let params: Params =
         serde_json::from_str(&text).map_err(|e| CliError::ParamsFile { path: p.clone(), reason: e.to_string() })?;
     if params.a.is_empty() {
@@ -306,7 +309,8 @@ pub fn simulate(args: &SimulateArgs) -> Result<SimulateReport, CliError> {
     if args.trace_every == 0 {
         return Err(CliError::Usage("--trace-every 0: give a positive number of steps (e.g. 100)".into()));
     }
-    let stop = StopRule { max_steps: args.steps, horizon: args.horizon, until_loss: args.until_loss, ..Default::default() };
+    let stop =
+        StopRule { max_steps: args.steps, horizon: args.horizon, until_loss: args.until_loss, ..Default::default() };
     let mut trace = match &args.trace {
         Some(path) => {
             let file = std::fs::File::create(path).map_err(|e| CliError::File {
@@ -335,7 +339,9 @@ pub fn simulate(args: &SimulateArgs) -> Result<SimulateReport, CliError> {
         match args.method {
             Method::Gd => {
                 let step = args.step.ok_or_else(|| {
-                    CliError::Usage("--method gd needs --step ETA (e.g. --step 1e-3) and --steps K or --horizon T".into())
+                    CliError::Usage(
+                        "--method gd needs --step ETA (e.g. --step 1e-3) and --steps K or --horizon T".into(),
+                    )
                 })?;
                 if args.rtol != 1e-9 {
                     return Err(CliError::Usage("--rtol applies to --method flow only".into()));
@@ -374,9 +380,8 @@ pub fn simulate(args: &SimulateArgs) -> Result<SimulateReport, CliError> {
     let mut assumption_problems = data.assumptions().problems();
     assumption_problems.extend(sets.problem());
     let final_params = run.final_params.to_params();
-    let balancedness_drift = (0..m)
-        .map(|j| (run.final_params.imbalance(j) - theta0.imbalance(j)).abs())
-        .fold(0.0, f64::max);
+    let balancedness_drift =
+        (0..m).map(|j| (run.final_params.imbalance(j) - theta0.imbalance(j)).abs()).fold(0.0, f64::max);
     Ok(SimulateReport {
         n: data.n(),
         d: data.d(),
@@ -437,8 +442,13 @@ pub fn run(args: &SimulateArgs) -> Result<(), CliError> {
             min,
             report.param_norm_sq - min
         ),
-        None => println!("  |theta|^2       {:.9}   (inputs not orthogonal: no closed-form minimum)", report.param_norm_sq),
+        None => {
+            println!("  |theta|^2       {:.9}   (inputs not orthogonal: no closed-form minimum)", report.param_norm_sq)
+        }
     }
-    println!("  |S+,1| = {}  |S-,1| = {}  balancedness drift {:.3e}", report.s_plus_1, report.s_minus_1, report.balancedness_drift);
+    println!(
+        "  |S+,1| = {}  |S-,1| = {}  balancedness drift {:.3e}",
+        report.s_plus_1, report.s_minus_1, report.balancedness_drift
+    );
     Ok(())
 }
