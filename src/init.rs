@@ -57,15 +57,23 @@ pub struct ValidInitSpec(InitSpec);
 pub enum InitError {
     #[error("width m = 0: the network needs at least one neuron (e.g. --width 60)")]
     ZeroWidth,
+    #[error("width m = {0} is too large: at most {MAX_WIDTH} neurons (the parameters alone would need more memory than a machine has)")]
+    TooWide(usize),
     #[error("lambda = {0} is not a positive finite number: the initialisation scale must be > 0 (e.g. --lambda 1e-8)")]
     Lambda(f64),
 }
 
+/// The largest width [`InitSpec::validate`] accepts (10^8 neurons: 8 GB per input coordinate).
+pub const MAX_WIDTH: usize = 100_000_000;
+
 impl InitSpec {
-    /// Checks `m >= 1` and `lambda` positive and finite.
+    /// Checks `1 <= m <= MAX_WIDTH` and `lambda` positive and finite.
     pub fn validate(self) -> Result<ValidInitSpec, InitError> {
         if self.width == 0 {
             return Err(InitError::ZeroWidth);
+        }
+        if self.width > MAX_WIDTH {
+            return Err(InitError::TooWide(self.width));
         }
         if !(self.lambda > 0.0 && self.lambda.is_finite()) {
             return Err(InitError::Lambda(self.lambda));

@@ -23,8 +23,8 @@ pub enum Command {
     Simulate(simulate::SimulateArgs),
 }
 
-/// Runs a parsed command, writing its output to stdout.
-pub fn run(cli: Cli) -> Result<(), CliError> {
+/// Runs a parsed command and returns what it prints on stdout.
+pub fn run(cli: Cli) -> Result<String, CliError> {
     match cli.command {
         Command::Simulate(args) => simulate::run(&args),
     }

@@ -422,33 +422,34 @@ impl Observer for Pair<'_, '_> {
     }
 }
 
-/// `reluflow simulate`: prints the report.
-pub fn run(args: &SimulateArgs) -> Result<(), CliError> {
+/// `reluflow simulate`: the report as text (JSON with `--json`, else a human summary).
+pub fn run(args: &SimulateArgs) -> Result<String, CliError> {
+    use std::fmt::Write as _;
     let report = simulate(args)?;
     if args.json {
-        println!("{}", serde_json::to_string(&report).expect("a report serialises"));
-        return Ok(());
+        return Ok(serde_json::to_string(&report).expect("a report serialises") + "\n");
     }
-    println!("reluflow simulate: n = {}, d = {}, m = {}, method = {:?}", report.n, report.d, report.m, report.method);
+    let mut o = String::new();
+    let _ = writeln!(o, "reluflow simulate: n = {}, d = {}, m = {}, method = {:?}", report.n, report.d, report.m, report.method);
     for p in &report.assumption_problems {
-        println!("  warning: {p}");
+        let _ = writeln!(o, "  warning: {p}");
     }
-    println!("  steps {}  gradient evaluations {}  time {:.6}", report.steps, report.gradient_evaluations, report.time);
-    println!("  final loss      {:.6e}   (paper's L = 1/(2n) sum (h - y)^2; torch MSE = 2L)", report.final_loss);
-    match report.min_norm_sq {
-        Some(min) => println!(
+    let _ = writeln!(o, "  steps {}  gradient evaluations {}  time {:.6}", report.steps, report.gradient_evaluations, report.time);
+    let _ = writeln!(o, "  final loss      {:.6e}   (paper's L = 1/(2n) sum (h - y)^2; torch MSE = 2L)", report.final_loss);
+    let _ = match report.min_norm_sq {
+        Some(min) => writeln!(
+            o,
             "  |theta|^2       {:.9}   minimum (Proposition 1) {:.9}   excess {:.3e}",
             report.param_norm_sq,
             min,
             report.param_norm_sq - min
         ),
-        None => {
-            println!("  |theta|^2       {:.9}   (inputs not orthogonal: no closed-form minimum)", report.param_norm_sq)
-        }
-    }
-    println!(
+        None => writeln!(o, "  |theta|^2       {:.9}   (inputs not orthogonal: no closed-form minimum)", report.param_norm_sq),
+    };
+    let _ = writeln!(
+        o,
         "  |S+,1| = {}  |S-,1| = {}  balancedness drift {:.3e}",
         report.s_plus_1, report.s_minus_1, report.balancedness_drift
     );
-    Ok(())
+    Ok(o)
 }

@@ -15,6 +15,9 @@ use rand_distr::{StandardNormal, Uniform};
 use super::report::LABEL_BALANCE_TOL;
 use super::{DataError, Dataset};
 
+/// The most coordinates `n x d` a generated dataset may have (10^8, i.e. 800 MB).
+pub const MAX_ENTRIES: usize = 100_000_000;
+
 /// Draws `n` orthonormal inputs in `R^d`, Haar-distributed (uniform on the Stiefel manifold).
 ///
 /// Requirements: `1 <= n <= d` (Assumption 1 needs `n <= d`: at most `d` orthonormal vectors).
@@ -50,6 +53,11 @@ pub fn random_orthonormal_inputs(n: usize, d: usize, rng: &mut ChaCha8Rng) -> Re
     }
     if n > d {
         return Err(DataError::TooManyPoints { n, d });
+    }
+    if n.checked_mul(d).is_none_or(|size| size > MAX_ENTRIES) {
+        return Err(DataError::Parameter(format!(
+            "{n} x {d} inputs are too many: at most {MAX_ENTRIES} coordinates in all (lower n or d)"
+        )));
     }
     // Column-major d x n: column k (the future x_k) is drawn as d consecutive normals.
     let g: Vec<f64> = (0..n * d).map(|_| rng.sample::<f64, _>(StandardNormal)).collect();

@@ -13,11 +13,11 @@ pub enum SimulationError {
         "the parameters have input dimension {params} but the data has d = {data}: give parameters with one w column per input coordinate"
     )]
     DimensionMismatch { params: usize, data: usize },
-    /// The loss grew past the divergence bound.
+    /// The loss or the parameter norm grew past its divergence bound (see `StopRule::divergence_factor`).
     #[error(
-        "training diverged at step {step} (time {time:.6e}): loss {loss:.6e} exceeds the bound {bound:.3e}; for gradient descent lower the step (eta < 2/L-smoothness; try 10x smaller)"
+        "training diverged at step {step} (time {time:.6e}): {quantity} = {value:.6e} exceeds the bound {bound:.3e}; for gradient descent lower the step (try 10x smaller)"
     )]
-    Diverged { step: u64, time: f64, loss: f64, bound: f64 },
+    Diverged { step: u64, time: f64, quantity: &'static str, value: f64, bound: f64 },
     /// NaN or infinity appeared.
     #[error(
         "the state became non-finite (NaN or infinity) at step {step} (time {time:.6e}): lower the step size or the initialisation scale lambda"

@@ -17,10 +17,13 @@
 //! assert_eq!(run.summary.steps, 100);
 //! ```
 
-use super::{Observer, Run, RunSummary, SimulationError, StopReason, StopRule, View, divergence_bound};
+use super::{DivergenceBounds, Observer, Run, RunSummary, SimulationError, StopReason, StopRule, View};
 use crate::data::Dataset;
 use crate::network::{Kernel, Pattern, ValidModel};
-use crate::params::ScaledParams;
+use crate::params::{ScaledParams, ldexp};
+
+/// Squared mantissa norms outside this range trigger an exact rescaling (see `ScaledParams`).
+const MANTISSA_SQ_RANGE: (f64, f64) = (2.9e-39, 3.4e38); // (2^-128, 2^128)
 use serde::Serialize;
 
 /// Gradient-descent settings.
@@ -62,7 +65,8 @@ pub fn run_gd(
     let mut kernel = Kernel::new(data, model, params.m());
     kernel.set_exponents(&params.exponent);
     let mut velocity = vec![0.0; params.theta.len()];
-    let mut bound = f64::INFINITY;
+    let mut bounds = None;
+    let mut norm_sq = 0.0;
     let mut step = 0u64;
     let mut evals = 0u64;
     let every = observer.wants_every_step();
@@ -77,15 +81,11 @@ pub fn run_gd(
             evals += 1;
             kernel.velocity(&params.theta, Pattern::Sign, &mut velocity)
         };
-        if !loss.is_finite() || params.theta.iter().any(|v| !v.is_finite()) {
-            return Err(SimulationError::NonFinite { step, time });
-        }
         if step == 0 {
-            bound = divergence_bound(&cfg.stop, loss);
+            norm_sq = params.norm_sq();
         }
-        if loss > bound {
-            return Err(SimulationError::Diverged { step, time, loss, bound });
-        }
+        let bounds = *bounds.get_or_insert_with(|| DivergenceBounds::new(&cfg.stop, data, loss, norm_sq));
+        bounds.check(step, time, loss, Some(norm_sq))?;
         let below = cfg.stop.until_loss.is_some_and(|x| loss < x);
         if observer.next_time() <= time || at_end || below || every {
             let view = View { step, time, loss, params: &params, classes: None };
@@ -113,12 +113,23 @@ pub fn run_gd(
             final_loss = loss;
             break;
         }
-        for (t, v) in params.theta.iter_mut().zip(&velocity) {
-            *t += eta * v;
-        }
+        // one pass: update each neuron, accumulate |theta|^2 for the next divergence check, and
+        // rescale (exactly, by a power of two) a neuron whose mantissa left its range
+        let width = params.d() + 1;
         let mut rescaled = false;
+        norm_sq = 0.0;
         for j in 0..params.m() {
-            rescaled |= params.renormalize(j);
+            let block = &mut params.theta[j * width..(j + 1) * width];
+            let mut ss = 0.0;
+            for (t, v) in block.iter_mut().zip(&velocity[j * width..(j + 1) * width]) {
+                *t += eta * v;
+                ss += *t * *t;
+            }
+            if !(MANTISSA_SQ_RANGE.0..=MANTISSA_SQ_RANGE.1).contains(&ss) && params.renormalize(j) {
+                rescaled = true;
+                ss = params.theta[j * width..(j + 1) * width].iter().map(|v| v * v).sum();
+            }
+            norm_sq += ldexp(ss, 2 * params.exponent(j));
         }
         if rescaled {
             kernel.set_exponents(&params.exponent);

@@ -28,7 +28,12 @@ pub struct StopRule {
     pub horizon: Option<f64>,
     /// Stop as soon as the loss is below this value.
     pub until_loss: Option<f64>,
-    /// A loss above `divergence_factor x max(L(theta_0), 1)` is a divergence (error).
+    /// Divergence (an error, not a result): a loss above `divergence_factor x max(L(theta_0), 1)`,
+    /// or a squared norm above `divergence_factor x max(|theta_0|^2, 1, 2 sum_k |y_k|/|x_k|)`.
+    /// The last term is the scale of an interpolator's norm (Proposition 1 gives
+    /// `2|sum_{y>0} y_k x_k/|x_k|^2| + 2|sum_{y<0} ...|` for orthogonal inputs, which it bounds):
+    /// a run whose norm exceeds a million times that has left the regime any claim is about,
+    /// even if dead neurons bring the loss back down.
     pub divergence_factor: f64,
 }
 
@@ -171,6 +176,50 @@ pub struct Run {
     pub final_classes: Option<Vec<Class>>,
 }
 
-pub(crate) fn divergence_bound(rule: &StopRule, initial_loss: f64) -> f64 {
-    rule.divergence_factor * initial_loss.max(1.0)
+/// The loss and squared-norm bounds of [`StopRule::divergence_factor`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct DivergenceBounds {
+    pub loss: f64,
+    pub norm_sq: f64,
+}
+
+impl DivergenceBounds {
+    pub(crate) fn new(rule: &StopRule, data: &crate::data::Dataset, initial_loss: f64, initial_norm_sq: f64) -> Self {
+        let label_scale: f64 = 2.0
+            * (0..data.n())
+                .map(|k| {
+                    let nx = crate::params::norm(data.x(k));
+                    if nx > 0.0 { data.y()[k].abs() / nx } else { 0.0 }
+                })
+                .sum::<f64>();
+        Self {
+            loss: rule.divergence_factor * initial_loss.max(1.0),
+            norm_sq: rule.divergence_factor * initial_norm_sq.max(1.0).max(label_scale),
+        }
+    }
+
+    /// The error if `loss` or `norm_sq` (if given) is past its bound or not finite.
+    pub(crate) fn check(&self, step: u64, time: f64, loss: f64, norm_sq: Option<f64>) -> Result<(), SimulationError> {
+        if !loss.is_finite() {
+            return Err(SimulationError::NonFinite { step, time });
+        }
+        if loss > self.loss {
+            return Err(SimulationError::Diverged { step, time, quantity: "loss", value: loss, bound: self.loss });
+        }
+        if let Some(v) = norm_sq {
+            if !v.is_finite() {
+                return Err(SimulationError::NonFinite { step, time });
+            }
+            if v > self.norm_sq {
+                return Err(SimulationError::Diverged {
+                    step,
+                    time,
+                    quantity: "|theta|^2",
+                    value: v,
+                    bound: self.norm_sq,
+                });
+            }
+        }
+        Ok(())
+    }
 }
