@@ -71,7 +71,9 @@ fn section_toy_gd(peer: &Peer) {
     let peer_args = ["--data", "toy", "--width", "60", "--lam", "1.29e-7", "--step", "2e-3", "--steps", "20000"];
     let peer_run = peer.run_median(&peer_args, 3, "numpy");
 
-    println!("in-process loop (median of 7): run_gd(toy(), Model::relu(), InitSpec{{Balanced, 60, 1.29e-7, seed 0}}, eta 2e-3, max_steps 20000)");
+    println!(
+        "in-process loop (median of 7): run_gd(toy(), Model::relu(), InitSpec{{Balanced, 60, 1.29e-7, seed 0}}, eta 2e-3, max_steps 20000)"
+    );
     println!("  same run as:  {}", reluflow_line(cli_args));
     println!("process (median of 5):         {}", reluflow_line(cli_args));
     println!("peer (median of 3):            {}", peer.line(&peer_args));
@@ -174,7 +176,10 @@ fn section_flow(peer: &Peer) {
         ));
     }
 
-    let gd_cfg = GdConfig { step: 1e-3, stop: StopRule { until_loss: Some(UNTIL), max_steps: Some(10_000_000), ..Default::default() } };
+    let gd_cfg = GdConfig {
+        step: 1e-3,
+        stop: StopRule { until_loss: Some(UNTIL), max_steps: Some(10_000_000), ..Default::default() },
+    };
     let (gd_wall, gd_run) = time_median(1, || gd(&data, &theta0, &gd_cfg));
     let gd_evals = gd_run.summary.gradient_evaluations;
     t.row(vec![
@@ -191,7 +196,22 @@ fn section_flow(peer: &Peer) {
         reluflow_line(&format!("{base} --method gd --step 1e-3 --steps 10000000 --until-loss 1e-10"))
     ));
 
-    let peer_args = ["--data", "ortho", "--n", "8", "--d", "10", "--width", "200", "--lam", "1e-8", "--method", "flow", "--horizon", "80"];
+    let peer_args = [
+        "--data",
+        "ortho",
+        "--n",
+        "8",
+        "--d",
+        "10",
+        "--width",
+        "200",
+        "--lam",
+        "1e-8",
+        "--method",
+        "flow",
+        "--horizon",
+        "80",
+    ];
     let peer_run = peer.run_median(&peer_args, 1, "scipy");
     commands.push(format!("peer flow (1 run):              {}", peer.line(&peer_args)));
     if let Ok(p) = &peer_run {
@@ -229,11 +249,22 @@ fn section_gradient_cost(peer: &Peer) {
     heading("3. Cost of one gradient evaluation (one GD step) per neuron-point, n = d = 64 orthonormal");
 
     let data = random_orthonormal(N, N, &Default::default(), 0).expect("random orthonormal data");
-    println!("per-step cost = (t(K steps) - t(0 steps)) / K, medians of 3, K chosen for ~{TARGET_S} s (t(0) = setup + final loss)");
-    println!("reluflow:  {}", reluflow_line("--random-orthonormal 64,64 --width M --lambda 1e-6 --method gd --step 1e-3 --steps K"));
+    println!(
+        "per-step cost = (t(K steps) - t(0 steps)) / K, medians of 3, K chosen for ~{TARGET_S} s (t(0) = setup + final loss)"
+    );
+    println!(
+        "reluflow:  {}",
+        reluflow_line("--random-orthonormal 64,64 --width M --lambda 1e-6 --method gd --step 1e-3 --steps K")
+    );
     let peer_ok = peer.unavailable("numpy").is_none();
     if peer_ok {
-        println!("peer:      {} (per step = wall_s / K, one run)", peer.line(&["--data", "ortho", "--n", "64", "--d", "64", "--width", "M", "--lam", "1e-6", "--step", "1e-3", "--steps", "K"]));
+        println!(
+            "peer:      {} (per step = wall_s / K, one run)",
+            peer.line(&[
+                "--data", "ortho", "--n", "64", "--d", "64", "--width", "M", "--lam", "1e-6", "--step", "1e-3",
+                "--steps", "K"
+            ])
+        );
     }
 
     let mut t = Table::new(&["m", "K", "us / eval", "ns / (m n)", "peer K", "peer us / eval", "peer ns / (m n)"]);
@@ -246,17 +277,25 @@ fn section_gradient_cost(peer: &Peer) {
         let t_0 = time_median(3, || gd(&data, &theta0, &steps(0))).0;
         let per_eval = (t_k - t_0) / k as f64;
         let points = (m * N) as f64;
-        let mut row = vec![m.to_string(), k.to_string(), format!("{:.2}", per_eval * 1e6), format!("{:.3}", per_eval * 1e9 / points)];
+        let mut row = vec![
+            m.to_string(),
+            k.to_string(),
+            format!("{:.2}", per_eval * 1e6),
+            format!("{:.3}", per_eval * 1e9 / points),
+        ];
         if peer_ok {
             // calibrate the peer's K with a short run (~0.05 s at reluflow's speed), then one run of ~TARGET_S
             let probe_k = ((0.05 / per_eval.max(1e-9)).ceil() as u64).clamp(1, 1_000);
             let probe = peer.run_median(&peer_gd_args(m, probe_k), 1, "numpy");
             let peer_cell = probe.and_then(|p| {
-                let pk = ((TARGET_S / (p.field("wall_s") / probe_k as f64).max(1e-9)).ceil() as u64).clamp(3, 1_000_000);
+                let pk =
+                    ((TARGET_S / (p.field("wall_s") / probe_k as f64).max(1e-9)).ceil() as u64).clamp(3, 1_000_000);
                 peer.run_median(&peer_gd_args(m, pk), 1, "numpy").map(|r| (pk, r.field("wall_s") / pk as f64))
             });
             match peer_cell {
-                Ok((pk, per)) => row.extend([pk.to_string(), format!("{:.2}", per * 1e6), format!("{:.3}", per * 1e9 / points)]),
+                Ok((pk, per)) => {
+                    row.extend([pk.to_string(), format!("{:.2}", per * 1e6), format!("{:.3}", per * 1e9 / points)])
+                }
                 Err(e) => row.extend(["-".into(), format!("peer unavailable: {e}"), "-".into()]),
             }
         } else {
@@ -274,8 +313,20 @@ fn section_gradient_cost(peer: &Peer) {
 fn section_lambda_ladder() {
     heading("4. Flow gradient evaluations against lambda: n = 6, d = 8, m = 100, until loss < 1e-10, rtol 1e-9");
     let data = random_orthonormal(6, 8, &Default::default(), 0).expect("random orthonormal data");
-    println!("each row: {}", reluflow_line("--random-orthonormal 6,8 --width 100 --lambda LAMBDA --method flow --until-loss 1e-10"));
-    let mut t = Table::new(&["lambda", "ln(1/lambda)", "grad evals", "evals / ln(1/lambda)", "steps", "sim. time", "wall ms", "final loss"]);
+    println!(
+        "each row: {}",
+        reluflow_line("--random-orthonormal 6,8 --width 100 --lambda LAMBDA --method flow --until-loss 1e-10")
+    );
+    let mut t = Table::new(&[
+        "lambda",
+        "ln(1/lambda)",
+        "grad evals",
+        "evals / ln(1/lambda)",
+        "steps",
+        "sim. time",
+        "wall ms",
+        "final loss",
+    ]);
     let mut points = Vec::new();
     for lambda in [1e-4, 1e-8, 1e-16, 1e-32, 1e-64, 1e-128, 1e-300] {
         let theta0 = balanced_init(100, lambda, 0, data.d());

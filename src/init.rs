@@ -57,7 +57,9 @@ pub struct ValidInitSpec(InitSpec);
 pub enum InitError {
     #[error("width m = 0: the network needs at least one neuron (e.g. --width 60)")]
     ZeroWidth,
-    #[error("width m = {0} is too large: at most {MAX_WIDTH} neurons (the parameters alone would need more memory than a machine has)")]
+    #[error(
+        "width m = {0} is too large: at most {MAX_WIDTH} neurons (the parameters alone would need more memory than a machine has)"
+    )]
     TooWide(usize),
     #[error("lambda = {0} is not a positive finite number: the initialisation scale must be > 0 (e.g. --lambda 1e-8)")]
     Lambda(f64),

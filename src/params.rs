@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 /// Parameters in plain units: `a` (length m) and `w` (m rows of length d).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Params {
     /// Output weights `a_j`.
     pub a: Vec<f64>,

@@ -212,15 +212,6 @@ fn f64s(v: &Value) -> Vec<f64> {
     v.as_array().expect("an array").iter().map(|x| x.as_f64().expect("a number")).collect()
 }
 
-/// All numbers of a `{"a": [...], "w": [[...], ...]}` value, in order.
-fn param_values(p: &Value) -> Vec<f64> {
-    let mut out = f64s(&p["a"]);
-    for row in p["w"].as_array().expect("w is an array") {
-        out.extend(f64s(row));
-    }
-    out
-}
-
 /// The raw JSON text of the object `"key": {...}` in `text` (a report: no braces inside strings).
 fn raw_object<'a>(text: &'a str, key: &str) -> &'a str {
     let start = text.find(&format!("\"{key}\":{{")).unwrap_or_else(|| panic!("no {key} in {text}")) + key.len() + 3;
@@ -434,21 +425,24 @@ fn non_positive_or_non_finite_gd_step_is_rejected() {
 }
 
 #[test]
-fn gd_step_so_large_the_loss_explodes_is_a_divergence_error() {
-    check_cases(&[case(
-        "step 1000",
-        &["--data", "toy", "--step", "1000", "--steps", "1000"],
-        "training diverged at step 3",
-        |e| matches!(e, CliError::Simulation(SimulationError::Diverged { step: 3, .. })),
-    )]);
+fn gd_step_so_large_the_loss_or_the_norm_explodes_is_a_divergence_error() {
+    check_cases(&[
+        case(
+            "step 1000: the loss explodes",
+            &["--data", "toy", "--step", "1000", "--steps", "1000"],
+            "training diverged at step 3 (time 3.000000e3): loss = ",
+            |e| matches!(e, CliError::Simulation(SimulationError::Diverged { step: 3, quantity: "loss", .. })),
+        ),
+        // The loss peaks at 5.9e4 (under its bound) before every neuron dies and it falls back to
+        // 0.5, but |theta|^2 reaches 1.5e9: a divergence all the same.
+        case(
+            "step 100: the norm explodes",
+            &["--data", "toy", "--step", "100", "--steps", "1000"],
+            "training diverged at step 4 (time 4.000000e2): |theta|^2 = ",
+            |e| matches!(e, CliError::Simulation(SimulationError::Diverged { step: 4, quantity: "|theta|^2", .. })),
+        ),
+    ]);
     assert_fails_with(&["--data", "toy", "--step", "1000", "--steps", "1000"], "lower the step");
-}
-
-#[test]
-#[ignore = "src bug: --step 100 on the toy blows |theta|^2 up to 8e11 and kills every neuron, yet exits 0 \
-            (divergence is judged on the loss only, which peaks at 5.9e4 < bound 1e6 and returns to 0.5)"]
-fn gd_step_100_on_the_toy_is_reported_as_divergence() {
-    assert_fails_with(&["--data", "toy", "--step", "100", "--steps", "1000"], "step");
 }
 
 #[test]
@@ -616,6 +610,14 @@ fn trace_into_a_missing_directory_is_rejected() {
 }
 
 #[test]
+fn rejected_command_leaves_an_existing_trace_file_alone() {
+    let dir = TempDir::new("trace_clobber");
+    let trace = dir.file("trace.csv", "step,time,loss,param_norm_sq\n0,0,0.5,1\n");
+    assert_fails_with(&["--data", "toy", "--steps", "10", "--trace", &trace], "--method gd needs --step ETA");
+    assert_eq!(std::fs::read_to_string(&trace).unwrap(), "step,time,loss,param_norm_sq\n0,0,0.5,1\n");
+}
+
+#[test]
 fn trace_every_zero_is_rejected() {
     let dir = TempDir::new("trace_every_zero");
     let trace = s(&dir.path("trace.csv"));
@@ -669,17 +671,33 @@ fn non_finite_leaky_slope_or_relu_prime_is_rejected() {
 }
 
 #[test]
-#[ignore = "src bug: --width 18446744073709551615 panics (capacity overflow in init.rs ValidInitSpec::draw, \
-            Vec::with_capacity(m * (d + 1)))"]
-fn huge_width_is_an_error_not_a_panic() {
-    assert_fails_with(&with_gd(&["--data", "toy", "--width", "18446744073709551615"]), "width");
-}
-
-#[test]
-#[ignore = "src bug: --random-orthonormal 3,18446744073709551615 panics (n * d overflow in \
-            data/generate.rs random_orthonormal_inputs)"]
-fn huge_random_orthonormal_dimension_is_an_error_not_a_panic() {
-    assert_fails_with(&with_gd(&["--random-orthonormal", "3,18446744073709551615"]), "18446744073709551615");
+fn sizes_too_large_to_allocate_are_errors_not_panics() {
+    check_cases(&[
+        case(
+            "width 2^64 - 1",
+            &with_gd(&["--data", "toy", "--width", "18446744073709551615"]),
+            "width m = 18446744073709551615 is too large",
+            |e| matches!(e, CliError::Init(InitError::TooWide(18446744073709551615))),
+        ),
+        case(
+            "width 10^8 + 1",
+            &with_gd(&["--data", "toy", "--width", "100000001"]),
+            "width m = 100000001 is too large",
+            |e| matches!(e, CliError::Init(InitError::TooWide(_))),
+        ),
+        case(
+            "n x d overflows usize",
+            &with_gd(&["--random-orthonormal", "3,18446744073709551615"]),
+            "3 x 18446744073709551615 inputs are too many",
+            |e| matches!(e, CliError::Data(DataError::Parameter(_))),
+        ),
+        case(
+            "n x d > 10^8",
+            &with_gd(&["--random-orthonormal", "10000,10001"]),
+            "10000 x 10001 inputs are too many",
+            |e| matches!(e, CliError::Data(DataError::Parameter(_))),
+        ),
+    ]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -810,27 +828,11 @@ fn trace_csv_has_the_header_and_one_row_per_trace_every_steps() {
 }
 
 #[test]
-fn init_from_the_initial_field_reproduces_the_run() {
-    let dir = TempDir::new("init_from_rerun");
-    let ((first, _), (second, _)) = toy_gd_and_rerun_from_its_initial(&dir);
-    assert_eq!(second["lambda"], Value::Null);
-    assert_eq!(second["m"].as_u64(), Some(60));
-    // The initial parameters come back to within a few units in the last place (bit-exact would
-    // need serde_json's float_roundtrip: see the ignored test below), and the run with them.
-    for (p, q) in param_values(&first["initial"]).iter().zip(param_values(&second["initial"])) {
-        assert!((p - q).abs() <= 4.0 * f64::EPSILON * p.abs(), "initial {p} vs {q}");
-    }
-    for (p, q) in param_values(&first["final"]).iter().zip(param_values(&second["final"])) {
-        assert!((p - q).abs() <= 1e-9 * p.abs().max(1e-6), "final {p} vs {q}");
-    }
-}
-
-#[test]
-#[ignore = "src bug: load_params (--init-from) parses with serde_json without float_roundtrip: about a third of \
-            the values come back 1 ulp off, so the rerun is not bit-identical"]
 fn init_from_the_initial_field_reproduces_the_run_bit_for_bit() {
     let dir = TempDir::new("init_from_bits");
-    let ((_, first), (_, second)) = toy_gd_and_rerun_from_its_initial(&dir);
+    let ((_, first), (second_report, second)) = toy_gd_and_rerun_from_its_initial(&dir);
+    assert_eq!(second_report["lambda"], Value::Null);
+    assert_eq!(second_report["m"].as_u64(), Some(60));
     // Shortest round-trip text is unique per bit pattern: compare the numbers as printed.
     for field in ["initial", "final"] {
         let numbers = |t: &str| -> Vec<String> {
@@ -851,6 +853,21 @@ fn init_from_the_initial_field_reproduces_the_run_bit_for_bit() {
             &differ[..differ.len().min(3)]
         );
     }
+}
+
+#[test]
+fn init_from_through_the_library_gives_bit_identical_final_params() {
+    let dir = TempDir::new("init_from_library");
+    let first = run_lib(&TOY_GD).unwrap();
+    let init = dir.file("init.json", &serde_json::to_string(&first.initial).unwrap());
+    let args: Vec<&str> =
+        TOY_GD.iter().copied().filter(|a| !["--width", "60", "--lambda", "1.29e-7"].contains(a)).collect();
+    let second = run_lib(&[args.as_slice(), &["--init-from", &init]].concat()).unwrap();
+    let bits =
+        |p: &reluflow::Params| -> Vec<u64> { p.a.iter().chain(p.w.iter().flatten()).map(|v| v.to_bits()).collect() };
+    assert_eq!(bits(&first.initial), bits(&second.initial));
+    assert_eq!(bits(&first.final_params), bits(&second.final_params));
+    assert_eq!(first.final_loss.to_bits(), second.final_loss.to_bits());
 }
 
 #[test]

@@ -57,7 +57,7 @@ pub struct SimulateArgs {
     #[arg(long, default_value_t = 60, value_name = "M")]
     pub width: usize,
     /// Initialisation scale lambda (eq. (4)).
-    #[arg(long, default_value_t = 1e-6, value_name = "L")]
+    #[arg(long, default_value_t = 1e-6, value_name = "L", allow_negative_numbers = true)]
     pub lambda: f64,
     /// Initialisation kind.
     #[arg(long, value_enum, default_value_t = InitArg::Balanced)]
@@ -72,16 +72,16 @@ pub struct SimulateArgs {
     #[arg(long, value_enum, default_value_t = Method::Gd)]
     pub method: Method,
     /// Gradient-descent step eta on the paper's loss L (a torch MSELoss lr is eta/2).
-    #[arg(long, value_name = "ETA")]
+    #[arg(long, value_name = "ETA", allow_negative_numbers = true)]
     pub step: Option<f64>,
     /// Number of gradient-descent steps (or a cap on accepted flow steps).
     #[arg(long, value_name = "K")]
     pub steps: Option<u64>,
     /// Simulated time horizon.
-    #[arg(long, value_name = "T")]
+    #[arg(long, value_name = "T", allow_negative_numbers = true)]
     pub horizon: Option<f64>,
     /// Stop as soon as the loss is below X.
-    #[arg(long, value_name = "X")]
+    #[arg(long, value_name = "X", allow_negative_numbers = true)]
     pub until_loss: Option<f64>,
     /// Relative tolerance of the flow integrator (per neuron).
     #[arg(long, default_value_t = 1e-9, value_name = "RTOL")]
@@ -287,6 +287,36 @@ impl Drop for Progress {
     }
 }
 
+/// Flag combinations that depend on `--method`, checked before any file is created.
+fn check_method_flags(args: &SimulateArgs) -> Result<(), CliError> {
+    match args.method {
+        Method::Gd => {
+            if args.step.is_none() {
+                return Err(CliError::Usage(
+                    "--method gd needs --step ETA (e.g. --step 1e-3) and --steps K or --horizon T".into(),
+                ));
+            }
+            if args.rtol != 1e-9 {
+                return Err(CliError::Usage("--rtol applies to --method flow only".into()));
+            }
+        }
+        Method::Flow => {
+            if args.step.is_some() {
+                return Err(CliError::Usage(
+                    "--step is the gradient-descent step: with --method flow use --horizon T, --until-loss X and --rtol"
+                        .into(),
+                ));
+            }
+            if args.horizon.is_none() && args.steps.is_none() && args.until_loss.is_none() {
+                return Err(CliError::Usage(
+                    "--method flow needs --horizon T or --until-loss X (or --steps K as a cap)".into(),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Runs `simulate` and returns its report (no printing): the library entry point of the CLI.
 pub fn simulate(args: &SimulateArgs) -> Result<SimulateReport, CliError> {
     let data = load_data(&args.data)?;
@@ -306,6 +336,7 @@ pub fn simulate(args: &SimulateArgs) -> Result<SimulateReport, CliError> {
             (spec.draw(data.d()).params, Some(args.lambda), args.width)
         }
     };
+    check_method_flags(args)?;
     if args.trace_every == 0 {
         return Err(CliError::Usage("--trace-every 0: give a positive number of steps (e.g. 100)".into()));
     }
@@ -338,29 +369,12 @@ pub fn simulate(args: &SimulateArgs) -> Result<SimulateReport, CliError> {
         let mut both = Pair(observer, &mut progress);
         match args.method {
             Method::Gd => {
-                let step = args.step.ok_or_else(|| {
-                    CliError::Usage(
-                        "--method gd needs --step ETA (e.g. --step 1e-3) and --steps K or --horizon T".into(),
-                    )
-                })?;
-                if args.rtol != 1e-9 {
-                    return Err(CliError::Usage("--rtol applies to --method flow only".into()));
-                }
+                let step = args.step.expect("checked by check_method_flags");
                 run_gd(&data, model, &theta0, &GdConfig { step, stop }, &mut both)?
             }
             Method::Flow => {
-                if args.step.is_some() {
-                    return Err(CliError::Usage(
-                        "--step is the gradient-descent step: with --method flow use --horizon T, --until-loss X and --rtol".into(),
-                    ));
-                }
                 let mut stop = stop;
                 if stop.horizon.is_none() && stop.max_steps.is_none() {
-                    if stop.until_loss.is_none() {
-                        return Err(CliError::Usage(
-                            "--method flow needs --horizon T or --until-loss X (or --steps K as a cap)".into(),
-                        ));
-                    }
                     // until-loss alone: a generous cap so that a run that never gets there ends
                     stop.max_steps = Some(10_000_000);
                 }
@@ -430,12 +444,21 @@ pub fn run(args: &SimulateArgs) -> Result<String, CliError> {
         return Ok(serde_json::to_string(&report).expect("a report serialises") + "\n");
     }
     let mut o = String::new();
-    let _ = writeln!(o, "reluflow simulate: n = {}, d = {}, m = {}, method = {:?}", report.n, report.d, report.m, report.method);
+    let _ = writeln!(
+        o,
+        "reluflow simulate: n = {}, d = {}, m = {}, method = {:?}",
+        report.n, report.d, report.m, report.method
+    );
     for p in &report.assumption_problems {
         let _ = writeln!(o, "  warning: {p}");
     }
-    let _ = writeln!(o, "  steps {}  gradient evaluations {}  time {:.6}", report.steps, report.gradient_evaluations, report.time);
-    let _ = writeln!(o, "  final loss      {:.6e}   (paper's L = 1/(2n) sum (h - y)^2; torch MSE = 2L)", report.final_loss);
+    let _ = writeln!(
+        o,
+        "  steps {}  gradient evaluations {}  time {:.6}",
+        report.steps, report.gradient_evaluations, report.time
+    );
+    let _ =
+        writeln!(o, "  final loss      {:.6e}   (paper's L = 1/(2n) sum (h - y)^2; torch MSE = 2L)", report.final_loss);
     let _ = match report.min_norm_sq {
         Some(min) => writeln!(
             o,
@@ -444,7 +467,11 @@ pub fn run(args: &SimulateArgs) -> Result<String, CliError> {
             min,
             report.param_norm_sq - min
         ),
-        None => writeln!(o, "  |theta|^2       {:.9}   (inputs not orthogonal: no closed-form minimum)", report.param_norm_sq),
+        None => writeln!(
+            o,
+            "  |theta|^2       {:.9}   (inputs not orthogonal: no closed-form minimum)",
+            report.param_norm_sq
+        ),
     };
     let _ = writeln!(
         o,
