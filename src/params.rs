@@ -222,7 +222,7 @@ mod tests {
 
     #[test]
     fn scaled_round_trip_is_exact() {
-        let p = Params { a: vec![1e-300, -2.0], w: vec![vec![3e-301, -4e-300], vec![0.5, 0.25]] };
+        let p = Params { a: vec![1e-300, -2.0], w: vec![vec![3e-300, -4e-300], vec![0.5, 0.25]] };
         let s = ScaledParams::from_params(&p);
         assert_eq!(s.to_params(), p);
         assert!((s.ln_norm_w(0) - (5e-300f64).ln()).abs() < 1e-12);
