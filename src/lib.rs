@@ -50,8 +50,10 @@
 //! `L = 1/(2n) sum_k (h(x_k) - y_k)^2`, the paper's. A torch `MSELoss` is `2L`.
 
 pub mod cli;
+pub mod claims;
 pub mod data;
 pub mod init;
+pub mod generators;
 pub mod network;
 pub mod params;
 pub mod solver;
