@@ -250,7 +250,7 @@ fn section_gradient_cost(peer: &Peer) {
 
     let data = random_orthonormal(N, N, &Default::default(), 0).expect("random orthonormal data");
     println!(
-        "per-step cost = (t(K steps) - t(0 steps)) / K, medians of 3, K chosen for ~{TARGET_S} s (t(0) = setup + final loss)"
+        "per-step cost = (t(K steps) - t(0 steps)) / K, medians of 3, K = first power of 2 with t(K) >= {TARGET_S} s (t(0) = setup + final loss)"
     );
     println!(
         "reluflow:  {}",
@@ -271,8 +271,7 @@ fn section_gradient_cost(peer: &Peer) {
     for m in [10usize, 100, 1_000, 10_000, 100_000] {
         let theta0 = balanced_init(m, LAMBDA, 0, data.d());
         let steps = |k: u64| GdConfig { step: ETA, stop: StopRule { max_steps: Some(k), ..Default::default() } };
-        let one = time_once(|| gd(&data, &theta0, &steps(1))).0 - time_once(|| gd(&data, &theta0, &steps(0))).0;
-        let k = ((TARGET_S / one.max(1e-9)).ceil() as u64).clamp(1, 1_000_000);
+        let k = steps_for(TARGET_S, |k| time_once(|| gd(&data, &theta0, &steps(k))).0);
         let t_k = time_median(3, || gd(&data, &theta0, &steps(k))).0;
         let t_0 = time_median(3, || gd(&data, &theta0, &steps(0))).0;
         let per_eval = (t_k - t_0) / k as f64;
@@ -399,6 +398,15 @@ fn time_once<T>(f: impl FnOnce() -> T) -> (f64, T) {
     let start = Instant::now();
     let out = f();
     (start.elapsed().as_secs_f64(), out)
+}
+
+/// The smallest power of two `k` for which `run(k)` (seconds of a `k`-step run) reaches `target`.
+fn steps_for(target: f64, mut run: impl FnMut(u64) -> f64) -> u64 {
+    let mut k = 1;
+    while run(k) < target && k < 1 << 24 {
+        k *= 2;
+    }
+    k
 }
 
 /// Median seconds of `reps` calls of `f`, and the last result.

@@ -49,11 +49,11 @@
 //! ## Loss convention
 //! `L = 1/(2n) sum_k (h(x_k) - y_k)^2`, the paper's. A torch `MSELoss` is `2L`.
 
-pub mod cli;
 pub mod claims;
+pub mod cli;
 pub mod data;
-pub mod init;
 pub mod generators;
+pub mod init;
 pub mod network;
 pub mod params;
 pub mod solver;
