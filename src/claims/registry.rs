@@ -5,7 +5,5 @@ use super::{ClaimId, Outcome};
 /// Runs claim `id` on the instance drawn from `seed` (each claim draws the kind of instance
 /// its statement needs; see the claim modules).
 pub fn run(id: ClaimId, _seed: u64) -> Outcome {
-    match id {
-        _ => Outcome::Skipped { claim: id, reason: "not implemented yet".into() },
-    }
+    Outcome::Skipped { claim: id, reason: "not implemented yet".into() }
 }
