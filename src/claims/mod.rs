@@ -13,7 +13,14 @@
 //!   do not meet a claim's assumptions (never counted as held).
 //! - [`registry`]: every claim as a [`Claim`] that `reluflow verify` can run from a seed.
 
+pub mod conservation;
+pub mod early;
+pub mod experiments;
+pub mod landscape;
+pub mod limits;
 pub mod registry;
+pub mod regimes;
+pub mod saddles;
 
 use crate::data::Dataset;
 use crate::init::{InitKind, InitSpec, Initialisation, NeuronSets};

@@ -1,0 +1,1 @@
+//! Claim checks: conservation (being written).

@@ -1,0 +1,1 @@
+//! Claim checks: early (being written).

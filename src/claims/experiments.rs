@@ -1,0 +1,1 @@
+//! Claim checks: experiments (being written).

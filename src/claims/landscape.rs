@@ -1,0 +1,1 @@
+//! Claim checks: landscape (being written).

@@ -1,0 +1,1 @@
+//! Claim checks: limits (being written).

@@ -1,0 +1,1 @@
+//! Claim checks: regimes (being written).

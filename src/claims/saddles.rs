@@ -1,0 +1,1 @@
+//! Claim checks: saddles (being written).

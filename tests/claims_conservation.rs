@@ -1,0 +1,1 @@
+//! Claim tests: conservation (being written).

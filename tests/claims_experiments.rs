@@ -1,0 +1,1 @@
+//! Claim tests: experiments (being written).

@@ -1,0 +1,1 @@
+//! Claim tests: landscape (being written).

@@ -1,0 +1,1 @@
+//! Claim tests: limits (being written).

@@ -1,0 +1,1 @@
+//! Claim tests: regimes (being written).
