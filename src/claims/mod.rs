@@ -11,7 +11,7 @@
 //! - [`Instance`]: data + initialisation + model, the unit every check runs on.
 //! - [`ClaimId`], [`Verdict`], [`Outcome`]: names, results, and "skipped" for instances that
 //!   do not meet a claim's assumptions (never counted as held).
-//! - [`registry`]: every claim as a [`Claim`] that `reluflow verify` can run from a seed.
+//! - [`registry`]: every claim as a function of a seed, which `reluflow verify` runs.
 
 pub mod conservation;
 pub mod early;
