@@ -7,7 +7,7 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let cli = reluflow::cli::Cli::parse();
     match reluflow::cli::run(cli) {
-        Ok(out) => {
+        Ok((out, code)) => {
             let mut stdout = std::io::stdout().lock();
             match stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush()) {
                 // a closed pipe (`| head`) is the reader's choice, not an error of ours
@@ -15,7 +15,7 @@ fn main() -> ExitCode {
                     eprintln!("error: cannot write the output: {e}");
                     ExitCode::from(2)
                 }
-                _ => ExitCode::SUCCESS,
+                _ => ExitCode::from(code),
             }
         }
         Err(e) => {

@@ -1,9 +1,131 @@
-//! Every claim as something `reluflow verify` can run on a seeded random instance.
+//! Every claim as a function of a seed, and the aggregate that `reluflow verify` prints.
+//!
+//! Each claim module draws, from a seed, the kind of instance its statement needs (for example
+//! well-separated orthonormal data and `lambda` down to `1e-300` for the phase lemmas),
+//! simulates and judges. [`verify`] runs `cases` seeds per claim in parallel (rayon) and
+//! aggregates in a fixed order, so the report does not depend on thread scheduling.
 
 use super::{ClaimId, Outcome};
+use serde::Serialize;
 
-/// Runs claim `id` on the instance drawn from `seed` (each claim draws the kind of instance
-/// its statement needs; see the claim modules).
+/// Runs claim `id` on the instance drawn from `seed`.
 pub fn run(id: ClaimId, _seed: u64) -> Outcome {
-    Outcome::Skipped { claim: id, reason: "not implemented yet".into() }
+    Outcome::Skipped { claim: id, reason: format!("{id}: no check registered yet") }
+}
+
+/// The seed of case `case` of claim `id` under the user's `seed` (SplitMix64 of the three).
+pub fn case_seed(seed: u64, id: ClaimId, case: usize) -> u64 {
+    let index = ClaimId::ALL.iter().position(|c| *c == id).unwrap_or(0) as u64;
+    let mut z = seed ^ (index << 48) ^ (case as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// One row of the verify table.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ClaimSummary {
+    pub claim: ClaimId,
+    pub reference: &'static str,
+    /// Instances run.
+    pub instances: usize,
+    pub held: usize,
+    pub failed: usize,
+    /// Instances that did not meet the claim's assumptions (never counted as held).
+    pub skipped: usize,
+    /// The smallest margin over checked instances (`None` if none was checked).
+    pub worst_margin: Option<f64>,
+    /// The statement of the worst checked instance.
+    pub worst_statement: Option<String>,
+    /// Why instances failed or were skipped (first few).
+    pub notes: Vec<String>,
+}
+
+impl ClaimSummary {
+    /// Every instance that met the claim's assumptions held.
+    pub fn holds(&self) -> bool {
+        self.failed == 0
+    }
+}
+
+/// The whole report.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct VerifyReport {
+    pub seed: u64,
+    pub cases: usize,
+    pub claims: Vec<ClaimSummary>,
+}
+
+impl VerifyReport {
+    /// Every claim held on every instance that met its assumptions.
+    pub fn all_hold(&self) -> bool {
+        self.claims.iter().all(ClaimSummary::holds)
+    }
+}
+
+/// Aggregates outcomes of one claim.
+pub fn summarise(id: ClaimId, outcomes: &[Outcome]) -> ClaimSummary {
+    let mut s = ClaimSummary {
+        claim: id,
+        reference: id.reference(),
+        instances: outcomes.len(),
+        held: 0,
+        failed: 0,
+        skipped: 0,
+        worst_margin: None,
+        worst_statement: None,
+        notes: Vec::new(),
+    };
+    for o in outcomes {
+        match o {
+            Outcome::Checked(v) => {
+                if v.holds {
+                    s.held += 1;
+                } else {
+                    s.failed += 1;
+                    if s.notes.len() < 3 {
+                        s.notes.push(format!("failed: {}", v.statement));
+                    }
+                }
+                if s.worst_margin.is_none_or(|m| v.margin < m) {
+                    s.worst_margin = Some(v.margin);
+                    s.worst_statement = Some(v.statement.clone());
+                }
+            }
+            Outcome::Skipped { reason, .. } => {
+                s.skipped += 1;
+                if s.notes.len() < 3 {
+                    s.notes.push(format!("skipped: {reason}"));
+                }
+            }
+            Outcome::Error { error, .. } => {
+                s.failed += 1;
+                if s.notes.len() < 3 {
+                    s.notes.push(format!("error: {error}"));
+                }
+            }
+        }
+    }
+    s
+}
+
+/// Runs `cases` seeded instances of each claim in `claims` (in parallel) and aggregates.
+/// `tick` is called once per finished instance (progress bars).
+pub fn verify(claims: &[ClaimId], cases: usize, seed: u64, tick: &(dyn Fn() + Sync)) -> VerifyReport {
+    use rayon::prelude::*;
+    let jobs: Vec<(ClaimId, usize)> = claims.iter().flat_map(|&c| (0..cases).map(move |i| (c, i))).collect();
+    let outcomes: Vec<Outcome> = jobs
+        .par_iter()
+        .map(|&(c, i)| {
+            let o = run(c, case_seed(seed, c, i));
+            tick();
+            o
+        })
+        .collect();
+    let claims = claims
+        .iter()
+        .enumerate()
+        .map(|(ci, &c)| summarise(c, &outcomes[ci * cases..(ci + 1) * cases]))
+        .collect();
+    VerifyReport { seed, cases, claims }
 }

@@ -1,7 +1,8 @@
-//! The `reluflow` command line: `simulate` (one training run).
+//! The `reluflow` command line: `verify` (which claims hold) and `simulate` (one training run).
 
 pub mod errors;
 pub mod simulate;
+pub mod verify;
 
 pub use errors::CliError;
 
@@ -19,13 +20,16 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Check every claim of the paper on random instances and print which hold (exit 1 if any fails).
+    Verify(verify::VerifyArgs),
     /// Train one network by gradient descent or gradient flow and report the result.
     Simulate(simulate::SimulateArgs),
 }
 
-/// Runs a parsed command and returns what it prints on stdout.
-pub fn run(cli: Cli) -> Result<String, CliError> {
+/// Runs a parsed command; returns what it prints on stdout and its exit code.
+pub fn run(cli: Cli) -> Result<(String, u8), CliError> {
     match cli.command {
-        Command::Simulate(args) => simulate::run(&args),
+        Command::Verify(args) => verify::run(&args),
+        Command::Simulate(args) => Ok((simulate::run(&args)?, 0)),
     }
 }
