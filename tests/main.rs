@@ -11,5 +11,6 @@ mod claims_saddles;
 mod cli;
 mod common;
 mod data;
+mod generators;
 mod integrators;
 mod theory;

@@ -122,10 +122,7 @@ pub fn verify(claims: &[ClaimId], cases: usize, seed: u64, tick: &(dyn Fn() + Sy
             o
         })
         .collect();
-    let claims = claims
-        .iter()
-        .enumerate()
-        .map(|(ci, &c)| summarise(c, &outcomes[ci * cases..(ci + 1) * cases]))
-        .collect();
+    let claims =
+        claims.iter().enumerate().map(|(ci, &c)| summarise(c, &outcomes[ci * cases..(ci + 1) * cases])).collect();
     VerifyReport { seed, cases, claims }
 }
