@@ -58,6 +58,7 @@ pub mod network;
 pub mod params;
 pub mod solver;
 pub mod theory;
+pub mod timeline;
 pub mod trajectory;
 
 pub use data::Dataset;

@@ -1,0 +1,229 @@
+//! Phase timelines: the named events of Figure 1, read off a recorded trajectory, next to the
+//! times the paper predicts.
+//!
+//! Events (each `None` if it does not happen during the run):
+//! - `aligned_plus` / `aligned_minus`: every neuron of `S+,1` (resp. `S-,1`) within
+//!   [`ALIGNMENT_ANGLE`] of `D+` (resp. `-D-`) (Lemmas 7 (ii), 8 (ii)).
+//! - `deactivated_plus` / `deactivated_minus`: every neuron of `S+,1` inactive on every negative
+//!   label (resp. `S-,1` on every positive label) (Lemmas 7 (iii), 8 (iii)).
+//! - `u_plus_half`, `u_plus_fitted`: `u+ = sum_{S+,1} |w_j|^2` reaches half, and `1 - 1e-3`, of
+//!   its limit `n|D+|` (`|v+|` for orthogonal inputs that are not unit-norm) (Lemma 3).
+//! - `plateau_entry`, `plateau_exit`: the loss enters, and then leaves downwards, the band
+//!   `|L / L_plateau - 1| <= PLATEAU_BAND` around `L_plateau = (1/2n) sum_{y<0} y^2` (Fact 1).
+//! - `u_minus_half`, `u_minus_fitted`: the same for `u- = sum_{S-,1} |w_j|^2` and `n|D-|` (Lemma 4).
+//! - `converged`: the loss below `1e-10` (Theorem 1).
+//!
+//! Threshold crossings of `u+-` and the loss are interpolated linearly in `ln` between samples;
+//! the boolean events are the first sample at which they hold. Times are reported raw and
+//! divided by `ln(1/lambda)`, the paper's time scale.
+
+use crate::data::Dataset;
+use crate::init::NeuronSets;
+use crate::network::Class;
+use crate::theory;
+use crate::trajectory::{Sample, Trajectory};
+use serde::Serialize;
+
+/// Alignment threshold of the alignment events: 0.05 rad (about 2.9 degrees).
+pub const ALIGNMENT_ANGLE: f64 = 0.05;
+/// Relative band around the plateau level of the plateau events.
+pub const PLATEAU_BAND: f64 = 0.05;
+/// The fraction of the limit mass at which `u+-` counts as fitted.
+pub const FITTED_FRACTION: f64 = 1.0 - 1e-3;
+/// Loss threshold of the `converged` event.
+pub const CONVERGED_LOSS: f64 = 1e-10;
+
+/// One event: its time, raw and over `ln(1/lambda)`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct EventTime {
+    pub time: f64,
+    pub normalised: f64,
+}
+
+/// The predicted times of Figure 1 (Section 4.2) for the `eps` used.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Predicted {
+    /// The Appendix B.2 `eps` (the largest admissible).
+    pub eps: f64,
+    /// `-eps ln(lambda)/|D+|` (Lemma 7).
+    pub t_plus_1: f64,
+    /// `-eps ln(lambda)/|D-|` (Lemmas 2, 8).
+    pub t_minus_1: f64,
+    /// `-(1+3eps) ln(lambda)/|D+|` (Lemma 3's bound on `t2`).
+    pub t2_bound: f64,
+    /// `-(1-eps) ln(lambda)/|D-|` (Fact 1: end of the saddle).
+    pub plateau_end: f64,
+    /// `-(1+3r eps) ln(lambda)/|D-|` (Lemma 4's bound on `t3`).
+    pub t3_bound: f64,
+    /// `-ln(lambda)/|D+|` and `-ln(lambda)/|D-|`: the time scales of claim TS.
+    pub time_scale_plus: f64,
+    pub time_scale_minus: f64,
+}
+
+/// A phase timeline.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PhaseTimeline {
+    /// `ln(1/lambda)` (the normalisation).
+    pub ln_inv_lambda: f64,
+    pub s_plus_1: usize,
+    pub s_minus_1: usize,
+    /// `(1/2n) sum_{y<0} y^2`.
+    pub plateau_level: f64,
+    pub aligned_plus: Option<EventTime>,
+    pub aligned_minus: Option<EventTime>,
+    pub deactivated_plus: Option<EventTime>,
+    pub deactivated_minus: Option<EventTime>,
+    pub u_plus_half: Option<EventTime>,
+    pub u_plus_fitted: Option<EventTime>,
+    pub plateau_entry: Option<EventTime>,
+    pub plateau_exit: Option<EventTime>,
+    pub u_minus_half: Option<EventTime>,
+    pub u_minus_fitted: Option<EventTime>,
+    pub converged: Option<EventTime>,
+    /// `None` when `eps` is undefined (labels of one sign, `r <= 1`).
+    pub predicted: Option<Predicted>,
+    pub final_loss: f64,
+    pub final_time: f64,
+}
+
+impl PhaseTimeline {
+    /// The events in time order of Figure 1, with their names.
+    pub fn events(&self) -> Vec<(&'static str, Option<EventTime>)> {
+        vec![
+            ("aligned_plus", self.aligned_plus),
+            ("deactivated_plus", self.deactivated_plus),
+            ("aligned_minus", self.aligned_minus),
+            ("deactivated_minus", self.deactivated_minus),
+            ("u_plus_half", self.u_plus_half),
+            ("plateau_entry", self.plateau_entry),
+            ("u_plus_fitted", self.u_plus_fitted),
+            ("plateau_exit", self.plateau_exit),
+            ("u_minus_half", self.u_minus_half),
+            ("u_minus_fitted", self.u_minus_fitted),
+            ("converged", self.converged),
+        ]
+    }
+}
+
+/// Why a timeline cannot be read.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TimelineError {
+    #[error("the trajectory has no samples")]
+    Empty,
+    #[error("the trajectory has no initial parameters: record it from time 0")]
+    NoInitial,
+    #[error("lambda = {0} must be in (0, 1) for the ln(1/lambda) normalisation")]
+    Lambda(f64),
+}
+
+fn u(sample: &Sample, set: &[usize]) -> f64 {
+    set.iter().map(|&j| (2.0 * sample.ln_neuron_norm[j]).exp()).sum()
+}
+
+/// The first time the series `f` crosses `level` upwards (`up`) or downwards, interpolated
+/// linearly in `ln f` between samples.
+fn crossing(samples: &[Sample], f: impl Fn(&Sample) -> f64, level: f64, up: bool) -> Option<f64> {
+    let hit = |v: f64| if up { v >= level } else { v < level };
+    let mut prev: Option<(f64, f64)> = None;
+    for s in samples {
+        let v = f(s);
+        if hit(v) {
+            return Some(match prev {
+                Some((t0, v0)) if v0 > 0.0 && v > 0.0 && v0 != v => {
+                    let (l0, l1, lv) = (v0.ln(), v.ln(), level.ln());
+                    t0 + (s.time - t0) * ((lv - l0) / (l1 - l0)).clamp(0.0, 1.0)
+                }
+                _ => s.time,
+            });
+        }
+        prev = Some((s.time, v));
+    }
+    None
+}
+
+fn first(samples: &[Sample], pred: impl Fn(&Sample) -> bool) -> Option<f64> {
+    samples.iter().find(|s| pred(s)).map(|s| s.time)
+}
+
+/// Reads the phase timeline of `trajectory` (recorded on `data` from `lambda`).
+pub fn phase_timeline(data: &Dataset, lambda: f64, trajectory: &Trajectory) -> Result<PhaseTimeline, TimelineError> {
+    let samples = &trajectory.samples;
+    let last = samples.last().ok_or(TimelineError::Empty)?;
+    let initial = trajectory.initial.as_ref().ok_or(TimelineError::NoInitial)?;
+    if !(lambda > 0.0 && lambda < 1.0) {
+        return Err(TimelineError::Lambda(lambda));
+    }
+    let ln_inv = -lambda.ln();
+    let sets = NeuronSets::of(initial, data);
+    let n = data.n();
+    let y = data.y();
+    let ev = |t: Option<f64>| t.map(|time| EventTime { time, normalised: time / ln_inv });
+    let cos = ALIGNMENT_ANGLE.cos();
+    let aligned = |set: &[usize], plus: bool| {
+        if set.is_empty() {
+            return None;
+        }
+        first(samples, |s| {
+            set.iter().all(|&j| if plus { s.alignment_plus[j] >= cos } else { s.alignment_minus[j] >= cos })
+        })
+    };
+    let deactivated = |set: &[usize], plus: bool| {
+        if set.is_empty() {
+            return None;
+        }
+        first(samples, |s| {
+            set.iter().all(|&j| {
+                (0..n)
+                    .filter(|&k| if plus { y[k] < 0.0 } else { y[k] > 0.0 })
+                    .all(|k| s.pattern[j * n + k] != Class::Positive)
+            })
+        })
+    };
+    let (mass_plus, mass_minus) = match (theory::v_plus(data), theory::v_minus(data)) {
+        (Ok(vp), Ok(vm)) => (crate::params::norm(&vp), crate::params::norm(&vm)),
+        _ => (n as f64 * theory::d_plus_norm(data), n as f64 * theory::d_minus_norm(data)),
+    };
+    let plateau_level = theory::plateau_loss(data);
+    let u_plus = |s: &Sample| u(s, &sets.s_plus_1);
+    let u_minus = |s: &Sample| u(s, &sets.s_minus_1);
+    let nonempty = |set: &[usize], t: Option<f64>| if set.is_empty() { None } else { t };
+    let in_band = |s: &Sample| plateau_level > 0.0 && (s.loss / plateau_level - 1.0).abs() <= PLATEAU_BAND;
+    let entry = first(samples, in_band);
+    let exit = entry.and_then(|t_in| {
+        let after: Vec<Sample> = samples.iter().filter(|s| s.time >= t_in).cloned().collect();
+        crossing(&after, |s| s.loss, plateau_level * (1.0 - PLATEAU_BAND), false)
+    });
+    let predicted = theory::epsilon_max(data).and_then(|eps| {
+        let p = theory::phase_times_ln(data, lambda.ln(), eps).ok()?;
+        Some(Predicted {
+            eps,
+            t_plus_1: p.t_plus_1,
+            t_minus_1: p.t_minus_1,
+            t2_bound: p.t2_bound,
+            plateau_end: p.plateau_end,
+            t3_bound: p.t3_bound,
+            time_scale_plus: p.time_scale_plus,
+            time_scale_minus: p.time_scale_minus,
+        })
+    });
+    Ok(PhaseTimeline {
+        ln_inv_lambda: ln_inv,
+        s_plus_1: sets.s_plus_1.len(),
+        s_minus_1: sets.s_minus_1.len(),
+        plateau_level,
+        aligned_plus: ev(aligned(&sets.s_plus_1, true)),
+        aligned_minus: ev(aligned(&sets.s_minus_1, false)),
+        deactivated_plus: ev(deactivated(&sets.s_plus_1, true)),
+        deactivated_minus: ev(deactivated(&sets.s_minus_1, false)),
+        u_plus_half: ev(nonempty(&sets.s_plus_1, crossing(samples, u_plus, 0.5 * mass_plus, true))),
+        u_plus_fitted: ev(nonempty(&sets.s_plus_1, crossing(samples, u_plus, FITTED_FRACTION * mass_plus, true))),
+        plateau_entry: ev(entry),
+        plateau_exit: ev(exit),
+        u_minus_half: ev(nonempty(&sets.s_minus_1, crossing(samples, u_minus, 0.5 * mass_minus, true))),
+        u_minus_fitted: ev(nonempty(&sets.s_minus_1, crossing(samples, u_minus, FITTED_FRACTION * mass_minus, true))),
+        converged: ev(crossing(samples, |s| s.loss, CONVERGED_LOSS, false)),
+        predicted,
+        final_loss: last.loss,
+        final_time: last.time,
+    })
+}
