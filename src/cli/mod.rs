@@ -2,6 +2,7 @@
 
 pub mod errors;
 pub mod simulate;
+pub mod timeline;
 pub mod verify;
 
 pub use errors::CliError;
@@ -22,6 +23,8 @@ pub struct Cli {
 pub enum Command {
     /// Check every claim of the paper on random instances and print which hold (exit 1 if any fails).
     Verify(verify::VerifyArgs),
+    /// Train one network (the `simulate` flags) and print its phase timeline (Figure 1).
+    Timeline(timeline::TimelineArgs),
     /// Train one network by gradient descent or gradient flow and report the result.
     Simulate(simulate::SimulateArgs),
 }
@@ -31,5 +34,6 @@ pub fn run(cli: Cli) -> Result<(String, u8), CliError> {
     match cli.command {
         Command::Verify(args) => verify::run(&args),
         Command::Simulate(args) => Ok((simulate::run(&args)?, 0)),
+        Command::Timeline(args) => Ok((timeline::run(&args)?, 0)),
     }
 }

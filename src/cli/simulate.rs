@@ -317,8 +317,18 @@ fn check_method_flags(args: &SimulateArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Runs `simulate` and returns its report (no printing): the library entry point of the CLI.
-pub fn simulate(args: &SimulateArgs) -> Result<SimulateReport, CliError> {
+/// Data, model and `theta(0)` of a `simulate`-style command line, validated.
+pub struct Prepared {
+    pub data: Dataset,
+    pub model: crate::network::ValidModel,
+    pub theta0: ScaledParams,
+    /// `None` with `--init-from`.
+    pub lambda: Option<f64>,
+    pub m: usize,
+}
+
+/// Validates the flags and draws (or reads) `theta(0)`; creates no file.
+pub fn prepare(args: &SimulateArgs) -> Result<Prepared, CliError> {
     let data = load_data(&args.data)?;
     let model = model_of(args)?;
     let (theta0, lambda, m) = match &args.init_from {
@@ -340,8 +350,37 @@ pub fn simulate(args: &SimulateArgs) -> Result<SimulateReport, CliError> {
     if args.trace_every == 0 {
         return Err(CliError::Usage("--trace-every 0: give a positive number of steps (e.g. 100)".into()));
     }
+    Ok(Prepared { data, model, theta0, lambda, m })
+}
+
+/// Trains as the flags say, reporting to `observer` (plus a progress bar on a terminal).
+pub fn train(args: &SimulateArgs, p: &Prepared, observer: &mut dyn Observer) -> Result<Run, CliError> {
     let stop =
         StopRule { max_steps: args.steps, horizon: args.horizon, until_loss: args.until_loss, ..Default::default() };
+    let mut progress = Progress::new(args.steps, args.horizon);
+    let mut both = Pair(observer, &mut progress);
+    Ok(match args.method {
+        Method::Gd => {
+            let step = args.step.expect("checked by check_method_flags");
+            run_gd(&p.data, p.model, &p.theta0, &GdConfig { step, stop }, &mut both)?
+        }
+        Method::Flow => {
+            let mut stop = stop;
+            if stop.horizon.is_none() && stop.max_steps.is_none() {
+                // until-loss alone: a generous cap so that a run that never gets there ends
+                stop.max_steps = Some(10_000_000);
+            }
+            let cfg = FlowConfig { rtol: args.rtol, stop, ..Default::default() };
+            run_flow(&p.data, p.model, &p.theta0, &cfg, &mut both)?
+        }
+    })
+}
+
+/// Runs `simulate` and returns its report (no printing): the library entry point of the CLI.
+pub fn simulate(args: &SimulateArgs) -> Result<SimulateReport, CliError> {
+    let prepared = prepare(args)?;
+    let Prepared { data, model, theta0, lambda, m } = &prepared;
+    let (model, lambda, m) = (*model, *lambda, *m);
     let mut trace = match &args.trace {
         Some(path) => {
             let file = std::fs::File::create(path).map_err(|e| CliError::File {
@@ -360,28 +399,12 @@ pub fn simulate(args: &SimulateArgs) -> Result<SimulateReport, CliError> {
         None => None,
     };
     let run: Run = {
-        let mut progress = Progress::new(args.steps, args.horizon);
         let mut none = crate::solver::NoObserver;
         let observer: &mut dyn Observer = match &mut trace {
             Some(t) => t,
             None => &mut none,
         };
-        let mut both = Pair(observer, &mut progress);
-        match args.method {
-            Method::Gd => {
-                let step = args.step.expect("checked by check_method_flags");
-                run_gd(&data, model, &theta0, &GdConfig { step, stop }, &mut both)?
-            }
-            Method::Flow => {
-                let mut stop = stop;
-                if stop.horizon.is_none() && stop.max_steps.is_none() {
-                    // until-loss alone: a generous cap so that a run that never gets there ends
-                    stop.max_steps = Some(10_000_000);
-                }
-                let cfg = FlowConfig { rtol: args.rtol, stop, ..Default::default() };
-                run_flow(&data, model, &theta0, &cfg, &mut both)?
-            }
-        }
+        train(args, &prepared, observer)?
     };
     if let Some(mut t) = trace {
         let path = args.trace.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
@@ -390,7 +413,7 @@ pub fn simulate(args: &SimulateArgs) -> Result<SimulateReport, CliError> {
         }
         t.out.flush().map_err(|e| CliError::File { action: "write", path, reason: e.to_string() })?;
     }
-    let sets = NeuronSets::of(&theta0, &data);
+    let sets = NeuronSets::of(theta0, data);
     let mut assumption_problems = data.assumptions().problems();
     assumption_problems.extend(sets.problem());
     let final_params = run.final_params.to_params();
@@ -408,13 +431,13 @@ pub fn simulate(args: &SimulateArgs) -> Result<SimulateReport, CliError> {
         stop_reason: run.summary.stop_reason,
         final_loss: run.summary.final_loss,
         param_norm_sq: run.final_params.norm_sq(),
-        min_norm_sq: theory::min_norm_sq(&data),
-        d_plus_norm: theory::d_plus_norm(&data),
-        d_minus_norm: theory::d_minus_norm(&data),
+        min_norm_sq: theory::min_norm_sq(data),
+        d_plus_norm: theory::d_plus_norm(data),
+        d_minus_norm: theory::d_minus_norm(data),
         s_plus_1: sets.s_plus_1.len(),
         s_minus_1: sets.s_minus_1.len(),
         balancedness_drift,
-        predictions: model.predict(&final_params, &data),
+        predictions: model.predict(&final_params, data),
         assumption_problems,
         initial: theta0.to_params(),
         final_params,
@@ -423,6 +446,17 @@ pub fn simulate(args: &SimulateArgs) -> Result<SimulateReport, CliError> {
 
 struct Pair<'a, 'b>(&'a mut dyn Observer, &'b mut dyn Observer);
 impl Observer for Pair<'_, '_> {
+    fn next_time(&self) -> f64 {
+        self.0.next_time().min(self.1.next_time())
+    }
+    fn observe(&mut self, v: &View) {
+        if self.0.next_time() <= v.time {
+            self.0.observe(v);
+        }
+        if self.1.next_time() <= v.time {
+            self.1.observe(v);
+        }
+    }
     fn wants_every_step(&self) -> bool {
         self.0.wants_every_step() || self.1.wants_every_step()
     }
@@ -433,6 +467,10 @@ impl Observer for Pair<'_, '_> {
         if self.1.wants_every_step() {
             self.1.on_step(v);
         }
+    }
+    fn on_end(&mut self, v: &View) {
+        self.0.on_end(v);
+        self.1.on_end(v);
     }
 }
 

@@ -1,0 +1,95 @@
+//! `reluflow timeline`: one training run (the `simulate` flags) read as a phase timeline.
+
+use super::CliError;
+use super::simulate::{SimulateArgs, prepare, train};
+use crate::timeline::{PhaseTimeline, phase_timeline};
+use crate::trajectory::{Recorder, SampleSchedule};
+use clap::Args;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+/// `timeline` flags: those of `simulate`, plus an SVG figure.
+#[derive(Debug, Clone, Args)]
+pub struct TimelineArgs {
+    #[command(flatten)]
+    pub sim: SimulateArgs,
+    /// Draw the loss against time with the events and the predicted times into FILE.svg.
+    #[arg(long, value_name = "FILE.svg")]
+    pub svg: Option<PathBuf>,
+}
+
+/// The sampling of timeline runs: 20 log-spaced samples per decade from `t = 1e-3`, then a
+/// linear grid of 1/400 of the horizon (or of `0.25` if there is none), at most 4000 samples.
+pub fn schedule(horizon: Option<f64>) -> SampleSchedule {
+    SampleSchedule { every: horizon.map_or(0.25, |t| t / 400.0), max_samples: 4000, ..SampleSchedule::default() }
+}
+
+/// Runs and reads the timeline (and draws the SVG if asked).
+pub fn timeline(args: &TimelineArgs) -> Result<PhaseTimeline, CliError> {
+    let p = prepare(&args.sim)?;
+    let lambda = p.lambda.ok_or_else(|| {
+        CliError::Usage("timeline normalises times by ln(1/lambda): use --lambda, not --init-from".into())
+    })?;
+    if lambda >= 1.0 {
+        return Err(CliError::Usage(format!(
+            "timeline needs lambda < 1 (got {lambda}): times are divided by ln(1/lambda)"
+        )));
+    }
+    let mut rec = Recorder::new(&p.data, schedule(args.sim.horizon));
+    train(&args.sim, &p, &mut rec)?;
+    let traj = rec.finish();
+    let tl = phase_timeline(&p.data, lambda, &traj).map_err(|e| CliError::Usage(e.to_string()))?;
+    if let Some(path) = &args.svg {
+        let title = format!("reluflow timeline: n = {}, m = {}, lambda = {lambda:e}", p.data.n(), p.m);
+        let svg = crate::plot::loss_timeline_svg(&title, &traj, &tl).map_err(|e| CliError::Usage(e.to_string()))?;
+        std::fs::write(path, svg).map_err(|e| CliError::File {
+            action: "write",
+            path: path.display().to_string(),
+            reason: format!("{e} (check that the directory exists and is writable)"),
+        })?;
+    }
+    Ok(tl)
+}
+
+/// The timeline as a table.
+pub fn table(tl: &PhaseTimeline) -> String {
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "phase timeline: ln(1/lambda) = {:.4}, |S+,1| = {}, |S-,1| = {}, plateau level {:.6}",
+        tl.ln_inv_lambda, tl.s_plus_1, tl.s_minus_1, tl.plateau_level
+    );
+    let _ = writeln!(o, "{:<20} {:>14} {:>16}", "event", "time", "time/ln(1/lam)");
+    for (name, e) in tl.events() {
+        match e {
+            Some(e) => {
+                let _ = writeln!(o, "{name:<20} {:>14.6} {:>16.6}", e.time, e.normalised);
+            }
+            None => {
+                let _ = writeln!(o, "{name:<20} {:>14} {:>16}", "-", "-");
+            }
+        }
+    }
+    if let Some(p) = &tl.predicted {
+        let _ = writeln!(o, "predicted (Figure 1, eps = {:.5}):", p.eps);
+        for (name, t) in [
+            ("t+1", p.t_plus_1),
+            ("t-1", p.t_minus_1),
+            ("t2 bound", p.t2_bound),
+            ("plateau end", p.plateau_end),
+            ("t3 bound", p.t3_bound),
+            ("-ln(lam)/|D+|", p.time_scale_plus),
+            ("-ln(lam)/|D-|", p.time_scale_minus),
+        ] {
+            let _ = writeln!(o, "{name:<20} {t:>14.6} {:>16.6}", t / tl.ln_inv_lambda);
+        }
+    }
+    let _ = writeln!(o, "final loss {:.3e} at time {:.6}", tl.final_loss, tl.final_time);
+    o
+}
+
+/// `reluflow timeline`: the output text.
+pub fn run(args: &TimelineArgs) -> Result<String, CliError> {
+    let tl = timeline(args)?;
+    Ok(if args.sim.json { serde_json::to_string(&tl).expect("serialises") + "\n" } else { table(&tl) })
+}

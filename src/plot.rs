@@ -1,0 +1,108 @@
+//! SVG figures (plotters, SVG backend): the loss against time with the phase events and the
+//! predicted times of Figure 1, and the network state of the Section 5 toy (Figure 2).
+
+use crate::timeline::PhaseTimeline;
+use crate::trajectory::Trajectory;
+use plotters::prelude::*;
+
+/// Why a figure could not be drawn.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("cannot draw the figure: {0}")]
+pub struct PlotError(pub String);
+
+fn err<E: std::fmt::Display>(e: E) -> PlotError {
+    PlotError(e.to_string())
+}
+
+/// The loss on a log axis against time, with the observed events (solid, labelled) and the
+/// predicted times of Figure 1 (dashed grey), as an SVG document.
+pub fn loss_timeline_svg(title: &str, trajectory: &Trajectory, timeline: &PhaseTimeline) -> Result<String, PlotError> {
+    let points: Vec<(f64, f64)> =
+        trajectory.samples.iter().filter(|s| s.loss > 0.0 && s.loss.is_finite()).map(|s| (s.time, s.loss)).collect();
+    let t_max = points.last().map_or(1.0, |p| p.0).max(1e-9);
+    let y_min = points.iter().map(|p| p.1).fold(f64::INFINITY, f64::min).max(1e-300) / 3.0;
+    let y_max = points.iter().map(|p| p.1).fold(0.0f64, f64::max).max(y_min * 10.0) * 3.0;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (1000, 560)).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 20))
+            .margin(16)
+            .x_label_area_size(44)
+            .y_label_area_size(72)
+            .build_cartesian_2d(0f64..t_max * 1.02, (y_min..y_max).log_scale())
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_desc("time t (gradient flow time; steps x eta for GD)")
+            .y_desc("loss L = 1/(2n) sum (h - y)^2")
+            .y_label_formatter(&|v| format!("{v:.0e}"))
+            .draw()
+            .map_err(err)?;
+        chart
+            .draw_series(LineSeries::new(points.iter().copied(), BLUE.stroke_width(2)))
+            .map_err(err)?
+            .label("loss")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLUE.stroke_width(2)));
+        if timeline.plateau_level > 0.0 {
+            let level = timeline.plateau_level;
+            chart
+                .draw_series(LineSeries::new(vec![(0.0, level), (t_max, level)], RED.mix(0.5)))
+                .map_err(err)?
+                .label(format!("plateau level (1/2n) sum_(y<0) y^2 = {level:.4}"))
+                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED.mix(0.5)));
+        }
+        if let Some(p) = &timeline.predicted {
+            let predicted = [
+                ("t2 bound", p.t2_bound),
+                ("plateau end", p.plateau_end),
+                ("t3 bound", p.t3_bound),
+                ("-ln(lambda)/|D+|", p.time_scale_plus),
+                ("-ln(lambda)/|D-|", p.time_scale_minus),
+            ];
+            for (i, (name, t)) in predicted.iter().enumerate() {
+                if *t > t_max * 1.02 {
+                    continue;
+                }
+                let dashes = (0..40).map(|k| {
+                    let a = y_min * (y_max / y_min).powf(k as f64 / 40.0);
+                    let b = y_min * (y_max / y_min).powf((k as f64 + 0.5) / 40.0);
+                    PathElement::new(vec![(*t, a), (*t, b)], BLACK.mix(0.4))
+                });
+                chart.draw_series(dashes).map_err(err)?;
+                let y = y_max / 3f64.powi(i as i32 + 1);
+                chart
+                    .draw_series(std::iter::once(Text::new(
+                        format!("predicted {name}"),
+                        (*t, y),
+                        ("sans-serif", 12).into_font().color(&BLACK.mix(0.6)),
+                    )))
+                    .map_err(err)?;
+            }
+        }
+        let palette = [GREEN, MAGENTA, CYAN, RED, BLACK];
+        for (i, (name, e)) in timeline.events().into_iter().enumerate() {
+            let Some(e) = e else { continue };
+            let color = palette[i % palette.len()];
+            chart.draw_series(LineSeries::new(vec![(e.time, y_min), (e.time, y_max)], color.mix(0.7))).map_err(err)?;
+            let y = y_min * 3f64.powi(i as i32 + 1);
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    name.to_string(),
+                    (e.time, y.min(y_max)),
+                    ("sans-serif", 12).into_font().color(&color),
+                )))
+                .map_err(err)?;
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::MiddleLeft)
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()
+            .map_err(err)?;
+        root.present().map_err(err)?;
+    }
+    Ok(svg)
+}
