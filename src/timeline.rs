@@ -227,3 +227,53 @@ pub fn phase_timeline(data: &Dataset, lambda: f64, trajectory: &Trajectory) -> R
         final_time: last.time,
     })
 }
+
+/// `x` with `digits` significant digits in scientific notation (`-` for `None`).
+pub fn significant(x: Option<f64>, digits: usize) -> String {
+    match x {
+        Some(v) if v == 0.0 => "0".into(),
+        Some(v) => format!("{:.*e}", digits.saturating_sub(1), v),
+        None => "-".into(),
+    }
+}
+
+impl PhaseTimeline {
+    /// A stable text form for snapshots: every time with `digits` significant digits.
+    ///
+    /// Why a fixed number of digits: a legitimate reordering of floating-point operations changes
+    /// an event time by about `1e-13` relative (the integrator's tolerance is `1e-9`, and event
+    /// times are smooth functions of the trajectory), far below the 6th significant digit, while
+    /// any change of the dynamics (a 1% change of the GD step moves every time by ~1%, a change of
+    /// the vector field or of the tableau by much more than `1e-6`) changes them.
+    pub fn snapshot(&self, digits: usize) -> String {
+        use std::fmt::Write as _;
+        let mut o = String::new();
+        let _ = writeln!(o, "ln(1/lambda)     {}", significant(Some(self.ln_inv_lambda), digits));
+        let _ = writeln!(o, "|S+,1| {}  |S-,1| {}", self.s_plus_1, self.s_minus_1);
+        let _ = writeln!(o, "plateau level    {}", significant(Some(self.plateau_level), digits));
+        for (name, e) in self.events() {
+            let _ = writeln!(
+                o,
+                "{name:<18} t = {:<14} t/ln(1/lambda) = {}",
+                significant(e.map(|e| e.time), digits),
+                significant(e.map(|e| e.normalised), digits)
+            );
+        }
+        if let Some(p) = &self.predicted {
+            let _ = writeln!(o, "predicted (eps = {}):", significant(Some(p.eps), digits));
+            for (name, t) in [
+                ("t+1", p.t_plus_1),
+                ("t-1", p.t_minus_1),
+                ("t2 bound", p.t2_bound),
+                ("plateau end", p.plateau_end),
+                ("t3 bound", p.t3_bound),
+                ("-ln(lam)/|D+|", p.time_scale_plus),
+                ("-ln(lam)/|D-|", p.time_scale_minus),
+            ] {
+                let _ = writeln!(o, "  {name:<16} {}", significant(Some(t), digits));
+            }
+        }
+        let _ = writeln!(o, "final time       {}", significant(Some(self.final_time), digits));
+        o
+    }
+}

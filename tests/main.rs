@@ -13,4 +13,5 @@ mod common;
 mod data;
 mod generators;
 mod integrators;
+mod snapshots;
 mod theory;

@@ -1,0 +1,107 @@
+//! Phase timelines of a fixed catalogue of seeded instances as insta snapshots in the top-level
+//! `snapshots/`: a numerical change in the integrator or the model shows up as a snapshot diff.
+//! Times have 6 significant digits (see `PhaseTimeline::snapshot` for why), the final squared
+//! norm 6, the final loss 3 (it depends on where the last step lands below the stop threshold).
+//! Review a change with `cargo insta review` (README, "Snapshots").
+
+use reluflow::claims::Instance;
+use reluflow::data::Dataset;
+use reluflow::data::generate::{LabelSpec, random_orthonormal, toy};
+use reluflow::solver::StopRule;
+use reluflow::solver::flow::FlowConfig;
+use reluflow::solver::gd::GdConfig;
+use reluflow::timeline::{phase_timeline, significant};
+use reluflow::trajectory::SampleSchedule;
+
+const DIGITS: usize = 6;
+
+enum Method {
+    Flow,
+    Gd { step: f64, steps: u64 },
+}
+
+struct Entry {
+    name: &'static str,
+    data: Dataset,
+    width: usize,
+    lambda: f64,
+    seed: u64,
+    method: Method,
+}
+
+fn ortho(n: usize, d: usize, min_ratio: f64, seed: u64) -> Dataset {
+    random_orthonormal(n, d, &LabelSpec { min_ratio, ..LabelSpec::default() }, seed).unwrap()
+}
+
+fn catalogue() -> Vec<Entry> {
+    use Method::*;
+    let e = |name, data, width, lambda, seed, method| Entry { name, data, width, lambda, seed, method };
+    vec![
+        e("flow_n2_d2_m16_lam1e-4", ortho(2, 2, 1.5, 1), 16, 1e-4, 1, Flow),
+        e("flow_n3_d4_m32_lam1e-8", ortho(3, 4, 1.5, 2), 32, 1e-8, 2, Flow),
+        e("flow_n4_d5_m64_lam1e-16", ortho(4, 5, 1.5, 3), 64, 1e-16, 3, Flow),
+        e("flow_n4_d6_m64_lam1e-32", ortho(4, 6, 1.5, 4), 64, 1e-32, 4, Flow),
+        e("flow_n5_d5_m128_lam1e-64", ortho(5, 5, 1.5, 5), 128, 1e-64, 5, Flow),
+        e("flow_n3_d3_m32_r_large_lam1e-16", ortho(3, 3, 2.5, 6), 32, 1e-16, 6, Flow),
+        e("flow_n6_d8_m128_r_small_lam1e-8", ortho(6, 8, 1.05, 7), 128, 1e-8, 7, Flow),
+        e("flow_n2_d5_m24_lam1e-48", ortho(2, 5, 1.5, 8), 24, 1e-48, 8, Flow),
+        e("gd_n2_d3_m16_lam1e-4", ortho(2, 3, 1.5, 9), 16, 1e-4, 9, Gd { step: 1e-2, steps: 6_000 }),
+        e("gd_n3_d4_m32_lam1e-8", ortho(3, 4, 1.5, 10), 32, 1e-8, 10, Gd { step: 1e-2, steps: 12_000 }),
+        e("gd_n4_d4_m64_lam1e-16", ortho(4, 4, 1.5, 11), 64, 1e-16, 11, Gd { step: 2e-2, steps: 12_000 }),
+        e("gd_n5_d7_m64_lam1e-6", ortho(5, 7, 1.2, 12), 64, 1e-6, 12, Gd { step: 1e-2, steps: 12_000 }),
+        e("toy_gd_paper_settings", toy(), 60, 1e-6 / 60f64.sqrt(), 0, Gd { step: 2e-3, steps: 20_000 }),
+        e("toy_flow", toy(), 60, 1e-6 / 60f64.sqrt(), 0, Flow),
+    ]
+}
+
+fn snapshot_text(entry: &Entry) -> String {
+    let instance = Instance::balanced(entry.data.clone(), entry.width, entry.lambda, entry.seed);
+    let schedule = SampleSchedule { every: 0.25, max_samples: 4000, ..SampleSchedule::default() };
+    let (run, traj) = match entry.method {
+        Method::Flow => {
+            let stop = StopRule { until_loss: Some(1e-11), max_steps: Some(2_000_000), ..Default::default() };
+            instance.flow(&FlowConfig { stop, ..Default::default() }, schedule).unwrap()
+        }
+        Method::Gd { step, steps } => {
+            let stop = StopRule { max_steps: Some(steps), ..Default::default() };
+            instance.gd(&GdConfig { step, stop }, schedule).unwrap()
+        }
+    };
+    let tl = phase_timeline(&entry.data, entry.lambda, &traj).unwrap();
+    let s = &run.summary;
+    format!(
+        "{}: n = {}, d = {}, m = {}, lambda = {:e}, seed = {}, method = {}\n{}steps {}  gradient evaluations {}\nfinal |theta|^2  {}\nfinal loss       {}\n",
+        entry.name,
+        entry.data.n(),
+        entry.data.d(),
+        entry.width,
+        entry.lambda,
+        entry.seed,
+        s.method,
+        tl.snapshot(DIGITS),
+        s.steps,
+        s.gradient_evaluations,
+        significant(Some(run.final_params.norm_sq()), DIGITS),
+        significant(Some(s.final_loss), 3),
+    )
+}
+
+#[test]
+fn phase_timelines_of_the_catalogue_match_their_snapshots() {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    let texts: Vec<(&'static str, String)> = {
+        let entries = catalogue();
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = entries.iter().map(|e| scope.spawn(move || (e.name, snapshot_text(e)))).collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        })
+    };
+    settings.bind(|| {
+        for (name, text) in texts {
+            insta::assert_snapshot!(name, text);
+        }
+    });
+}
