@@ -13,6 +13,8 @@ pub fn run(id: ClaimId, seed: u64) -> Outcome {
     use ClaimId::*;
     match id {
         L7 | L8 | L9 | AL => super::early::run(id, seed),
+        L14 | L15 | P1 => super::landscape::run(id, seed),
+        A3 | A3N => super::regimes::run(id, seed),
         _ => Outcome::Skipped { claim: id, reason: format!("{id}: no check registered yet") },
     }
 }
