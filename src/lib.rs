@@ -56,6 +56,7 @@ pub mod generators;
 pub mod init;
 pub mod network;
 pub mod params;
+pub mod reproduce;
 pub mod plot;
 pub mod solver;
 pub mod theory;

@@ -231,9 +231,9 @@ pub fn phase_timeline(data: &Dataset, lambda: f64, trajectory: &Trajectory) -> R
 /// `x` with `digits` significant digits in scientific notation (`-` for `None`).
 pub fn significant(x: Option<f64>, digits: usize) -> String {
     match x {
-        Some(v) if v == 0.0 => "0".into(),
-        Some(v) => format!("{:.*e}", digits.saturating_sub(1), v),
         None => "-".into(),
+        Some(v) if v.abs() == 0.0 => "0".into(),
+        Some(v) => format!("{:.*e}", digits.saturating_sub(1), v),
     }
 }
 

@@ -1,6 +1,7 @@
 //! The `reluflow` command line: `verify` (which claims hold) and `simulate` (one training run).
 
 pub mod errors;
+pub mod reproduce;
 pub mod simulate;
 pub mod timeline;
 pub mod verify;
@@ -23,6 +24,8 @@ pub struct Cli {
 pub enum Command {
     /// Check every claim of the paper on random instances and print which hold (exit 1 if any fails).
     Verify(verify::VerifyArgs),
+    /// Reproduce one of the paper's experiments: SVG figures and a JSON of the measured numbers.
+    Reproduce(reproduce::ReproduceArgs),
     /// Train one network (the `simulate` flags) and print its phase timeline (Figure 1).
     Timeline(timeline::TimelineArgs),
     /// Train one network by gradient descent or gradient flow and report the result.
@@ -35,5 +38,6 @@ pub fn run(cli: Cli) -> Result<(String, u8), CliError> {
         Command::Verify(args) => verify::run(&args),
         Command::Simulate(args) => Ok((simulate::run(&args)?, 0)),
         Command::Timeline(args) => Ok((timeline::run(&args)?, 0)),
+        Command::Reproduce(args) => Ok((reproduce::run(&args)?, 0)),
     }
 }
