@@ -15,6 +15,7 @@ pub fn run(id: ClaimId, seed: u64) -> Outcome {
         L7 | L8 | L9 | AL => super::early::run(id, seed),
         L14 | L15 | P1 => super::landscape::run(id, seed),
         L3 | F1 | L4 => super::saddles::run(id, seed),
+        L12 | T1 | TS | LZ | NO => super::limits::run(id, seed),
         A3 | A3N => super::regimes::run(id, seed),
         _ => Outcome::Skipped { claim: id, reason: format!("{id}: no check registered yet") },
     }
