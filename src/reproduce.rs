@@ -60,13 +60,14 @@ pub struct Plateau {
 /// Intermediate plateaus of a loss curve: maximal runs of samples whose loss stays within a
 /// relative band `PLATEAU_BAND` of the run's first value, lasting at least `min_fraction` of the
 /// whole duration, strictly below `0.9 L(0)` (so the initial saddle at `theta = 0` does not
-/// count) and above `100 x` the final loss (so the converged tail does not count).
+/// count) and above `100 x` the final loss (so the converged tail does not count). Plateaus
+/// separated by less than 1% of the duration, at levels within the band, are one plateau.
 pub fn plateaus(traj: &Trajectory, min_fraction: f64) -> Vec<Plateau> {
     let s = &traj.samples;
     let (Some(first), Some(last)) = (s.first(), s.last()) else { return Vec::new() };
     let duration = last.time - first.time;
     let (top, bottom) = (0.9 * first.loss, 100.0 * last.loss);
-    let mut out = Vec::new();
+    let mut out: Vec<Plateau> = Vec::new();
     let mut i = 0;
     while i < s.len() {
         let level = s[i].loss;
@@ -81,7 +82,13 @@ pub fn plateaus(traj: &Trajectory, min_fraction: f64) -> Vec<Plateau> {
         if s[j].time - s[i].time >= min_fraction * duration {
             let mut run: Vec<f64> = s[i..=j].iter().map(|x| x.loss).collect();
             run.sort_by(f64::total_cmp);
-            out.push(Plateau { start: s[i].time, end: s[j].time, level: run[run.len() / 2] });
+            let p = Plateau { start: s[i].time, end: s[j].time, level: run[run.len() / 2] };
+            match out.last_mut() {
+                Some(q) if p.start - q.end <= 0.01 * duration && (p.level / q.level - 1.0).abs() <= PLATEAU_BAND => {
+                    q.end = p.end;
+                }
+                _ => out.push(p),
+            }
             i = j + 1;
         } else {
             i += 1;
@@ -290,21 +297,27 @@ pub fn nonorthogonal(
     Ok((numbers, figures))
 }
 
-/// Appendix A.2 data: `n` standard Gaussian inputs in `R^d`, labels from a 6-neuron teacher with
-/// unbalanced standard Gaussian weights (`y = sum_i a_i relu(<v_i, x>)`), from `seed`.
+/// Appendix A.2 data: `n` standard Gaussian inputs in `R^d`, labels from a 6-neuron teacher
+/// `y = sum_i a_i relu(<v_i, x>)` with unbalanced Gaussian weights of unit scale: `a_i ~ N(0, 1)`
+/// and `v_i ~ N(0, I_d / d)`, so that each teacher pre-activation `<v_i, x>` is `N(0, 1)` and the
+/// labels are `O(1)`. (The paper says only "drawn at random following a Gaussian distribution";
+/// with `v_i ~ N(0, I_d)` the labels are `O(sqrt(d))` and gradient descent with the paper's step
+/// is unstable: it kills neurons and stalls at a non-zero loss.)
 pub fn highdim_data(n: usize, d: usize, seed: u64) -> Dataset {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut normal = || -> f64 { rng.sample(StandardNormal) };
     let x: Vec<Vec<f64>> = (0..n).map(|_| (0..d).map(|_| normal()).collect()).collect();
-    let teacher: Vec<(f64, Vec<f64>)> = (0..6).map(|_| (normal(), (0..d).map(|_| normal()).collect())).collect();
+    let scale = 1.0 / (d as f64).sqrt();
+    let teacher: Vec<(f64, Vec<f64>)> =
+        (0..6).map(|_| (normal(), (0..d).map(|_| scale * normal()).collect())).collect();
     let y = x.iter().map(|xk| teacher.iter().map(|(a, v)| a * dot(v, xk).max(0.0)).sum()).collect();
     Dataset::new(x, y).expect("finite data")
 }
 
 /// Appendix A.2: `n = 75`, `d = 150`, `m = 200`, `lambda = 1e-20/sqrt(m d)`, no bias (the full
-/// run); `reduced` uses `n = 20`, `d = 40`, `m = 60` with the same recipe.
+/// run); `reduced` uses `n = 30`, `d = 60`, `m = 100` with the same recipe.
 pub fn highdim(reduced: bool, iterations: u64) -> Result<(RunNumbers, Vec<Figure>), crate::solver::SimulationError> {
-    let (n, d, m) = if reduced { (20, 40, 60) } else { (75, 150, 200) };
+    let (n, d, m) = if reduced { (30, 60, 100) } else { (75, 150, 200) };
     let data = highdim_data(n, d, 0);
     let lambda = 1e-20 / ((m * d) as f64).sqrt();
     let instance =

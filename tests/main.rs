@@ -13,5 +13,6 @@ mod common;
 mod data;
 mod generators;
 mod integrators;
+mod reproduce;
 mod snapshots;
 mod theory;
