@@ -13,6 +13,7 @@ mod common;
 mod data;
 mod generators;
 mod integrators;
+mod reduced;
 mod reproduce;
 mod snapshots;
 mod theory;

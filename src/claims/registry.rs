@@ -12,12 +12,13 @@ use serde::Serialize;
 pub fn run(id: ClaimId, seed: u64) -> Outcome {
     use ClaimId::*;
     match id {
+        L1 | L6 | P2 => super::conservation::run(id, seed),
         L7 | L8 | L9 | AL => super::early::run(id, seed),
+        X5 | XA => super::experiments::run(id, seed),
         L14 | L15 | P1 => super::landscape::run(id, seed),
         L3 | F1 | L4 => super::saddles::run(id, seed),
         L12 | T1 | TS | LZ | NO => super::limits::run(id, seed),
         A3 | A3N => super::regimes::run(id, seed),
-        _ => Outcome::Skipped { claim: id, reason: format!("{id}: no check registered yet") },
     }
 }
 

@@ -67,6 +67,8 @@ pub fn run_gd(
     let mut velocity = vec![0.0; params.theta.len()];
     let mut bounds = None;
     let mut norm_sq = 0.0;
+    // 4^e_j: |theta|^2 = sum_j 4^e_j |mantissa_j|^2 (0 for neurons below the f64 range)
+    let mut scale_sq: Vec<f64> = (0..params.m()).map(|j| ldexp(1.0, 2 * params.exponent(j))).collect();
     let mut step = 0u64;
     let mut evals = 0u64;
     let every = observer.wants_every_step();
@@ -128,8 +130,9 @@ pub fn run_gd(
             if !(MANTISSA_SQ_RANGE.0..=MANTISSA_SQ_RANGE.1).contains(&ss) && params.renormalize(j) {
                 rescaled = true;
                 ss = params.theta[j * width..(j + 1) * width].iter().map(|v| v * v).sum();
+                scale_sq[j] = ldexp(1.0, 2 * params.exponent(j));
             }
-            norm_sq += ldexp(ss, 2 * params.exponent(j));
+            norm_sq += ss * scale_sq[j];
         }
         if rescaled {
             kernel.set_exponents(&params.exponent);

@@ -12,6 +12,7 @@
 pub mod errors;
 pub mod flow;
 pub mod gd;
+pub mod reduced;
 
 pub use errors::SimulationError;
 

@@ -1,0 +1,774 @@
+//! The fast path for orthonormal inputs: the dynamics in the coordinates `p_jk = <w_j, x_k>`.
+//!
+//! Under Assumption 1 (`X X^T = I`, rows of `X` the inputs), eq. (3) gives `dw_j/dt = a_j D_j`
+//! with `D_j` in `span(x_1..x_n)`: the component `w_perp_j = w_j - X^T X w_j` of `w_j` orthogonal to
+//! the data never moves, and `(a_j, p_j = X w_j)` evolves on its own (the paper's eq. (11), with the
+//! sign of `a_j` kept):
+//!
+//! - `h(x_k) = sum_j a_j act(p_jk)`, `r_k = h(x_k) - y_k`;
+//! - `da_j/dt = -(1/n) sum_k r_k act(p_jk)`;
+//! - `dp_jk/dt = -(1/n) a_j r_k act'(p_jk)`.
+//!
+//! The state has `m (n + 1)` numbers instead of `m (d + 1)`, and a gradient evaluation costs
+//! `O(m n)` instead of `O(m n d)`. [`reduce`] checks Assumption 1 (to
+//! [`ORTHONORMAL_TOL`](crate::data::ORTHONORMAL_TOL)) and splits `theta` into the reduced state and
+//! the frozen `w_perp`; [`Reduced::lift`] rebuilds full parameters `w_j = X^T p_j + w_perp_j`.
+//! [`run_gd_reduced`] and [`run_flow_reduced`] take and return what [`run_gd`](super::gd::run_gd)
+//! and [`run_flow`](super::flow::run_flow) do (same [`StopRule`](super::StopRule), [`Observer`] views
+//! of the lifted parameters, [`Run`]), and are held to them by `tests/reduced.rs`.
+//!
+//! What this path makes true by construction (`w_perp` frozen, an inactive coordinate frozen:
+//! claims L1 and L6) must be checked on the full simulator, never here.
+//!
+//! ## Faithfulness to the full path
+//! - Per-neuron binary exponents as in [`ScaledParams`]: neuron `j` is `2^e_j (a_hat_j, p_hat_j)`;
+//!   `w_perp_j` is kept at its initial exponent. A neuron is rescaled (exactly, by a power of two)
+//!   when the norm of its full block `|(a_hat_j, w_hat_j)|` (with `|w_hat|^2 = |p_hat|^2 + |w_perp_hat|^2`)
+//!   leaves `[2^-64, 2^64]`. The full path decides on the largest entry instead; either rule changes
+//!   no value.
+//! - The flow uses the same [`Dopri5`], the same activation classes, event rules, `ZERO_BAND`,
+//!   `VELOCITY_ZERO` and the same per-neuron error norm (the size of a neuron includes `w_perp`),
+//!   so on the same instance it takes the same steps as the full path up to rounding.
+//! - Gradient descent fuses the update of a neuron with its contribution to the next residuals:
+//!   one sweep over the state per step. It counts one gradient evaluation per step taken (the full
+//!   path also counts the gradient it computes at a state where it then stops on `until_loss`).
+
+use super::flow::dopri::{Dopri5, DopriError, System, Tolerances};
+use super::flow::{FlowConfig, VELOCITY_ZERO, ZERO_BAND};
+use super::gd::GdConfig;
+use super::{DivergenceBounds, Observer, Run, RunSummary, SimulationError, StopReason, View};
+use crate::data::{Dataset, ORTHONORMAL_TOL};
+use crate::network::{Class, ValidModel, dot};
+use crate::params::{ScaledParams, exponent_of, ldexp};
+use std::ops::Range;
+use thiserror::Error;
+
+/// Squared norms of a neuron's full mantissa block outside this range trigger an exact rescaling.
+const BLOCK_SQ_RANGE: (f64, f64) = (2.938_735_877_055_719e-39, 3.402_823_669_209_385e38); // (2^-128, 2^128)
+
+/// Why the reduced path cannot represent a problem.
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum ReducedError {
+    /// Assumption 1 fails: the component of `w_j` orthogonal to the data would not be frozen.
+    #[error(
+        "the reduced (orthonormal-input) fast path needs Assumption 1: max |<x_k, x_l> - delta_kl| = {max_gram_deviation:.3e} at (k, l) = ({}, {}) exceeds the tolerance {tolerance:e}; run the full simulator (run_gd / run_flow) on these inputs",
+        pair.0,
+        pair.1
+    )]
+    NotOrthonormal { max_gram_deviation: f64, pair: (usize, usize), tolerance: f64 },
+    /// The data and the parameters disagree on the input dimension.
+    #[error("the parameters have input dimension {params} but the data has d = {data}")]
+    DimensionMismatch { params: usize, data: usize },
+}
+
+impl From<ReducedError> for SimulationError {
+    fn from(e: ReducedError) -> Self {
+        match e {
+            ReducedError::DimensionMismatch { params, data } => SimulationError::DimensionMismatch { params, data },
+            other => SimulationError::Config(other.to_string()),
+        }
+    }
+}
+
+/// Parameters in reduced coordinates: neuron `j` is `2^exponent[j] * (a_hat_j, p_hat_j)` with
+/// `p_hat_j = X w_hat_j` in `R^n`, plus the frozen `w_perp_j`.
+///
+/// ```
+/// use reluflow::data::generate::random_orthonormal;
+/// use reluflow::init::{InitKind, InitSpec};
+/// use reluflow::solver::reduced::reduce;
+/// let data = random_orthonormal(3, 5, &Default::default(), 1).unwrap();
+/// let theta = InitSpec { kind: InitKind::Balanced, width: 4, lambda: 1e-300, seed: 2 }
+///     .validate().unwrap().draw(5).params;
+/// let reduced = reduce(&data, &theta).unwrap();
+/// assert_eq!((reduced.m(), reduced.n()), (4, 3));
+/// let back = reduced.lift();
+/// for j in 0..4 {
+///     let rel = (back.ln_norm_w(j) - theta.ln_norm_w(j)).abs();
+///     assert!(rel < 1e-14);
+/// }
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reduced {
+    n: usize,
+    d: usize,
+    m: usize,
+    /// Blocks `[a_hat_j, p_hat_j (n values)]`.
+    state: Vec<f64>,
+    exponent: Vec<i32>,
+    /// `w_perp_j` mantissas (`m x d`), neuron `j` at scale `2^perp_exponent[j]`.
+    perp: Vec<f64>,
+    perp_exponent: Vec<i32>,
+    /// `|perp_j|^2` in the units of `perp_exponent[j]`.
+    perp_sq: Vec<f64>,
+    /// The inputs, row-major `n x d` (for [`Reduced::lift`]).
+    x: Vec<f64>,
+}
+
+/// Splits `theta` into reduced coordinates on `data`, after checking Assumption 1 (inputs
+/// orthonormal to [`ORTHONORMAL_TOL`]).
+pub fn reduce(data: &Dataset, theta: &ScaledParams) -> Result<Reduced, ReducedError> {
+    if theta.d() != data.d() {
+        return Err(ReducedError::DimensionMismatch { params: theta.d(), data: data.d() });
+    }
+    let report = data.assumptions();
+    if !report.orthonormal {
+        return Err(ReducedError::NotOrthonormal {
+            max_gram_deviation: report.max_gram_deviation,
+            pair: report.worst_gram_pair,
+            tolerance: ORTHONORMAL_TOL,
+        });
+    }
+    let (n, d, m) = (data.n(), data.d(), theta.m());
+    let mut state = Vec::with_capacity(m * (n + 1));
+    let mut perp = Vec::with_capacity(m * d);
+    let mut perp_sq = Vec::with_capacity(m);
+    for j in 0..m {
+        let w = theta.w_hat(j);
+        state.push(theta.a_hat(j));
+        let p_start = state.len();
+        // the same `dot` as the full kernel's pre-activations: the initial classes agree bit for bit
+        state.extend((0..n).map(|k| dot(w, data.x(k))));
+        let base = perp.len();
+        perp.extend_from_slice(w);
+        for k in 0..n {
+            let pk = state[p_start + k];
+            for (v, xv) in perp[base..].iter_mut().zip(data.x(k)) {
+                *v -= pk * xv;
+            }
+        }
+        perp_sq.push(perp[base..].iter().map(|v| v * v).sum());
+    }
+    Ok(Reduced {
+        n,
+        d,
+        m,
+        state,
+        exponent: theta.exponent.clone(),
+        perp,
+        perp_exponent: theta.exponent.clone(),
+        perp_sq,
+        x: data.x_flat().to_vec(),
+    })
+}
+
+impl Reduced {
+    /// Width `m`.
+    pub fn m(&self) -> usize {
+        self.m
+    }
+    /// Number of points `n`.
+    pub fn n(&self) -> usize {
+        self.n
+    }
+    /// Input dimension `d`.
+    pub fn d(&self) -> usize {
+        self.d
+    }
+    /// The blocks `[a_hat_j, p_hat_j]`, contiguous.
+    pub fn state(&self) -> &[f64] {
+        &self.state
+    }
+    /// Mantissa of `a_j`.
+    pub fn a_hat(&self, j: usize) -> f64 {
+        self.state[j * (self.n + 1)]
+    }
+    /// Mantissa of `p_j = X w_j` (`p_jk = <w_j, x_k>`).
+    pub fn p_hat(&self, j: usize) -> &[f64] {
+        &self.state[j * (self.n + 1) + 1..(j + 1) * (self.n + 1)]
+    }
+    /// Binary exponent of neuron `j`.
+    pub fn exponent(&self, j: usize) -> i32 {
+        self.exponent[j]
+    }
+    /// `w_perp_j` in plain units is `2^perp_exponent(j) * perp_hat(j)`.
+    pub fn perp_hat(&self, j: usize) -> &[f64] {
+        &self.perp[j * self.d..(j + 1) * self.d]
+    }
+    /// Binary exponent of `perp_hat(j)`.
+    pub fn perp_exponent(&self, j: usize) -> i32 {
+        self.perp_exponent[j]
+    }
+    /// `|w_perp_j|^2` in the mantissa units of neuron `j` (`4^-exponent(j)` times plain units).
+    pub fn perp_norm_sq_hat(&self, j: usize) -> f64 {
+        perp_sq_in(self.perp_sq[j], self.perp_exponent[j], self.exponent[j])
+    }
+    /// The full parameters `a_j`, `w_j = X^T p_j + w_perp_j`.
+    pub fn lift(&self) -> ScaledParams {
+        let mut out =
+            ScaledParams { m: self.m, d: self.d, theta: vec![0.0; self.m * (self.d + 1)], exponent: vec![0; self.m] };
+        self.lift_state_into(&self.state, &self.exponent, &mut out);
+        out
+    }
+
+    /// Lifts `state` (reduced blocks at exponents `exponent`, sharing this `w_perp`) into `out`
+    /// (shaped `m x (d + 1)`), renormalised like [`ScaledParams::from_params`]. No allocation.
+    fn lift_state_into(&self, state: &[f64], exponent: &[i32], out: &mut ScaledParams) {
+        let (n, d) = (self.n, self.d);
+        for j in 0..self.m {
+            let block = &state[j * (n + 1)..(j + 1) * (n + 1)];
+            let o = &mut out.theta[j * (d + 1)..(j + 1) * (d + 1)];
+            o[0] = block[0];
+            let s = ldexp(1.0, self.perp_exponent[j] - exponent[j]);
+            for (v, pv) in o[1..].iter_mut().zip(self.perp_hat(j)) {
+                *v = pv * s;
+            }
+            for k in 0..n {
+                let pk = block[1 + k];
+                for (v, xv) in o[1..].iter_mut().zip(&self.x[k * d..(k + 1) * d]) {
+                    *v += pk * xv;
+                }
+            }
+            out.exponent[j] = exponent[j];
+            out.renormalize(j);
+        }
+    }
+}
+
+/// `|w_perp|^2` stored at exponent `pe`, in the mantissa units of exponent `e`.
+#[inline]
+fn perp_sq_in(perp_sq: f64, pe: i32, e: i32) -> f64 {
+    ldexp(perp_sq, 2 * (pe - e))
+}
+
+/// `act` and `act'` by the sign of `p` (gradient descent): branch-free selects.
+#[inline(always)]
+fn act_by_sign(p: f64, slope: f64, sigma0: f64) -> (f64, f64) {
+    let act = if p > 0.0 { p } else { slope * p };
+    let der = if p > 0.0 {
+        1.0
+    } else if p < 0.0 {
+        slope
+    } else {
+        sigma0
+    };
+    (act, der)
+}
+
+/// `(act, act')` multipliers of a class: `act(p) = coef.0 * p`, `act'(p) = coef.1`.
+#[inline]
+fn class_coefficients(c: Class, model: &ValidModel) -> (f64, f64) {
+    match c {
+        Class::Positive => (1.0, 1.0),
+        Class::Negative => (model.negative_slope(), model.negative_slope()),
+        Class::Zero => (0.0, model.relu_prime_at_zero()),
+    }
+}
+
+/// Forward pass under fixed classes: residuals `r_k = h(x_k) - y_k` into `residual`, returns `L`.
+fn forward_fixed(state: &[f64], act_coef: &[f64], scale_sq: &[f64], labels: &[f64], residual: &mut [f64]) -> f64 {
+    let n = labels.len();
+    residual.iter_mut().zip(labels).for_each(|(r, y)| *r = -y);
+    for (j, (block, coef)) in state.chunks_exact(n + 1).zip(act_coef.chunks_exact(n)).enumerate() {
+        let c = block[0] * scale_sq[j];
+        for ((r, p), a) in residual.iter_mut().zip(&block[1..]).zip(coef) {
+            *r += c * (a * p);
+        }
+    }
+    residual.iter().map(|r| r * r).sum::<f64>() / (2.0 * n as f64)
+}
+
+/// Forward pass by signs (gradient descent), returns `L`.
+fn forward_sign(state: &[f64], model: &ValidModel, scale_sq: &[f64], labels: &[f64], residual: &mut [f64]) -> f64 {
+    let n = labels.len();
+    let (slope, sigma0) = (model.negative_slope(), model.relu_prime_at_zero());
+    residual.iter_mut().zip(labels).for_each(|(r, y)| *r = -y);
+    for (j, block) in state.chunks_exact(n + 1).enumerate() {
+        let c = block[0] * scale_sq[j];
+        for (r, &p) in residual.iter_mut().zip(&block[1..]) {
+            *r += c * act_by_sign(p, slope, sigma0).0;
+        }
+    }
+    residual.iter().map(|r| r * r).sum::<f64>() / (2.0 * n as f64)
+}
+
+/// The exponent change that brings a block of squared norm `ss` back to `[1, 2)`, if `ss` left
+/// [`BLOCK_SQ_RANGE`].
+#[inline]
+fn rescale_exponent(ss: f64) -> Option<i32> {
+    if ss == 0.0 || !ss.is_finite() || (BLOCK_SQ_RANGE.0..=BLOCK_SQ_RANGE.1).contains(&ss) {
+        None
+    } else {
+        Some(exponent_of(ss.sqrt()))
+    }
+}
+
+fn validate_gd(cfg: &GdConfig) -> Result<(), SimulationError> {
+    if !(cfg.step > 0.0 && cfg.step.is_finite()) {
+        return Err(SimulationError::Config(format!(
+            "step eta = {} must be a positive finite number (e.g. --step 1e-3)",
+            cfg.step
+        )));
+    }
+    cfg.stop.validate()
+}
+
+/// Gradient descent in reduced coordinates: the same run as [`run_gd`](super::gd::run_gd) on
+/// orthonormal inputs (up to rounding), at `O(m n)` per step. Errors with
+/// [`SimulationError::Config`] naming the Gram deviation if the inputs are not orthonormal.
+///
+/// ```
+/// use reluflow::data::generate::random_orthonormal;
+/// use reluflow::{init::{InitSpec, InitKind}, network::Model};
+/// use reluflow::solver::{gd::{GdConfig, run_gd}, reduced::run_gd_reduced, StopRule, NoObserver};
+/// let data = random_orthonormal(4, 6, &Default::default(), 3).unwrap();
+/// let theta0 = InitSpec { kind: InitKind::Balanced, width: 32, lambda: 1e-6, seed: 0 }
+///     .validate().unwrap().draw(6).params;
+/// let cfg = GdConfig { step: 1e-2, stop: StopRule { max_steps: Some(500), ..Default::default() } };
+/// let model = Model::relu().validate().unwrap();
+/// let fast = run_gd_reduced(&data, model, &theta0, &cfg, &mut NoObserver).unwrap();
+/// let full = run_gd(&data, model, &theta0, &cfg, &mut NoObserver).unwrap();
+/// assert!((fast.summary.final_loss / full.summary.final_loss - 1.0).abs() < 1e-12);
+/// ```
+pub fn run_gd_reduced(
+    data: &Dataset,
+    model: ValidModel,
+    theta0: &ScaledParams,
+    cfg: &GdConfig,
+    observer: &mut dyn Observer,
+) -> Result<Run, SimulationError> {
+    validate_gd(cfg)?;
+    let mut red = reduce(data, theta0)?;
+    let eta = cfg.step;
+    let horizon_steps = cfg.stop.horizon.map(|t| (t / eta).ceil() as u64);
+    let max_steps = match (cfg.stop.max_steps, horizon_steps) {
+        (Some(a), Some(b)) => a.min(b),
+        (Some(a), None) => a,
+        (None, Some(b)) => b,
+        (None, None) => unreachable!("validated"),
+    };
+    let (n, m) = (red.n, red.m);
+    let width = n + 1;
+    let labels = data.y();
+    let inv_n = 1.0 / n as f64;
+    let (slope, sigma0) = (model.negative_slope(), model.relu_prime_at_zero());
+    let mut scale_sq: Vec<f64> = red.exponent.iter().map(|&e| ldexp(1.0, 2 * e)).collect();
+    let mut perp_sq: Vec<f64> = (0..m).map(|j| red.perp_norm_sq_hat(j)).collect();
+    let mut residual = vec![0.0; n];
+    let mut next_residual = vec![0.0; n];
+    let mut loss = forward_sign(&red.state, &model, &scale_sq, labels, &mut residual);
+    let norm_sq0 = theta0.norm_sq();
+    let bounds = DivergenceBounds::new(&cfg.stop, data, loss, norm_sq0);
+    let mut norm_sq = norm_sq0;
+    let mut view_params = theta0.clone();
+    let mut step = 0u64;
+    let every = observer.wants_every_step();
+    let stop_reason = loop {
+        let time = step as f64 * eta;
+        let at_end = step >= max_steps;
+        bounds.check(step, time, loss, Some(norm_sq))?;
+        let below = cfg.stop.until_loss.is_some_and(|x| loss < x);
+        let wants_view = observer.next_time() <= time;
+        if wants_view || every || below || at_end {
+            red.lift_state_into(&red.state, &red.exponent, &mut view_params);
+            let view = View { step, time, loss, params: &view_params, classes: None };
+            if wants_view {
+                observer.observe(&view);
+            }
+            if every {
+                observer.on_step(&view);
+            }
+            if below || at_end {
+                observer.on_end(&view);
+            }
+        }
+        if below {
+            break StopReason::LossBelow;
+        }
+        if at_end {
+            break if horizon_steps == Some(max_steps) && cfg.stop.max_steps != Some(max_steps) {
+                StopReason::Horizon
+            } else {
+                StopReason::MaxSteps
+            };
+        }
+        // one sweep: the gradient at theta_s, the update, the rescaling, |theta_{s+1}|^2 and the
+        // residuals at theta_{s+1}
+        norm_sq = 0.0;
+        next_residual.iter_mut().zip(labels).for_each(|(r, y)| *r = -y);
+        for j in 0..m {
+            let block = &mut red.state[j * width..(j + 1) * width];
+            let a = block[0];
+            let g = -eta * a * inv_n;
+            let mut da = 0.0;
+            let mut ss = 0.0;
+            for (p, &r) in block[1..].iter_mut().zip(&residual) {
+                let (act, der) = act_by_sign(*p, slope, sigma0);
+                da -= r * act;
+                *p += g * (r * der);
+                ss += *p * *p;
+            }
+            let a_new = a + eta * (da * inv_n);
+            block[0] = a_new;
+            ss += a_new * a_new + perp_sq[j];
+            if let Some(e) = rescale_exponent(ss) {
+                for v in block.iter_mut() {
+                    *v = ldexp(*v, -e);
+                }
+                red.exponent[j] += e;
+                scale_sq[j] = ldexp(1.0, 2 * red.exponent[j]);
+                perp_sq[j] = perp_sq_in(red.perp_sq[j], red.perp_exponent[j], red.exponent[j]);
+                ss = block[1..].iter().map(|v| v * v).sum::<f64>() + block[0] * block[0] + perp_sq[j];
+            }
+            norm_sq += ldexp(ss, 2 * red.exponent[j]);
+            let c = block[0] * scale_sq[j];
+            for (r, &p) in next_residual.iter_mut().zip(&block[1..]) {
+                *r += c * act_by_sign(p, slope, sigma0).0;
+            }
+        }
+        std::mem::swap(&mut residual, &mut next_residual);
+        loss = residual.iter().map(|r| r * r).sum::<f64>() / (2.0 * n as f64);
+        step += 1;
+    };
+    let summary = RunSummary {
+        method: "gd",
+        steps: step,
+        rejected_steps: 0,
+        gradient_evaluations: step,
+        events: 0,
+        time: step as f64 * eta,
+        final_loss: loss,
+        stop_reason,
+    };
+    Ok(Run { summary, final_params: view_params, final_classes: None })
+}
+
+/// The flow in reduced coordinates as a switching [`System`]: state blocks `[a_hat_j, p_hat_j]`.
+struct ReducedFlow<'a> {
+    n: usize,
+    m: usize,
+    labels: &'a [f64],
+    model: ValidModel,
+    classes: Vec<Class>,
+    /// `act(p) = act_coef * p` per coordinate under its class.
+    act_coef: Vec<f64>,
+    /// `act'(p)` per coordinate under its class.
+    der_coef: Vec<f64>,
+    exponent: Vec<i32>,
+    scale_sq: Vec<f64>,
+    /// `|w_perp_hat_j|^2` in the current mantissa units of neuron `j`.
+    perp_sq: Vec<f64>,
+    x_norm: Vec<f64>,
+    /// `<x_k, x_k>`.
+    gram_diag: Vec<f64>,
+    residual: Vec<f64>,
+    last_loss: f64,
+    sliding: Option<SimulationError>,
+}
+
+impl ReducedFlow<'_> {
+    fn set_class(&mut self, idx: usize, c: Class) {
+        self.classes[idx] = c;
+        let (a, d) = class_coefficients(c, &self.model);
+        self.act_coef[idx] = a;
+        self.der_coef[idx] = d;
+    }
+    /// `|w_hat_j|` from the reduced block's `p_hat_j`.
+    fn w_norm(&self, j: usize, p: &[f64]) -> f64 {
+        (p.iter().map(|v| v * v).sum::<f64>() + self.perp_sq[j]).sqrt()
+    }
+    /// `dp_jk/dt` (mantissa units) with `act'(p_jk) = weight`, and its scale, as the full path's
+    /// boundary velocity (there the sum over `l` has Gram weights `<x_l, x_k>`; here they are `delta_lk`).
+    fn boundary_velocity(&self, j: usize, k: usize, y: &[f64], weight: f64) -> (f64, f64) {
+        let a_hat = y[j * (self.n + 1)];
+        let scale: f64 = self.residual.iter().zip(&self.x_norm).map(|(r, xn)| r.abs() * xn * self.x_norm[k]).sum();
+        let c = -a_hat / self.n as f64;
+        (c * (weight * self.residual[k] * self.gram_diag[k]), (c * scale).abs())
+    }
+}
+
+impl System for ReducedFlow<'_> {
+    fn dim(&self) -> usize {
+        self.m * (self.n + 1)
+    }
+    fn rhs(&mut self, _t: f64, y: &[f64], dy: &mut [f64]) {
+        let n = self.n;
+        self.last_loss = forward_fixed(y, &self.act_coef, &self.scale_sq, self.labels, &mut self.residual);
+        let inv_n = 1.0 / n as f64;
+        let r = &self.residual;
+        for (((block, out), ac), dc) in y
+            .chunks_exact(n + 1)
+            .zip(dy.chunks_exact_mut(n + 1))
+            .zip(self.act_coef.chunks_exact(n))
+            .zip(self.der_coef.chunks_exact(n))
+        {
+            let a_hat = block[0];
+            let mut da = 0.0;
+            for ((((o, &p), &rk), &a), &d) in out[1..].iter_mut().zip(&block[1..]).zip(r).zip(ac).zip(dc) {
+                da -= rk * (a * p);
+                *o = a_hat * (-rk * d) * inv_n;
+            }
+            out[0] = da * inv_n;
+        }
+    }
+    fn error_norm(&self, y0: &[f64], y1: &[f64], err: &[f64], tol: &Tolerances) -> f64 {
+        // The full path measures each neuron's error relative to |(a_j, w_j)|, and
+        // |w_j|^2 = |p_j|^2 + |w_perp_j|^2. `err` is a difference of states or of velocities
+        // (no w_perp part), except when the integrator passes the state itself (`err` is `y0`:
+        // Hairer's initial-step heuristic), which then includes its w_perp.
+        let err_is_state = std::ptr::eq(err.as_ptr(), y0.as_ptr());
+        let w = self.n + 1;
+        let mut worst = 0.0f64;
+        for j in 0..self.m {
+            let b = j * w..(j + 1) * w;
+            let s0: f64 = y0[b.clone()].iter().map(|v| v * v).sum();
+            let s1: f64 = y1[b.clone()].iter().map(|v| v * v).sum();
+            let size = (s0.max(s1) + self.perp_sq[j]).sqrt();
+            let mut e2: f64 = err[b].iter().map(|v| v * v).sum();
+            if err_is_state {
+                e2 += self.perp_sq[j];
+            }
+            if e2 == 0.0 {
+                continue;
+            }
+            let atol_hat = if tol.atol > 0.0 { ldexp(tol.atol, -self.exponent[j]) } else { 0.0 };
+            worst = worst.max(e2.sqrt() / (tol.rtol * size + atol_hat));
+        }
+        worst
+    }
+    fn violated(&mut self, y1: &[f64], out: &mut Vec<usize>) {
+        let n = self.n;
+        for j in 0..self.m {
+            let p = &y1[j * (n + 1) + 1..(j + 1) * (n + 1)];
+            let mut w_norm = None;
+            for k in 0..n {
+                let idx = j * n + k;
+                let pv = p[k];
+                let bad = match self.classes[idx] {
+                    Class::Positive => pv <= 0.0,
+                    Class::Negative => pv >= 0.0,
+                    Class::Zero => {
+                        let wn = *w_norm.get_or_insert_with(|| self.w_norm(j, p));
+                        pv.abs() >= ZERO_BAND * wn * self.x_norm[k]
+                    }
+                };
+                if bad {
+                    out.push(idx);
+                }
+            }
+        }
+    }
+    fn switch_support(&self, i: usize) -> Range<usize> {
+        let (j, k) = (i / self.n, i % self.n);
+        let start = j * (self.n + 1) + 1;
+        match self.classes[i] {
+            // the band around 0 scales with |w_j|: the whole p_j
+            Class::Zero => start..start + self.n,
+            _ => start + k..start + k + 1,
+        }
+    }
+    fn switch_value(&self, i: usize, s: &[f64]) -> f64 {
+        let (j, k) = (i / self.n, i % self.n);
+        match self.classes[i] {
+            Class::Positive => s[0],
+            Class::Negative => -s[0],
+            Class::Zero => ZERO_BAND * self.w_norm(j, s) * self.x_norm[k] - s[k].abs(),
+        }
+    }
+    fn on_events(&mut self, t: f64, y: &[f64], events: &[usize]) -> Result<(), String> {
+        self.last_loss = forward_fixed(y, &self.act_coef, &self.scale_sq, self.labels, &mut self.residual);
+        let n = self.n;
+        let slope = self.model.negative_slope();
+        for &i in events {
+            let (j, k) = (i / n, i % n);
+            let p = y[j * (n + 1) + 1 + k];
+            if self.classes[i] == Class::Zero {
+                self.set_class(i, Class::of(p));
+                continue;
+            }
+            let (v_pos, scale) = self.boundary_velocity(j, k, y, 1.0);
+            let (v_neg, _) = self.boundary_velocity(j, k, y, slope);
+            let thr = VELOCITY_ZERO * scale;
+            let c = if v_pos < -thr && v_neg > thr {
+                self.sliding = Some(SimulationError::SlidingMode {
+                    neuron: j,
+                    point: k,
+                    time: t,
+                    v_negative: v_neg,
+                    v_positive: v_pos,
+                });
+                return Err(format!("sliding mode on <w_{j}, x_{k}>"));
+            } else if v_pos > thr && v_neg > thr {
+                Class::Positive
+            } else if v_neg < -thr && v_pos < thr {
+                Class::Negative
+            } else {
+                Class::Zero
+            };
+            self.set_class(i, c);
+        }
+        Ok(())
+    }
+}
+
+fn validate_flow(cfg: &FlowConfig) -> Result<(), SimulationError> {
+    if !(cfg.rtol > 0.0 && cfg.rtol < 1.0) {
+        return Err(SimulationError::Config(format!("rtol = {} must be in (0, 1), e.g. 1e-9", cfg.rtol)));
+    }
+    if !(cfg.atol >= 0.0 && cfg.atol.is_finite()) {
+        return Err(SimulationError::Config(format!("atol = {} must be >= 0 and finite", cfg.atol)));
+    }
+    if !(cfg.h_max > 0.0) {
+        return Err(SimulationError::Config(format!("h_max = {} must be > 0", cfg.h_max)));
+    }
+    cfg.stop.validate()
+}
+
+/// The gradient flow in reduced coordinates: the same run as [`run_flow`](super::flow::run_flow)
+/// on orthonormal inputs (same integrator, classes, events and error control, so the same steps up
+/// to rounding), at `O(m n)` per gradient evaluation. Errors with [`SimulationError::Config`]
+/// naming the Gram deviation if the inputs are not orthonormal.
+///
+/// ```
+/// use reluflow::data::generate::random_orthonormal;
+/// use reluflow::{init::{InitSpec, InitKind}, network::Model};
+/// use reluflow::solver::{flow::FlowConfig, reduced::run_flow_reduced, StopRule, NoObserver};
+/// let data = random_orthonormal(3, 5, &Default::default(), 3).unwrap();
+/// let theta0 = InitSpec { kind: InitKind::Balanced, width: 32, lambda: 1e-100, seed: 0 }
+///     .validate().unwrap().draw(5).params;
+/// let cfg = FlowConfig { stop: StopRule { until_loss: Some(1e-8), horizon: Some(1e5), ..Default::default() }, ..Default::default() };
+/// let run = run_flow_reduced(&data, Model::relu().validate().unwrap(), &theta0, &cfg, &mut NoObserver).unwrap();
+/// assert!(run.summary.final_loss < 1e-8);
+/// ```
+pub fn run_flow_reduced(
+    data: &Dataset,
+    model: ValidModel,
+    theta0: &ScaledParams,
+    cfg: &FlowConfig,
+    observer: &mut dyn Observer,
+) -> Result<Run, SimulationError> {
+    validate_flow(cfg)?;
+    let red = reduce(data, theta0)?;
+    let (n, m) = (red.n, red.m);
+    let width = n + 1;
+    let classes: Vec<Class> = red.state.chunks_exact(width).flat_map(|b| b[1..].iter().map(|&p| Class::of(p))).collect();
+    let (act_coef, der_coef) = classes.iter().map(|&c| class_coefficients(c, &model)).unzip();
+    let mut sys = ReducedFlow {
+        n,
+        m,
+        labels: data.y(),
+        model,
+        classes,
+        act_coef,
+        der_coef,
+        exponent: red.exponent.clone(),
+        scale_sq: red.exponent.iter().map(|&e| ldexp(1.0, 2 * e)).collect(),
+        perp_sq: (0..m).map(|j| red.perp_norm_sq_hat(j)).collect(),
+        x_norm: (0..n).map(|k| crate::params::norm(data.x(k))).collect(),
+        gram_diag: (0..n).map(|k| dot(data.x(k), data.x(k))).collect(),
+        residual: vec![0.0; n],
+        last_loss: 0.0,
+        sliding: None,
+    };
+    let initial_loss = forward_fixed(&red.state, &sys.act_coef, &sys.scale_sq, data.y(), &mut sys.residual);
+    let bounds = DivergenceBounds::new(&cfg.stop, data, initial_loss, theta0.norm_sq());
+    let tol = Tolerances { rtol: cfg.rtol, atol: cfg.atol };
+    let mut solver = Dopri5::new(0.0, red.state.clone(), tol, None, cfg.h_max);
+    let horizon = cfg.stop.horizon.unwrap_or(f64::INFINITY);
+    let max_steps = cfg.stop.max_steps.unwrap_or(u64::MAX);
+    // scratch for observations (the system's residuals stay untouched)
+    let mut view_params = theta0.clone();
+    let mut dense = vec![0.0; m * width];
+    let mut obs_residual = vec![0.0; n];
+    let every = observer.wants_every_step();
+
+    if observer.next_time() <= 0.0 || every {
+        let view = View { step: 0, time: 0.0, loss: initial_loss, params: theta0, classes: Some(&sys.classes) };
+        if observer.next_time() <= 0.0 {
+            observer.observe(&view);
+        }
+        if every {
+            observer.on_step(&view);
+        }
+    }
+    let mut loss = initial_loss;
+    let mut rescale = vec![0i32; m];
+    let stop_reason = loop {
+        if cfg.stop.until_loss.is_some_and(|x| loss < x) {
+            break StopReason::LossBelow;
+        }
+        if solver.t() >= horizon {
+            break StopReason::Horizon;
+        }
+        if solver.counters().accepted_steps >= max_steps {
+            break StopReason::MaxSteps;
+        }
+        let step_no = solver.counters().accepted_steps;
+        let info = match solver.step(&mut sys, horizon) {
+            Ok(info) => info,
+            Err(e) => {
+                if let Some(s) = sys.sliding.take() {
+                    return Err(s);
+                }
+                return Err(match e {
+                    DopriError::NonFinite { t } => SimulationError::NonFinite { step: step_no, time: t },
+                    other => SimulationError::Integrator { step: step_no, reason: other.to_string() },
+                });
+            }
+        };
+        let step = solver.counters().accepted_steps;
+        loss = sys.last_loss;
+        // |theta|^2 and the neurons to rescale, in one pass
+        let mut norm_sq = 0.0;
+        let mut any_rescale = false;
+        let mut finite = true;
+        for (j, block) in solver.y().chunks_exact(width).enumerate() {
+            let ss = block.iter().map(|v| v * v).sum::<f64>() + sys.perp_sq[j];
+            finite &= ss.is_finite();
+            norm_sq += ldexp(ss, 2 * sys.exponent[j]);
+            rescale[j] = rescale_exponent(ss).unwrap_or(0);
+            any_rescale |= rescale[j] != 0;
+        }
+        if !finite || solver.y().iter().any(|v| !v.is_finite()) {
+            return Err(SimulationError::NonFinite { step, time: info.t1 });
+        }
+        bounds.check(step, info.t1, loss, Some(norm_sq))?;
+        while observer.next_time() <= info.t1 {
+            let t = observer.next_time().max(info.t0);
+            solver.dense(t, &mut dense);
+            red.lift_state_into(&dense, &sys.exponent, &mut view_params);
+            let l = forward_fixed(&dense, &sys.act_coef, &sys.scale_sq, data.y(), &mut obs_residual);
+            let view = View { step, time: t, loss: l, params: &view_params, classes: Some(&sys.classes) };
+            observer.observe(&view);
+        }
+        if every {
+            red.lift_state_into(solver.y(), &sys.exponent, &mut view_params);
+            let view = View { step, time: info.t1, loss, params: &view_params, classes: Some(&sys.classes) };
+            observer.on_step(&view);
+        }
+        if any_rescale {
+            let y = solver.y_mut();
+            for (j, &e) in rescale.iter().enumerate() {
+                if e != 0 {
+                    for v in &mut y[j * width..(j + 1) * width] {
+                        *v = ldexp(*v, -e);
+                    }
+                    sys.exponent[j] += e;
+                    sys.scale_sq[j] = ldexp(1.0, 2 * sys.exponent[j]);
+                    sys.perp_sq[j] = perp_sq_in(red.perp_sq[j], red.perp_exponent[j], sys.exponent[j]);
+                }
+            }
+        }
+    };
+    let counters = solver.counters();
+    let mut final_params = view_params;
+    red.lift_state_into(solver.y(), &sys.exponent, &mut final_params);
+    observer.on_end(&View {
+        step: counters.accepted_steps,
+        time: solver.t(),
+        loss,
+        params: &final_params,
+        classes: Some(&sys.classes),
+    });
+    let summary = RunSummary {
+        method: "flow",
+        steps: counters.accepted_steps,
+        rejected_steps: counters.rejected_steps,
+        gradient_evaluations: counters.rhs_evaluations,
+        events: counters.events,
+        time: solver.t(),
+        final_loss: loss,
+        stop_reason,
+    };
+    Ok(Run { summary, final_params, final_classes: Some(sys.classes) })
+}
