@@ -18,8 +18,8 @@ pub mod early;
 pub mod experiments;
 pub mod landscape;
 pub mod limits;
-pub mod registry;
 pub mod regimes;
+pub mod registry;
 pub mod saddles;
 
 use crate::data::Dataset;
