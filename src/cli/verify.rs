@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 /// Default instances per claim: the whole default run takes well under 30 s in release mode on
 /// 2 cores (see the README for the measured time).
-pub const DEFAULT_CASES: usize = 4;
+pub const DEFAULT_CASES: usize = 8;
 
 /// `verify` flags.
 #[derive(Debug, Clone, Args)]
