@@ -14,14 +14,34 @@ fn err<E: std::fmt::Display>(e: E) -> PlotError {
     PlotError(e.to_string())
 }
 
+/// The positive finite losses of a trajectory against `time / x_unit`, with log-axis limits.
+struct LossSeries {
+    points: Vec<(f64, f64)>,
+    x_max: f64,
+    y_min: f64,
+    y_max: f64,
+}
+
+impl LossSeries {
+    fn of(trajectory: &Trajectory, x_unit: f64) -> Self {
+        let points: Vec<(f64, f64)> = trajectory
+            .samples
+            .iter()
+            .filter(|s| s.loss > 0.0 && s.loss.is_finite())
+            .map(|s| (s.time / x_unit, s.loss))
+            .collect();
+        let x_max = points.last().map_or(1.0, |p| p.0);
+        let y_min = points.iter().map(|p| p.1).fold(f64::INFINITY, f64::min).max(1e-300) / 3.0;
+        let y_max = points.iter().map(|p| p.1).fold(0.0f64, f64::max).max(y_min * 10.0) * 3.0;
+        Self { points, x_max, y_min, y_max }
+    }
+}
+
 /// The loss on a log axis against time, with the observed events (solid, labelled) and the
 /// predicted times of Figure 1 (dashed grey), as an SVG document.
 pub fn loss_timeline_svg(title: &str, trajectory: &Trajectory, timeline: &PhaseTimeline) -> Result<String, PlotError> {
-    let points: Vec<(f64, f64)> =
-        trajectory.samples.iter().filter(|s| s.loss > 0.0 && s.loss.is_finite()).map(|s| (s.time, s.loss)).collect();
-    let t_max = points.last().map_or(1.0, |p| p.0).max(1e-9);
-    let y_min = points.iter().map(|p| p.1).fold(f64::INFINITY, f64::min).max(1e-300) / 3.0;
-    let y_max = points.iter().map(|p| p.1).fold(0.0f64, f64::max).max(y_min * 10.0) * 3.0;
+    let LossSeries { points, x_max: t_max, y_min, y_max } = LossSeries::of(trajectory, 1.0);
+    let t_max = t_max.max(1e-9);
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (1000, 560)).into_drawing_area();
@@ -115,15 +135,8 @@ pub fn loss_curve_svg(
     step: f64,
     plateau: Option<f64>,
 ) -> Result<String, PlotError> {
-    let points: Vec<(f64, f64)> = trajectory
-        .samples
-        .iter()
-        .filter(|s| s.loss > 0.0 && s.loss.is_finite())
-        .map(|s| (s.time / step, s.loss))
-        .collect();
-    let x_max = points.last().map_or(1.0, |p| p.0).max(1.0);
-    let y_min = points.iter().map(|p| p.1).fold(f64::INFINITY, f64::min).max(1e-300) / 3.0;
-    let y_max = points.iter().map(|p| p.1).fold(0.0f64, f64::max).max(y_min * 10.0) * 3.0;
+    let LossSeries { points, x_max, y_min, y_max } = LossSeries::of(trajectory, step);
+    let x_max = x_max.max(1.0);
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (900, 500)).into_drawing_area();

@@ -60,6 +60,21 @@ pub struct Predicted {
     pub time_scale_minus: f64,
 }
 
+impl Predicted {
+    /// The predicted times with their names, in the order of Figure 1.
+    pub fn named(&self) -> [(&'static str, f64); 7] {
+        [
+            ("t+1", self.t_plus_1),
+            ("t-1", self.t_minus_1),
+            ("t2 bound", self.t2_bound),
+            ("plateau end", self.plateau_end),
+            ("t3 bound", self.t3_bound),
+            ("-ln(lam)/|D+|", self.time_scale_plus),
+            ("-ln(lam)/|D-|", self.time_scale_minus),
+        ]
+    }
+}
+
 /// A phase timeline.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PhaseTimeline {
@@ -261,15 +276,7 @@ impl PhaseTimeline {
         }
         if let Some(p) = &self.predicted {
             let _ = writeln!(o, "predicted (eps = {}):", significant(Some(p.eps), digits));
-            for (name, t) in [
-                ("t+1", p.t_plus_1),
-                ("t-1", p.t_minus_1),
-                ("t2 bound", p.t2_bound),
-                ("plateau end", p.plateau_end),
-                ("t3 bound", p.t3_bound),
-                ("-ln(lam)/|D+|", p.time_scale_plus),
-                ("-ln(lam)/|D-|", p.time_scale_minus),
-            ] {
+            for (name, t) in p.named() {
                 let _ = writeln!(o, "  {name:<16} {}", significant(Some(t), digits));
             }
         }

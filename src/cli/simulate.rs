@@ -358,7 +358,7 @@ pub fn train(args: &SimulateArgs, p: &Prepared, observer: &mut dyn Observer) -> 
     let stop =
         StopRule { max_steps: args.steps, horizon: args.horizon, until_loss: args.until_loss, ..Default::default() };
     let mut progress = Progress::new(args.steps, args.horizon);
-    let mut both = Pair(observer, &mut progress);
+    let mut both = (observer, &mut progress);
     Ok(match args.method {
         Method::Gd => {
             let step = args.step.expect("checked by check_method_flags");
@@ -442,36 +442,6 @@ pub fn simulate(args: &SimulateArgs) -> Result<SimulateReport, CliError> {
         initial: theta0.to_params(),
         final_params,
     })
-}
-
-struct Pair<'a, 'b>(&'a mut dyn Observer, &'b mut dyn Observer);
-impl Observer for Pair<'_, '_> {
-    fn next_time(&self) -> f64 {
-        self.0.next_time().min(self.1.next_time())
-    }
-    fn observe(&mut self, v: &View) {
-        if self.0.next_time() <= v.time {
-            self.0.observe(v);
-        }
-        if self.1.next_time() <= v.time {
-            self.1.observe(v);
-        }
-    }
-    fn wants_every_step(&self) -> bool {
-        self.0.wants_every_step() || self.1.wants_every_step()
-    }
-    fn on_step(&mut self, v: &View) {
-        if self.0.wants_every_step() {
-            self.0.on_step(v);
-        }
-        if self.1.wants_every_step() {
-            self.1.on_step(v);
-        }
-    }
-    fn on_end(&mut self, v: &View) {
-        self.0.on_end(v);
-        self.1.on_end(v);
-    }
 }
 
 /// `reluflow simulate`: the report as text (JSON with `--json`, else a human summary).

@@ -72,15 +72,7 @@ pub fn table(tl: &PhaseTimeline) -> String {
     }
     if let Some(p) = &tl.predicted {
         let _ = writeln!(o, "predicted (Figure 1, eps = {:.5}):", p.eps);
-        for (name, t) in [
-            ("t+1", p.t_plus_1),
-            ("t-1", p.t_minus_1),
-            ("t2 bound", p.t2_bound),
-            ("plateau end", p.plateau_end),
-            ("t3 bound", p.t3_bound),
-            ("-ln(lam)/|D+|", p.time_scale_plus),
-            ("-ln(lam)/|D-|", p.time_scale_minus),
-        ] {
+        for (name, t) in p.named() {
             let _ = writeln!(o, "{name:<20} {t:>14.6} {:>16.6}", t / tl.ln_inv_lambda);
         }
     }

@@ -114,6 +114,25 @@ pub trait Observer {
     fn on_end(&mut self, _view: &View) {}
 }
 
+/// A borrowed observer observes as the observer it borrows (so `(&mut a, &mut b)` is one).
+impl<O: Observer + ?Sized> Observer for &mut O {
+    fn next_time(&self) -> f64 {
+        (**self).next_time()
+    }
+    fn observe(&mut self, view: &View) {
+        (**self).observe(view)
+    }
+    fn wants_every_step(&self) -> bool {
+        (**self).wants_every_step()
+    }
+    fn on_step(&mut self, view: &View) {
+        (**self).on_step(view)
+    }
+    fn on_end(&mut self, view: &View) {
+        (**self).on_end(view)
+    }
+}
+
 /// An observer that records nothing.
 pub struct NoObserver;
 impl Observer for NoObserver {}
