@@ -56,3 +56,61 @@ fn xa_appendix_a2_reduced_converges_through_a_plateau_to_nearly_two_directions()
     let evr = n.explained_variance_top2.unwrap();
     assert!(evr > 0.5, "top-2 explained variance {evr}");
 }
+
+fn reluflow(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_reluflow")).args(args).output().unwrap()
+}
+
+#[test]
+fn timeline_command_prints_the_events_as_json_and_draws_the_svg() {
+    let dir = std::env::temp_dir().join(format!("reluflow_timeline_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let svg = dir.join("t.svg");
+    let out = reluflow(&[
+        "timeline",
+        "--random-orthonormal",
+        "3,4",
+        "--data-seed",
+        "1",
+        "--width",
+        "32",
+        "--lambda",
+        "1e-16",
+        "--method",
+        "flow",
+        "--until-loss",
+        "1e-11",
+        "--json",
+        "--svg",
+        svg.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for key in
+        ["plateau_level", "u_plus_half", "plateau_entry", "plateau_exit", "u_minus_half", "converged", "predicted"]
+    {
+        assert!(v.get(key).is_some(), "missing {key}");
+    }
+    let t = v["converged"]["time"].as_f64().unwrap();
+    assert!((v["converged"]["normalised"].as_f64().unwrap() - t / 16.0 / 10f64.ln()).abs() < 1e-9);
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(text.starts_with("<svg") && text.contains("loss L = 1/(2n)"));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn reproduce_toy_writes_the_figures_and_numbers() {
+    let dir = std::env::temp_dir().join(format!("reluflow_reproduce_{}", std::process::id()));
+    let out = reluflow(&["reproduce", "toy", "--out", dir.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    for f in ["toy.json", "toy_loss.svg", "toy_network.svg"] {
+        assert!(dir.join(f).exists(), "{f}");
+    }
+    let n: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("toy.json")).unwrap()).unwrap();
+    assert_eq!(n["final_kinks"].as_array().unwrap().len(), 2);
+    std::fs::remove_dir_all(&dir).ok();
+    // an output directory that cannot be created is an error, not a panic
+    let bad = reluflow(&["reproduce", "toy", "--out", "/proc/reluflow-cannot-write-here"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("cannot create"));
+}
