@@ -60,18 +60,19 @@ pub struct Plateau {
 /// Intermediate plateaus of a loss curve: maximal runs of samples whose loss stays within a
 /// relative band `PLATEAU_BAND` of the run's first value, lasting at least `min_fraction` of the
 /// whole duration, strictly below `0.9 L(0)` (so the initial saddle at `theta = 0` does not
-/// count) and above `100 x` the final loss (so the converged tail does not count). Plateaus
-/// separated by less than 1% of the duration, at levels within the band, are one plateau.
+/// count), and left downwards before the end of the run (so neither a converged tail nor a
+/// final stall counts). Plateaus separated by less than 1% of the duration, at levels within
+/// the band, are one plateau.
 pub fn plateaus(traj: &Trajectory, min_fraction: f64) -> Vec<Plateau> {
     let s = &traj.samples;
     let (Some(first), Some(last)) = (s.first(), s.last()) else { return Vec::new() };
     let duration = last.time - first.time;
-    let (top, bottom) = (0.9 * first.loss, 100.0 * last.loss);
+    let top = 0.9 * first.loss;
     let mut out: Vec<Plateau> = Vec::new();
     let mut i = 0;
     while i < s.len() {
         let level = s[i].loss;
-        if !(level < top && level > bottom) {
+        if !(level < top && level > 0.0) {
             i += 1;
             continue;
         }
@@ -79,7 +80,8 @@ pub fn plateaus(traj: &Trajectory, min_fraction: f64) -> Vec<Plateau> {
         while j + 1 < s.len() && (s[j + 1].loss / level - 1.0).abs() <= PLATEAU_BAND {
             j += 1;
         }
-        if s[j].time - s[i].time >= min_fraction * duration {
+        let left_downwards = j + 1 < s.len() && s[j + 1].loss < level;
+        if left_downwards && s[j].time - s[i].time >= min_fraction * duration {
             let mut run: Vec<f64> = s[i..=j].iter().map(|x| x.loss).collect();
             run.sort_by(f64::total_cmp);
             let p = Plateau { start: s[i].time, end: s[j].time, level: run[run.len() / 2] };
