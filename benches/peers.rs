@@ -1,12 +1,18 @@
 //! `cargo bench --bench peers`: reluflow against the Python peer `../shared/peers/numpy_gd.py`.
 //!
-//! Four sections, each a plain aligned table with the command lines that reproduce it:
+//! Five sections, each a plain aligned table with the command lines that reproduce it:
 //! 1. GD on the Section 5 toy: the training loop in-process and the whole process, against the
 //!    peer's loop (`wall_s`) and its whole process; final loss and `|theta|^2` of both.
 //! 2. Gradient flow on a random orthonormal instance (n = 8, d = 10, m = 200, lambda = 1e-8)
 //!    against the peer's `solve_ivp` (RK45), and GD (eta = 1e-3) to the same loss.
 //! 3. Cost of one gradient evaluation per neuron-point, `ns / (m n)`, for m = 10 .. 10^5.
 //! 4. Flow gradient evaluations against lambda, down to 1e-300.
+//! 5. The reduced-coordinates fast path (`solver::reduced`, orthonormal inputs) against the full
+//!    simulator: cost per gradient evaluation (flow and GD, m = 10 .. 10^5, d = 64 and 256), and the
+//!    issue's flow goal (loss < 1e-10, final parameters within 1e-6 of a 100x tighter run, gradient
+//!    evaluations against GD, wall time against the peer's RK45).
+//!
+//! `RELUFLOW_BENCH_ONLY=2,5` runs only the listed sections.
 //!
 //! The peer needs numpy (and scipy for the flow). Without them (or without the script) the peer's
 //! columns read "peer unavailable: <reason>" and reluflow's own timings are still printed.
@@ -22,6 +28,7 @@ use reluflow::network::Model;
 use reluflow::params::ScaledParams;
 use reluflow::solver::flow::{FlowConfig, run_flow};
 use reluflow::solver::gd::{GdConfig, run_gd};
+use reluflow::solver::reduced::{run_flow_reduced, run_gd_reduced};
 use reluflow::solver::{NoObserver, Run, StopRule};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -42,10 +49,23 @@ fn main() {
         None => println!("peer: {} {}", peer.python, peer.script.display()),
         Some(reason) => println!("peer unavailable: {reason}"),
     }
-    section_toy_gd(&peer);
-    section_flow(&peer);
-    section_gradient_cost(&peer);
-    section_lambda_ladder();
+    let only = std::env::var("RELUFLOW_BENCH_ONLY").ok();
+    let wanted = |section: &str| only.as_deref().is_none_or(|o| o.split(',').any(|x| x.trim() == section));
+    if wanted("1") {
+        section_toy_gd(&peer);
+    }
+    if wanted("2") {
+        section_flow(&peer);
+    }
+    if wanted("3") {
+        section_gradient_cost(&peer);
+    }
+    if wanted("4") {
+        section_lambda_ladder();
+    }
+    if wanted("5") {
+        section_reduced(&peer);
+    }
     println!("\ntotal bench time {:.1} s", started.elapsed().as_secs_f64());
 }
 
@@ -350,6 +370,233 @@ fn section_lambda_ladder() {
     println!("least-squares fit: evals ~ {a:.0} + {b:.1} ln(1/lambda)");
 }
 
+/// 5. The reduced-coordinates fast path against the full simulator.
+fn section_reduced(peer: &Peer) {
+    heading("5. Reduced coordinates (solver::reduced, orthonormal inputs) vs the full simulator");
+    reduced_flow_cost();
+    reduced_gd_cost();
+    reduced_flow_goal(peer);
+}
+
+/// 5a. The flow instance of section 2 on both paths: cost per gradient evaluation.
+fn reduced_flow_cost() {
+    const WIDTH: usize = 200;
+    println!("5a. flow, n = 8, d = 10, m = 200, lambda = 1e-8, rtol 1e-8, until loss < 1e-10 (median of 3)");
+    let data = random_orthonormal(8, 10, &Default::default(), 0).expect("random orthonormal data");
+    let theta0 = balanced_init(WIDTH, 1e-8, 0, data.d());
+    let cfg = FlowConfig { rtol: 1e-8, stop: until_loss_stop(1e-10), ..Default::default() };
+    let (full_s, full) = time_median(3, || flow(&data, &theta0, &cfg));
+    let (fast_s, fast) = time_median(3, || flow_reduced(&data, &theta0, &cfg));
+    let points = (WIDTH * data.n()) as f64;
+    let mut t = Table::new(&[
+        "path",
+        "grad evals",
+        "steps",
+        "events",
+        "wall ms",
+        "evals / s",
+        "ns / (m n) per eval",
+        "final loss",
+    ]);
+    for (name, s, run) in [("full", full_s, &full), ("reduced", fast_s, &fast)] {
+        let evals = run.summary.gradient_evaluations as f64;
+        t.row(vec![
+            name.into(),
+            run.summary.gradient_evaluations.to_string(),
+            run.summary.steps.to_string(),
+            run.summary.events.to_string(),
+            ms(s),
+            format!("{:.3e}", evals / s),
+            format!("{:.2}", s * 1e9 / evals / points),
+            sci(run.summary.final_loss),
+        ]);
+    }
+    t.print();
+    println!(
+        "ratio full / reduced: wall {:.1}x, per gradient evaluation {:.1}x",
+        full_s / fast_s,
+        (full_s / full.summary.gradient_evaluations as f64) / (fast_s / fast.summary.gradient_evaluations as f64)
+    );
+}
+
+/// 5b. One GD step (one gradient evaluation) per neuron-point, n = 64, d = 64 and 256.
+fn reduced_gd_cost() {
+    const N: usize = 64;
+    const TARGET_S: f64 = 0.2;
+    println!(
+        "\n5b. one GD step (= one gradient evaluation), n = 64 orthonormal, lambda = 1e-6, eta = 1e-3: per-step cost = (t(K) - t(0)) / K,"
+    );
+    println!("    medians of 3, K = first power of 2 with t(K) >= {TARGET_S} s");
+    let mut t = Table::new(&[
+        "d",
+        "m",
+        "full us / eval",
+        "full ns / (m n)",
+        "reduced us / eval",
+        "reduced ns / (m n)",
+        "reduced evals / s",
+        "full / reduced",
+    ]);
+    for d in [64usize, 256] {
+        let data = random_orthonormal(N, d, &Default::default(), 0).expect("random orthonormal data");
+        for m in [10usize, 100, 1_000, 10_000, 100_000] {
+            let theta0 = balanced_init(m, 1e-6, 0, data.d());
+            let full = per_step_seconds(TARGET_S, |k| gd(&data, &theta0, &gd_steps(k)));
+            let fast = per_step_seconds(TARGET_S, |k| gd_reduced(&data, &theta0, &gd_steps(k)));
+            let points = (m * N) as f64;
+            t.row(vec![
+                d.to_string(),
+                m.to_string(),
+                format!("{:.2}", full * 1e6),
+                format!("{:.3}", full * 1e9 / points),
+                format!("{:.2}", fast * 1e6),
+                format!("{:.3}", fast * 1e9 / points),
+                format!("{:.3e}", 1.0 / fast),
+                format!("{:.1}x", full / fast),
+            ]);
+        }
+    }
+    t.print();
+}
+
+fn gd_steps(k: u64) -> GdConfig {
+    GdConfig { step: 1e-3, stop: StopRule { max_steps: Some(k), ..Default::default() } }
+}
+
+/// `(t(K) - t(0)) / K` for the `K` of [`steps_for`], medians of 3.
+fn per_step_seconds<T>(target: f64, mut run: impl FnMut(u64) -> T) -> f64 {
+    let k = steps_for(target, |k| time_once(|| run(k)).0);
+    let t_k = time_median(3, || run(k)).0;
+    let t_0 = time_median(3, || run(0)).0;
+    (t_k - t_0).max(0.0) / k as f64
+}
+
+/// 5c. The flow goal on the reduced path.
+fn reduced_flow_goal(peer: &Peer) {
+    const UNTIL: f64 = 1e-10;
+    println!(
+        "\n5c. flow goal: n = 8, d = 10, m = 200, lambda = 1e-8: loss < 1e-10 with final parameters within 1e-6 (relative)"
+    );
+    println!("    of a reference run at rtol / 100 to the same time; the largest rtol of 1e-5 .. 1e-9 that meets it");
+    let data = random_orthonormal(8, 10, &Default::default(), 0).expect("random orthonormal data");
+    let theta0 = balanced_init(200, 1e-8, 0, data.d());
+    let mut t = Table::new(&[
+        "path",
+        "rtol",
+        "grad evals",
+        "wall ms",
+        "time",
+        "final loss",
+        "|dtheta| / |theta|",
+        "max_j |dtheta_j| / |theta_j|",
+        "meets",
+    ]);
+    let mut chosen: Vec<(&str, f64, u64, f64)> = Vec::new();
+    for (name, reduced) in [("reduced", true), ("full", false)] {
+        for rtol in [1e-5, 1e-6, 1e-7, 1e-8, 1e-9] {
+            let cfg = FlowConfig { rtol, stop: until_loss_stop(UNTIL), ..Default::default() };
+            let runner =
+                |cfg: &FlowConfig| if reduced { flow_reduced(&data, &theta0, cfg) } else { flow(&data, &theta0, cfg) };
+            let (wall, run) = time_median(if reduced { 3 } else { 1 }, || runner(&cfg));
+            let reference_cfg = FlowConfig {
+                rtol: rtol / 100.0,
+                stop: StopRule { horizon: Some(run.summary.time), ..Default::default() },
+                ..Default::default()
+            };
+            let reference = runner(&reference_cfg);
+            let (global, worst) = relative_difference(&run.final_params, &reference.final_params);
+            let meets = run.summary.final_loss < UNTIL && global <= 1e-6;
+            t.row(vec![
+                name.into(),
+                format!("{rtol:e}"),
+                run.summary.gradient_evaluations.to_string(),
+                ms(wall),
+                format!("{:.2}", run.summary.time),
+                sci(run.summary.final_loss),
+                format!("{global:.2e}"),
+                format!("{worst:.2e}"),
+                if meets { "yes".into() } else { "no".into() },
+            ]);
+            if meets {
+                chosen.push((name, rtol, run.summary.gradient_evaluations, wall));
+                break;
+            }
+        }
+    }
+    t.print();
+
+    let gd_cfg = GdConfig {
+        step: 1e-3,
+        stop: StopRule { until_loss: Some(UNTIL), max_steps: Some(10_000_000), ..Default::default() },
+    };
+    let (gd_wall, gd_run) = time_once(|| gd_reduced(&data, &theta0, &gd_cfg));
+    println!(
+        "GD eta = 1e-3 (reduced path) to loss < 1e-10: {} gradient evaluations, {} ms",
+        gd_run.summary.gradient_evaluations,
+        ms(gd_wall)
+    );
+    let peer_args = [
+        "--data",
+        "ortho",
+        "--n",
+        "8",
+        "--d",
+        "10",
+        "--width",
+        "200",
+        "--lam",
+        "1e-8",
+        "--method",
+        "flow",
+        "--horizon",
+        "80",
+    ];
+    let peer_run = peer.run_median(&peer_args, 1, "scipy");
+    match &peer_run {
+        Ok(p) => println!(
+            "peer RK45 (1 run): {} gradient evaluations, loop {} ms, final loss {} at t = 80   [{}]",
+            p.int_field("gradient_evaluations"),
+            ms(p.field("wall_s")),
+            sci(p.field("final_loss")),
+            peer.line(&peer_args)
+        ),
+        Err(e) => println!("peer unavailable: {e}"),
+    }
+    for (name, rtol, evals, wall) in &chosen {
+        println!(
+            "{name} flow at rtol {rtol:e}: GD / flow gradient evaluations = {} / {evals} = {:.1}x (goal >= 20x)",
+            gd_run.summary.gradient_evaluations,
+            gd_run.summary.gradient_evaluations as f64 / *evals as f64
+        );
+        if let Ok(p) = &peer_run {
+            println!(
+                "{name} flow at rtol {rtol:e}: peer RK45 loop / flow wall = {} / {} ms = {:.1}x (goal >= 50x)",
+                ms(p.field("wall_s")),
+                ms(*wall),
+                p.field("wall_s") / wall
+            );
+        }
+    }
+    println!("(the peer stops at t = 80 whatever its loss, and draws its own instance with numpy's RNG)");
+}
+
+/// `(|a - b| / |b|, max_j |a_j - b_j| / |b_j|)` over the blocks `(a_j, w_j)`, in plain units.
+fn relative_difference(a: &ScaledParams, b: &ScaledParams) -> (f64, f64) {
+    let (pa, pb) = (a.to_params(), b.to_params());
+    let (mut diff, mut size, mut worst) = (0.0, 0.0, 0.0f64);
+    for j in 0..pb.a.len() {
+        let dj: f64 =
+            (pa.a[j] - pb.a[j]).powi(2) + pa.w[j].iter().zip(&pb.w[j]).map(|(x, y)| (x - y).powi(2)).sum::<f64>();
+        let sj: f64 = pb.a[j].powi(2) + pb.w[j].iter().map(|y| y * y).sum::<f64>();
+        diff += dj;
+        size += sj;
+        if sj > 0.0 {
+            worst = worst.max((dj / sj).sqrt());
+        }
+    }
+    ((diff / size).sqrt(), worst)
+}
+
 /// `(a, b)` minimising `sum (y - a - b x)^2`.
 fn least_squares_line(points: &[(f64, f64)]) -> (f64, f64) {
     let n = points.len() as f64;
@@ -380,6 +627,14 @@ fn gd(data: &Dataset, theta0: &ScaledParams, cfg: &GdConfig) -> Run {
 
 fn flow(data: &Dataset, theta0: &ScaledParams, cfg: &FlowConfig) -> Run {
     run_flow(data, Model::relu().validate().unwrap(), theta0, cfg, &mut NoObserver).expect("gradient flow run")
+}
+
+fn gd_reduced(data: &Dataset, theta0: &ScaledParams, cfg: &GdConfig) -> Run {
+    run_gd_reduced(data, Model::relu().validate().unwrap(), theta0, cfg, &mut NoObserver).expect("reduced GD run")
+}
+
+fn flow_reduced(data: &Dataset, theta0: &ScaledParams, cfg: &FlowConfig) -> Run {
+    run_flow_reduced(data, Model::relu().validate().unwrap(), theta0, cfg, &mut NoObserver).expect("reduced flow run")
 }
 
 // ------------------------------------------------------------------------------------------

@@ -1,14 +1,30 @@
 //! The reduced-coordinates fast path (`solver::reduced`) against the full simulator.
 //!
 //! The two paths integrate the same equations in different coordinates (`p_j = X w_j` against
-//! `w_j`), so on orthonormal inputs they must agree to rounding (gradient descent: same arithmetic
-//! up to summation order) or to the integrator's accuracy (the flow). They are compared on random
-//! instances with `lambda` from `1e-2` down to `1e-300`, on final parameters, summaries and
-//! sampled trajectories; the fast path must refuse inputs that are not orthonormal.
+//! `w_j`), so on orthonormal inputs they must agree to rounding (gradient descent: the same
+//! arithmetic up to summation order) or to the integrator's accuracy (the flow). They are compared
+//! on random instances with `lambda` from `1e-2` down to `1e-300`: summaries, final parameters and
+//! trajectories sampled at the same times. The fast path must refuse inputs that are not orthonormal.
 //!
-//! Relative differences are per neuron and scale-free: `|theta_j - theta'_j| / |theta'_j|` in the
-//! mantissa units of one of them, so a neuron of size `1e-300` is compared as closely as one of
-//! size 1.
+//! ## What the full path cannot resolve
+//! The full path reads `p_jk = <w_j, x_k>` off `w_j`: with the rounding of that dot product and
+//! the Gram deviation of the stored inputs (`|<x_l, x_k>| ~ 1e-17` for `l != k`, which leaks a
+//! fraction of every update of `w_j` into the direction `x_k`), its `p_jk` is known to about
+//! `1e-16 |w_j|`. An inactive coordinate is frozen (Lemma 6) while its neuron grows, by up to
+//! `1/lambda`: once `|p_jk| < 1e-16 |w_j|`, the full path's sign of `p_jk` is rounding. The flow
+//! then records spurious events (`Negative -> Zero`, the same vector field for ReLU with
+//! `relu'(0) = 0`, but each cuts a step); gradient descent may take a step with the coordinate
+//! active and kick it away from 0, or reactivate it for good (a frozen coordinate of a growing
+//! neuron on a label it does not fit yet). The reduced path holds `p_jk` itself, frozen exactly.
+//! Hence:
+//! - the flow is compared through the whole dynamics, spurious events counted exactly
+//!   (`full = reduced + spurious`), with a tolerance that accounts for the step sequences parting;
+//! - gradient descent is compared up to the first step at which some coordinate comes within
+//!   [`RESOLVED`] of 0 relative to its neuron (for `lambda <~ 1e-10` that is before the end: the
+//!   test prints how far), and there to rounding, everything included.
+//!
+//! Differences are per neuron and scale-free (`|.| / |theta_j|`), so a neuron of size `1e-300` is
+//! compared as closely as one of size 1.
 
 use crate::common::config;
 use proptest::prelude::*;
@@ -16,17 +32,17 @@ use reluflow::claims::Instance;
 use reluflow::data::{Dataset, ORTHONORMAL_TOL};
 use reluflow::generators::InstanceShape;
 use reluflow::network::{Activation, Class, Model, ValidModel};
-use reluflow::params::{ScaledParams, ldexp};
+use reluflow::params::{Params, ScaledParams, ldexp};
 use reluflow::solver::flow::{FlowConfig, run_flow};
 use reluflow::solver::gd::{GdConfig, run_gd};
 use reluflow::solver::reduced::{ReducedError, reduce, run_flow_reduced, run_gd_reduced};
-use reluflow::solver::{NoObserver, Observer, Run, SimulationError, StopRule, View};
+use reluflow::solver::{NoObserver, Observer, SimulationError, StopRule, View};
 use reluflow::theory;
 use reluflow::trajectory::{Recorder, SampleSchedule, Trajectory};
 
 const EPS: f64 = f64::EPSILON;
 
-/// `max_j |theta_j - theta'_j| / |theta'_j|` (0 for two zero neurons).
+/// `max_j |theta_j - theta'_j| / |theta'_j|` over the full blocks `(a_j, w_j)`.
 fn max_rel_diff(a: &ScaledParams, b: &ScaledParams) -> f64 {
     assert_eq!((a.m(), a.d()), (b.m(), b.d()));
     let w = a.d() + 1;
@@ -43,8 +59,71 @@ fn max_rel_diff(a: &ScaledParams, b: &ScaledParams) -> f64 {
     worst
 }
 
-fn rel(a: f64, b: f64) -> f64 {
-    if a == b { 0.0 } else { (a - b).abs() / a.abs().max(b.abs()) }
+/// How two parameter sets compare, in reduced coordinates.
+#[derive(Debug, Default)]
+struct Agreement {
+    /// `max_j |(a_j, act(p_j), w_perp_j) - (..)'| / |theta_j|`: what enters `h` and the velocities.
+    resolved: f64,
+    /// `max_j |theta_j - theta'_j| / |theta_j|` over the full blocks.
+    full: f64,
+    /// Inactive coordinates that differ by more than the tolerance, all of them below the full
+    /// path's resolution in the reduced path (the full path's kicked coordinates).
+    unresolved: usize,
+}
+
+/// Compares `fast` against `full` (both on `data`), asserting the rules of the module docs with
+/// tolerance `tol` on the resolved part. Inactive coordinates are frozen only for a slope-0 model.
+fn compare(fast: &ScaledParams, full: &ScaledParams, data: &Dataset, slope: f64, tol: f64) -> Agreement {
+    let (n, d) = (data.n(), data.d());
+    let rf = reduce(data, full).unwrap();
+    let rs = reduce(data, fast).unwrap();
+    // the full path's resolution of p_jk: a d-term dot product plus the Gram deviation of X
+    let resolution = 4.0 * (n + d) as f64 * EPS;
+    let mut out = Agreement { full: max_rel_diff(fast, full), ..Default::default() };
+    for j in 0..full.m() {
+        // everything in the units of the full path's neuron j
+        let s = ldexp(1.0, rs.exponent(j) - rf.exponent(j));
+        let (pf, ps) = (rf.p_hat(j), rs.p_hat(j));
+        let perp_scale = |r: &reluflow::solver::reduced::Reduced| ldexp(1.0, r.perp_exponent(j) - rf.exponent(j));
+        let (perp_f, perp_s) = (rf.perp_hat(j), rs.perp_hat(j));
+        let perp_sq: f64 = perp_f.iter().map(|v| (v * perp_scale(&rf)).powi(2)).sum();
+        let size = (rf.a_hat(j).powi(2) + pf.iter().map(|v| v * v).sum::<f64>() + perp_sq).sqrt();
+        let act = |p: f64| if p > 0.0 { p } else { slope * p };
+        let mut diff_sq = (rf.a_hat(j) - s * rs.a_hat(j)).powi(2);
+        diff_sq +=
+            perp_f.iter().zip(perp_s).map(|(f, v)| (f * perp_scale(&rf) - v * perp_scale(&rs)).powi(2)).sum::<f64>();
+        for k in 0..n {
+            let (f, v) = (pf[k], s * ps[k]);
+            diff_sq += (act(f) - act(v)).powi(2);
+            let below_resolution = v.abs() <= resolution * size;
+            if (f - v).abs() > tol * size {
+                // only a frozen coordinate that the full path cannot resolve may differ
+                assert!(
+                    slope == 0.0 && below_resolution && f <= resolution * size,
+                    "neuron {j}, point {k}: {f:e} (full) vs {v:e} (reduced), |theta_j| = {size:e}"
+                );
+                out.unresolved += 1;
+            }
+            if !below_resolution {
+                assert_eq!(f > 0.0, v > 0.0, "neuron {j}, point {k}: activation {f:e} (full) vs {v:e} (reduced)");
+            }
+        }
+        out.resolved = out.resolved.max(diff_sq.sqrt() / size);
+    }
+    assert!(out.resolved <= tol, "resolved parameters differ by {:e} > {tol:e}", out.resolved);
+    out
+}
+
+/// `sqrt(2 n L) = |h - y|`: residual norms differ by at most `|Delta h| <= 2 delta sqrt(n) |theta|^2`
+/// when every neuron differs by at most `delta` relatively (`a_j act(p_jk)` is quadratic in `theta_j`).
+fn residual_norm(loss: f64, n: usize) -> f64 {
+    (2.0 * n as f64 * loss).sqrt()
+}
+
+fn assert_losses_close(full: f64, fast: f64, n: usize, norm_sq: f64, delta: f64, what: &str) {
+    let (a, b) = (residual_norm(full, n), residual_norm(fast, n));
+    let bound = 2.0 * delta * (n as f64).sqrt() * norm_sq.max(1.0) + 4.0 * EPS;
+    assert!((a - b).abs() <= bound, "{what}: |h - y| = {a:e} (full) vs {b:e} (reduced), bound {bound:e}");
 }
 
 /// Time by which the saddle-to-saddle dynamics is over: the negative labels are fitted around
@@ -54,43 +133,53 @@ fn end_of_dynamics(instance: &Instance) -> f64 {
     1.5 * -instance.ln_lambda() / d_small + 40.0 / d_small
 }
 
-fn setup(instance: &Instance) -> (ScaledParams, ValidModel) {
-    (instance.initialisation().unwrap().params, instance.valid_model().unwrap())
-}
-
-/// Sample times and every field the recorder derives from the parameters, compared.
-fn compare_trajectories(full: &Trajectory, fast: &Trajectory, tol: f64) -> f64 {
-    assert_eq!(full.samples.len(), fast.samples.len(), "same number of samples");
-    let mut worst = 0.0f64;
-    for (s, t) in full.samples.iter().zip(&fast.samples) {
-        assert_eq!(s.step, t.step);
-        assert!(rel(s.time, t.time) <= tol, "sample times {} vs {}", s.time, t.time);
-        worst = worst.max(rel(s.loss, t.loss));
-        worst = worst.max(rel(s.param_norm_sq, t.param_norm_sq));
-        for (x, y) in s.ln_neuron_norm.iter().zip(&t.ln_neuron_norm) {
-            // ln|w_j| to an absolute accuracy is |w_j| to a relative one
-            worst = worst.max((x - y).abs());
-        }
-        for (x, y) in s.relative_imbalance.iter().zip(&t.relative_imbalance) {
-            worst = worst.max((x - y).abs());
-        }
-        assert_eq!(s.pattern, t.pattern, "activation pattern at t = {}", s.time);
-    }
-    assert_eq!(full.checkpoints.len(), fast.checkpoints.len());
-    for (c, d) in full.checkpoints.iter().zip(&fast.checkpoints) {
-        worst = worst.max(max_rel_diff(&d.params, &c.params));
-    }
-    worst
-}
-
 fn schedule(horizon: f64) -> SampleSchedule {
     SampleSchedule {
         first: 1e-2,
         per_decade: 5,
         every: horizon / 20.0,
         max_samples: 200,
-        checkpoints: vec![horizon / 7.0, horizon / 3.0, horizon / 2.0],
+        checkpoints: vec![horizon / 7.0, horizon / 3.0, horizon / 2.0, 0.9 * horizon],
     }
+}
+
+/// Sample times, losses, classes and checkpoints of two recorded runs.
+fn compare_trajectories(
+    full: &Trajectory,
+    fast: &Trajectory,
+    data: &Dataset,
+    model: &ValidModel,
+    tol: f64,
+    patterns: bool,
+) -> (f64, usize) {
+    assert_eq!(full.samples.len(), fast.samples.len(), "number of samples");
+    let same_dynamics = |a: Class, b: Class| {
+        let coef = |c: Class| match c {
+            Class::Positive => (1.0, 1.0),
+            Class::Negative => (model.negative_slope(), model.negative_slope()),
+            Class::Zero => (0.0, model.relu_prime_at_zero()),
+        };
+        coef(a) == coef(b)
+    };
+    for (s, t) in full.samples.iter().zip(&fast.samples) {
+        assert_eq!(s.time, t.time, "sample times");
+        assert_losses_close(s.loss, t.loss, data.n(), s.param_norm_sq, tol, &format!("sample at t = {}", s.time));
+        if !patterns {
+            continue;
+        }
+        for (i, (a, b)) in s.pattern.iter().zip(&t.pattern).enumerate() {
+            assert!(same_dynamics(*a, *b), "t = {}: coordinate {i} is {a:?} (full) but {b:?} (reduced)", s.time);
+        }
+    }
+    assert_eq!(full.checkpoints.len(), fast.checkpoints.len());
+    let (mut worst, mut unresolved) = (0.0f64, 0);
+    for (c, d) in full.checkpoints.iter().zip(&fast.checkpoints) {
+        assert_eq!(c.time, d.time);
+        let a = compare(&d.params, &c.params, data, model.negative_slope(), tol);
+        worst = worst.max(a.resolved);
+        unresolved = unresolved.max(a.unresolved);
+    }
+    (worst, unresolved)
 }
 
 // ------------------------------------------------------------------------------------------
@@ -100,10 +189,10 @@ fn schedule(horizon: f64) -> SampleSchedule {
 proptest! {
     #![proptest_config(config(32))]
 
-    /// `lift(reduce(theta)) = theta` up to the rounding of `X^T X w`: each entry is a sum of
-    /// `n` products of `d`-term dot products, so the error is at most `(n + d) eps |w|` per entry
-    /// (standard dot-product bounds) plus the Gram deviation of `X` (below `1e-15` for the Haar
-    /// inputs, a few `d eps`): bounded by `4 (n + d) eps` relative.
+    /// `lift(reduce(theta)) = theta` up to the rounding of `X^T X w`: each entry is a sum of `n`
+    /// products with `d`-term dot products, an error of at most `(n + d) eps |w|` per entry
+    /// (standard dot-product bounds), plus the Gram deviation of `X` (a few `d eps` for the Haar
+    /// inputs): `4 (n + d) eps` relative.
     #[test]
     fn lift_inverts_reduce(instance in InstanceShape::default().with_lambda_exp10(2..=300).strategy()) {
         let theta = instance.initialisation().unwrap().params;
@@ -113,7 +202,7 @@ proptest! {
         let tol = 4.0 * (red.n() + red.d()) as f64 * EPS;
         let diff = max_rel_diff(&back, &theta);
         prop_assert!(diff <= tol, "round trip {diff:e} > {tol:e}");
-        // p_jk is <w_j, x_k>: the classes the full path would start from
+        // p_jk is <w_j, x_k> as the full path computes it: the same initial classes
         for j in 0..theta.m() {
             for k in 0..red.n() {
                 let z: f64 = theta.w_hat(j).iter().zip(instance.data.x(k)).map(|(a, b)| a * b).sum();
@@ -123,55 +212,55 @@ proptest! {
     }
 }
 
-/// Negative control: the fast path refuses inputs that break Assumption 1, with the numbers.
+fn tilt_first_input(data: &Dataset, by: f64) -> Dataset {
+    let rows = data.rows();
+    let x = rows
+        .iter()
+        .enumerate()
+        .map(|(k, r)| if k == 0 { r.iter().zip(&rows[1]).map(|(a, b)| a + by * b).collect() } else { r.clone() })
+        .collect();
+    Dataset::new(x, data.y().to_vec()).unwrap()
+}
+
+/// Negative control: the fast path refuses inputs that break Assumption 1, naming the deviation.
 #[test]
 fn reduce_refuses_non_orthonormal_inputs() {
     let instance = InstanceShape::default().sample(3).unwrap();
     let theta = instance.initialisation().unwrap().params;
-    let (n, d) = (instance.data.n(), instance.data.d());
-    let rows = instance.data.rows();
-    let cases: Vec<(&str, Dataset)> = vec![
-        ("Section 5 toy", reluflow::data::generate::toy()),
-        (
-            "orthogonal, norms 2",
-            Dataset::new(rows.iter().map(|r| r.iter().map(|v| 2.0 * v).collect()).collect(), instance.data.y().to_vec())
-                .unwrap(),
-        ),
-        (
-            "x_0 tilted by 10 x the tolerance",
-            Dataset::new(
-                rows.iter()
-                    .enumerate()
-                    .map(|(k, r)| {
-                        if k == 0 { r.iter().zip(&rows[1]).map(|(a, b)| a + 10.0 * ORTHONORMAL_TOL * b).collect() } else { r.clone() }
-                    })
-                    .collect(),
-                instance.data.y().to_vec(),
-            )
-            .unwrap(),
-        ),
+    let d = instance.data.d();
+    let toy = reluflow::data::generate::toy();
+    let toy_theta = ScaledParams::from_params(&Params { a: vec![1.0], w: vec![vec![0.5, -0.5]] });
+    let doubled = Dataset::new(
+        instance.data.rows().iter().map(|r| r.iter().map(|v| 2.0 * v).collect()).collect(),
+        instance.data.y().to_vec(),
+    )
+    .unwrap();
+    let cases = [
+        ("the Section 5 toy", &toy, &toy_theta),
+        ("orthogonal inputs of norm 2", &doubled, &theta),
+        ("x_0 tilted by 10 x the tolerance", &tilt_first_input(&instance.data, 10.0 * ORTHONORMAL_TOL), &theta),
     ];
-    let toy_theta = ScaledParams::from_params(&reluflow::Params { a: vec![1.0], w: vec![vec![0.5, -0.5]] });
-    for (what, data) in cases {
+    for (what, data, theta) in cases {
         let report = data.assumptions();
         assert!(!report.orthonormal, "{what}: the control must break Assumption 1");
-        let theta_here = if data.d() == d { &theta } else { &toy_theta };
-        let err = reduce(&data, theta_here).unwrap_err();
-        match &err {
-            ReducedError::NotOrthonormal { max_gram_deviation, pair, tolerance } => {
-                assert_eq!(*max_gram_deviation, report.max_gram_deviation, "{what}");
-                assert_eq!(*pair, report.worst_gram_pair, "{what}");
-                assert_eq!(*tolerance, ORTHONORMAL_TOL);
-                assert!(*max_gram_deviation > ORTHONORMAL_TOL);
-            }
-            other => panic!("{what}: expected NotOrthonormal, got {other:?}"),
-        }
+        let err = reduce(data, theta).unwrap_err();
+        assert_eq!(
+            err,
+            ReducedError::NotOrthonormal {
+                max_gram_deviation: report.max_gram_deviation,
+                pair: report.worst_gram_pair,
+                tolerance: ORTHONORMAL_TOL
+            },
+            "{what}"
+        );
         let msg = err.to_string();
-        assert!(msg.contains("Assumption 1") && msg.contains("run_gd / run_flow"), "{msg}");
+        assert!(msg.contains("Assumption 1") && msg.contains("run_gd / run_flow"), "{what}: {msg}");
     }
+    // a tilt within the tolerance is accepted
+    assert!(reduce(&tilt_first_input(&instance.data, 0.1 * ORTHONORMAL_TOL), &theta).is_ok());
+    assert_eq!(reduce(&toy, &theta).unwrap_err(), ReducedError::DimensionMismatch { params: d, data: 2 });
 
-    // the runners return the same refusal as a configuration error, before simulating
-    let toy = reluflow::data::generate::toy();
+    // the runners refuse before simulating, with the same message; the full path runs the problem
     let relu = Model::relu().validate().unwrap();
     let gd_cfg = GdConfig { step: 1e-2, stop: StopRule { max_steps: Some(10), ..Default::default() } };
     let flow_cfg = FlowConfig { stop: StopRule { horizon: Some(1.0), ..Default::default() }, ..Default::default() };
@@ -181,108 +270,137 @@ fn reduce_refuses_non_orthonormal_inputs() {
     ] {
         assert!(matches!(&e, SimulationError::Config(m) if m.contains("Assumption 1")), "{e}");
     }
-    // the full simulator runs the same problem
     assert!(run_gd(&toy, relu, &toy_theta, &gd_cfg, &mut NoObserver).is_ok());
-
-    // a tilt within the tolerance is accepted; a dimension mismatch is its own error
-    let tilted = Dataset::new(
-        rows.iter()
-            .enumerate()
-            .map(|(k, r)| if k == 0 { r.iter().zip(&rows[1]).map(|(a, b)| a + 0.1 * ORTHONORMAL_TOL * b).collect() } else { r.clone() })
-            .collect(),
-        instance.data.y().to_vec(),
-    )
-    .unwrap();
-    assert!(reduce(&tilted, &theta).is_ok());
-    assert_eq!(
-        reduce(&toy, &theta).unwrap_err(),
-        ReducedError::DimensionMismatch { params: d, data: 2 },
-        "n = {n}, d = {d}"
-    );
+    assert!(run_flow(&toy, relu, &toy_theta, &flow_cfg, &mut NoObserver).is_ok());
 }
 
 // ------------------------------------------------------------------------------------------
 // Gradient descent
 // ------------------------------------------------------------------------------------------
 
-/// Gradient descent, both paths, for `steps` steps with a recorder.
-fn gd_both(instance: &Instance, model: ValidModel, eta: f64, steps: u64) -> ((Run, Trajectory), (Run, Trajectory)) {
-    let theta0 = instance.initialisation().unwrap().params;
-    let cfg = GdConfig { step: eta, stop: StopRule { max_steps: Some(steps), ..Default::default() } };
-    let sched = schedule(steps as f64 * eta);
-    let mut rec = Recorder::new(&instance.data, sched.clone());
-    let full = run_gd(&instance.data, model, &theta0, &cfg, &mut rec).unwrap();
-    let full_traj = rec.finish();
-    let mut rec = Recorder::new(&instance.data, sched);
-    let fast = run_gd_reduced(&instance.data, model, &theta0, &cfg, &mut rec).unwrap();
-    ((full, full_traj), (fast, rec.finish()))
-}
-
 /// The tolerance of the GD comparison after `steps` steps on `data`.
 ///
-/// Per step the two paths differ only by rounding: the full path forms `D_j = sum_k c_k x_k`
-/// (`n` terms) and re-reads `p_jk = <w_j, x_k>` (`d` terms), the reduced one updates `p_jk`
-/// directly; with the Gram deviation of the inputs (a few `d eps`) each step perturbs each neuron
-/// by at most about `2 (n + d) eps` relatively. The linearised dynamics does not amplify relative
-/// perturbations of a neuron beyond its own growth except at activation changes, so the
-/// perturbations add up: at most `2 (n + d) eps K` after `K` steps, in the worst case where
-/// they all align (a random walk gives `sqrt(K)` instead; measured differences are reported by
-/// the test and sit far below this bound).
+/// Per step the paths differ only by rounding: the full path forms `D_j = sum_k c_k x_k` (`n`
+/// terms) and re-reads `p_jk = <w_j, x_k>` (`d` terms), the reduced one updates `p_jk` directly;
+/// with the Gram deviation of the inputs each step perturbs each neuron by at most about
+/// `2 (n + d) eps` relatively. The linearised dynamics carries a relative perturbation of a neuron
+/// along with the neuron's own growth (both grow at the same rate), so the perturbations at most
+/// add up: `2 (n + d) eps K` after `K` steps if they all align (a random walk gives `sqrt(K)`;
+/// the test prints the measured difference, far below the bound).
 fn gd_tolerance(data: &Dataset, steps: u64) -> f64 {
     2.0 * (data.n() + data.d()) as f64 * EPS * steps.max(1) as f64
 }
 
-fn check_gd(instance: &Instance, model: ValidModel) -> Result<f64, TestCaseError> {
-    let eta = 5e-2;
-    let steps = (end_of_dynamics(instance) / eta).ceil() as u64;
-    let ((full, full_traj), (fast, fast_traj)) = gd_both(instance, model, eta, steps);
-    prop_assert_eq!(full.summary.steps, fast.summary.steps);
-    prop_assert_eq!(full.summary.gradient_evaluations, fast.summary.gradient_evaluations);
-    prop_assert_eq!(full.summary.stop_reason, fast.summary.stop_reason);
-    let tol = gd_tolerance(&instance.data, steps);
-    let params = max_rel_diff(&fast.final_params, &full.final_params);
-    let loss = rel(fast.summary.final_loss, full.summary.final_loss);
-    let traj = compare_trajectories(&full_traj, &fast_traj, 0.0);
+/// Relative distance to the boundary below which a coordinate counts as unresolved by the full
+/// path. The full path's `p_jk` carries the rounding of one `d`-term dot product (`(n + d) eps`
+/// with the Gram deviation, about `3e-15` here) plus what the updates leak into the direction
+/// `x_k`: at most `eps |Delta w_j|` per step, `eps eta |D| |w_j|` with `eta |D| <= 0.05`, so below
+/// `1e-17 K |w_j|` (`<= 1e-12` for the `K <= 10^5` steps run here); `1e-12` leaves a margin of
+/// ten over the sum.
+const RESOLVED: f64 = 1e-12;
+
+/// The first step at which some coordinate is within `RESOLVED |theta_j|` of 0 (read off the
+/// reduced path's states, whose `p_jk` is exact up to the rounding of the lift, `~1e-16`).
+#[derive(Default)]
+struct FirstUnresolved<'a> {
+    data: Option<&'a Dataset>,
+    step: Option<u64>,
+}
+impl Observer for FirstUnresolved<'_> {
+    fn wants_every_step(&self) -> bool {
+        true
+    }
+    fn on_step(&mut self, view: &View) {
+        if self.step.is_some() {
+            return;
+        }
+        let data = self.data.expect("data");
+        let p = view.params;
+        for j in 0..p.m() {
+            let w = p.w_hat(j);
+            let size = (p.a_hat(j).powi(2) + w.iter().map(|v| v * v).sum::<f64>()).sqrt();
+            for k in 0..data.n() {
+                let z: f64 = w.iter().zip(data.x(k)).map(|(a, b)| a * b).sum();
+                if z.abs() < RESOLVED * size {
+                    self.step = Some(view.step);
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// GD on both paths, through the saddle-to-saddle dynamics or up to the first step at which the
+/// full path no longer resolves a coordinate (module docs), whichever is first. Returns the
+/// measured agreement and `(steps compared, steps of the whole dynamics)`.
+fn check_gd(instance: &Instance, model: ValidModel) -> (Agreement, u64, u64) {
+    const ETA: f64 = 5e-2;
+    let theta0 = instance.initialisation().unwrap().params;
+    let data = &instance.data;
+    let whole = (end_of_dynamics(instance) / ETA).ceil() as u64;
+    let mut probe = FirstUnresolved { data: Some(data), step: None };
+    let cfg = GdConfig { step: ETA, stop: StopRule { max_steps: Some(whole), ..Default::default() } };
+    run_gd_reduced(data, model, &theta0, &cfg, &mut probe).unwrap();
+    let steps = probe.step.unwrap_or(whole);
+
+    let cfg = GdConfig { step: ETA, stop: StopRule { max_steps: Some(steps), ..Default::default() } };
+    let sched = schedule(steps as f64 * ETA);
+    let mut rec = Recorder::new(data, sched.clone());
+    let full = run_gd(data, model, &theta0, &cfg, &mut rec).unwrap();
+    let full_traj = rec.finish();
+    let mut rec = Recorder::new(data, sched);
+    let fast = run_gd_reduced(data, model, &theta0, &cfg, &mut rec).unwrap();
+    let fast_traj = rec.finish();
+
+    let (s, t) = (&full.summary, &fast.summary);
+    assert_eq!((s.steps, s.gradient_evaluations, s.stop_reason), (t.steps, t.gradient_evaluations, t.stop_reason));
+    let tol = gd_tolerance(data, steps);
+    let fin = compare(&fast.final_params, &full.final_params, data, model.negative_slope(), tol);
+    let norm_sq = full.final_params.norm_sq();
+    assert_losses_close(s.final_loss, t.final_loss, data.n(), norm_sq, tol, "final loss");
+    let (traj, traj_unresolved) = compare_trajectories(&full_traj, &fast_traj, data, &model, tol, true);
     eprintln!(
-        "gd n={} d={} m={} lambda={:.1e} steps={steps} final loss {:.2e}: params {params:.2e}, loss {loss:.2e}, trajectory {traj:.2e} (tol {tol:.1e})",
-        instance.data.n(),
-        instance.data.d(),
-        full.final_params.m(),
+        "gd   n={} d={} m={:3} lambda={:.1e}: {steps:5} of {whole:5} steps: params {:.1e}, trajectory {traj:.1e}, tol {tol:.1e}",
+        data.n(),
+        data.d(),
+        theta0.m(),
         instance.lambda(),
-        full.summary.final_loss
+        fin.full,
     );
-    prop_assert!(params <= tol, "final params differ by {params:e} > {tol:e}");
-    // the loss is a sum of n residuals squared: its relative error can exceed the parameters' by
-    // the cancellation in r_k = h(x_k) - y_k, at most |y| / |r| (the residuals are bounded below by
-    // the final loss itself)
-    let cancel = instance.data.y().iter().map(|v| v.abs()).fold(0.0, f64::max) / (2.0 * full.summary.final_loss).sqrt();
-    prop_assert!(loss <= 4.0 * tol * cancel.max(1.0), "final loss differs by {loss:e}");
-    prop_assert!(traj <= 4.0 * tol * cancel.max(1.0), "trajectories differ by {traj:e}");
-    Ok(params)
+    // every coordinate was resolved: nothing is exempt
+    assert_eq!((fin.unresolved, traj_unresolved), (0, 0));
+    assert!(fin.full <= tol, "parameters differ by {:e} > {tol:e}", fin.full);
+    (fin, steps, whole)
 }
 
 proptest! {
     #![proptest_config(config(6))]
 
-    /// Random instances, lambda from 1e-2 to 1e-300, GD through the whole saddle-to-saddle
-    /// dynamics: the two paths agree to rounding.
+    /// Random instances, lambda from 1e-2 to 1e-8: GD through (nearly always) the whole
+    /// saddle-to-saddle dynamics, the two paths agree to rounding.
     #[test]
-    fn gd_reduced_matches_full(instance in InstanceShape::default().with_lambda_exp10(2..=300).strategy()) {
-        let model = instance.valid_model().unwrap();
-        check_gd(&instance, model)?;
+    fn gd_reduced_matches_full(instance in InstanceShape::default().with_lambda_exp10(2..=8).strategy()) {
+        check_gd(&instance, instance.valid_model().unwrap());
+    }
+
+    /// Random instances, lambda from 1e-9 to 1e-300: GD up to the end of the full path's resolution.
+    #[test]
+    fn gd_reduced_matches_full_small_lambda(instance in InstanceShape::default().with_lambda_exp10(9..=300).strategy()) {
+        check_gd(&instance, instance.valid_model().unwrap());
     }
 }
 
-/// The ends of the lambda range, always run (the proptest samples between them).
+/// The ends of the lambda range, always run. At `lambda = 1e-2` the whole dynamics is compared.
 #[test]
 fn gd_reduced_matches_full_at_extreme_lambdas() {
-    for (seed, lambda) in [(11, 1e-2), (12, 1e-300)] {
-        let instance = InstanceShape::default().sample(seed).unwrap().with_lambda(lambda);
-        check_gd(&instance, instance.valid_model().unwrap()).unwrap();
-    }
+    let large = InstanceShape::default().sample(11).unwrap().with_lambda(1e-2);
+    let (_, steps, whole) = check_gd(&large, large.valid_model().unwrap());
+    assert_eq!(steps, whole);
+    let small = InstanceShape::default().sample(12).unwrap().with_lambda(1e-300);
+    check_gd(&small, small.valid_model().unwrap());
 }
 
-/// The `act'(0)` and leaky options act the same in both paths (they are read from `ValidModel`).
+/// The `act'(0)` and leaky options act the same in both paths (read from `ValidModel`).
 #[test]
 fn gd_reduced_matches_full_for_other_activations() {
     let instance = InstanceShape::default().sample(21).unwrap().with_lambda(1e-6);
@@ -290,7 +408,7 @@ fn gd_reduced_matches_full_for_other_activations() {
         Model { activation: Activation::Leaky { slope: 0.1 }, relu_prime_at_zero: 0.1 },
         Model { activation: Activation::Relu, relu_prime_at_zero: 1.0 },
     ] {
-        check_gd(&instance, model.validate().unwrap()).unwrap();
+        check_gd(&instance, model.validate().unwrap());
     }
 }
 
@@ -298,147 +416,142 @@ fn gd_reduced_matches_full_for_other_activations() {
 // Gradient flow
 // ------------------------------------------------------------------------------------------
 
-/// Records the time and loss of every accepted step.
+/// The coordinates that left the class `Negative`, step by step.
 #[derive(Default)]
-struct EveryStep(Vec<(u64, f64, f64)>);
-impl Observer for EveryStep {
+struct LeftNegative {
+    last: Option<Vec<Class>>,
+    /// `Negative -> Zero`: the same vector field for ReLU with `relu'(0) = 0`.
+    to_zero: u64,
+    /// `Negative -> Positive`: a frozen coordinate reactivated.
+    to_positive: u64,
+}
+impl Observer for LeftNegative {
     fn wants_every_step(&self) -> bool {
         true
     }
     fn on_step(&mut self, view: &View) {
-        self.0.push((view.step, view.time, view.loss));
+        let classes = view.classes.expect("the flow reports its classes");
+        if let Some(last) = &self.last {
+            for (a, b) in last.iter().zip(classes) {
+                match (a, b) {
+                    (Class::Negative, Class::Zero) => self.to_zero += 1,
+                    (Class::Negative, Class::Positive) => self.to_positive += 1,
+                    _ => {}
+                }
+            }
+        }
+        self.last = Some(classes.to_vec());
     }
 }
 
 const FLOW_RTOL: f64 = 1e-8;
 
-fn check_flow(instance: &Instance, model: ValidModel) -> Result<(), TestCaseError> {
-    let (theta0, _) = setup(instance);
+fn flow_cfg(rtol: f64, horizon: f64) -> FlowConfig {
+    FlowConfig { rtol, stop: StopRule { horizon: Some(horizon), ..Default::default() }, ..Default::default() }
+}
+
+/// The flow on both paths to the same horizon, through the whole dynamics. Returns the
+/// agreement and the number of spurious events of the full path.
+///
+/// While the full path resolves every coordinate the two paths take the same steps up to rounding
+/// and agree far within `10 rtol`. Once the full path records spurious events (module docs), each
+/// cuts a step, the step sequences part, and the paths differ by the difference of their global
+/// errors, which can exceed `rtol` (errors accumulate over thousands of steps and are amplified at
+/// the saddles). The tolerance is then `10 rtol + 3 E`, with `E` the full path's own global error,
+/// measured against the full path at `rtol / 100`: the reduced path may be as inaccurate as the
+/// full path (`E`, plus `E` for the full path itself), with a factor 3/2 of slack since global
+/// errors of two step sequences are not equal. A fast path that integrated other equations would
+/// miss this by orders of magnitude.
+fn check_flow(instance: &Instance, model: ValidModel) -> (Agreement, u64) {
+    let theta0 = instance.initialisation().unwrap().params;
+    let data = &instance.data;
     let horizon = end_of_dynamics(instance);
-    let cfg = FlowConfig {
-        rtol: FLOW_RTOL,
-        stop: StopRule { horizon: Some(horizon), until_loss: Some(1e-12), ..Default::default() },
-        ..Default::default()
-    };
+    let cfg = flow_cfg(FLOW_RTOL, horizon);
     let sched = schedule(horizon);
-    let mut full_obs = (Recorder::new(&instance.data, sched.clone()), EveryStep::default());
-    let full = run_flow(&instance.data, model, &theta0, &cfg, &mut full_obs).unwrap();
-    let mut fast_obs = (Recorder::new(&instance.data, sched), EveryStep::default());
-    let fast = run_flow_reduced(&instance.data, model, &theta0, &cfg, &mut fast_obs).unwrap();
+    let mut full_obs = (Recorder::new(data, sched.clone()), LeftNegative::default());
+    let full = run_flow(data, model, &theta0, &cfg, &mut full_obs).unwrap();
+    let mut fast_obs = (Recorder::new(data, sched), LeftNegative::default());
+    let fast = run_flow_reduced(data, model, &theta0, &cfg, &mut fast_obs).unwrap();
     let (s, t) = (&full.summary, &fast.summary);
-    let params = max_rel_diff(&fast.final_params, &full.final_params);
-    let loss = rel(s.final_loss, t.final_loss);
-    let (full_steps, fast_steps) = (&full_obs.1.0, &fast_obs.1.0);
-    let step_times = full_steps.iter().zip(fast_steps).map(|(a, b)| rel(a.1, b.1)).fold(0.0, f64::max);
+
+    // With relu'(0) = 0 and slope 0 a Negative coordinate never moves (Lemma 6): the reduced path
+    // holds it exactly; the full path may see its rounding noise cross 0.
+    let frozen = model.negative_slope() == 0.0 && model.relu_prime_at_zero() == 0.0;
+    let spurious = if frozen { full_obs.1.to_zero + full_obs.1.to_positive } else { 0 };
+    if frozen {
+        assert_eq!(
+            (fast_obs.1.to_zero, fast_obs.1.to_positive),
+            (0, 0),
+            "a Negative coordinate moved in the reduced path"
+        );
+        assert_eq!(
+            full_obs.1.to_positive, 0,
+            "the full path reactivated a frozen coordinate (Lemma 6 broken by rounding)"
+        );
+    }
+    assert_eq!(s.events, t.events + spurious, "events: full = reduced + the full path's noise crossings");
+    assert_eq!(s.stop_reason, t.stop_reason);
+    assert_eq!((s.time, t.time), (horizon, horizon));
+    let (tol, global) = if spurious == 0 {
+        (10.0 * FLOW_RTOL, None)
+    } else {
+        let reference = run_flow(data, model, &theta0, &flow_cfg(FLOW_RTOL / 100.0, horizon), &mut NoObserver).unwrap();
+        let e = compare(&full.final_params, &reference.final_params, data, model.negative_slope(), 1.0).resolved;
+        (10.0 * FLOW_RTOL + 3.0 * e, Some(e))
+    };
+    let fin = compare(&fast.final_params, &full.final_params, data, model.negative_slope(), tol);
+    assert_losses_close(s.final_loss, t.final_loss, data.n(), full.final_params.norm_sq(), tol, "final loss");
+    let same_dynamics = |a: &Class, b: &Class| a == b || (frozen && *a != Class::Positive && *b != Class::Positive);
+    let (cf, cs) = (full.final_classes.as_ref().unwrap(), fast.final_classes.as_ref().unwrap());
+    assert!(cf.iter().zip(cs).all(|(a, b)| same_dynamics(a, b)), "final classes");
+    let (traj, _) = compare_trajectories(&full_obs.0.finish(), &fast_obs.0.finish(), data, &model, tol, true);
     eprintln!(
-        "flow n={} d={} m={} lambda={:.1e}: steps {}/{} rejected {}/{} events {}/{} evals {}/{} time {:.1}, loss {:.2e}: params {params:.2e}, loss {loss:.2e}, step times {step_times:.2e}",
-        instance.data.n(),
-        instance.data.d(),
+        "flow n={} d={} m={:3} lambda={:.1e}: steps {}/{} events {}/{} ({spurious} spurious) evals {}/{}: params {:.1e}, trajectory {traj:.1e}, tol {tol:.1e}{}",
+        data.n(),
+        data.d(),
         theta0.m(),
         instance.lambda(),
         s.steps,
         t.steps,
-        s.rejected_steps,
-        t.rejected_steps,
         s.events,
         t.events,
         s.gradient_evaluations,
         t.gradient_evaluations,
-        s.time,
-        s.final_loss
+        fin.resolved,
+        global.map_or(String::new(), |e| format!(" (full path's global error {e:.1e})")),
     );
-    let traj = compare_trajectories(&full_obs.0.finish(), &fast_obs.0.finish(), 10.0 * FLOW_RTOL);
-    prop_assert_eq!(s.events, t.events, "event counts");
-    prop_assert_eq!(s.steps, t.steps, "accepted steps");
-    prop_assert_eq!(s.rejected_steps, t.rejected_steps, "rejected steps");
-    prop_assert_eq!(s.stop_reason, t.stop_reason);
-    prop_assert_eq!(&full.final_classes, &fast.final_classes);
-    prop_assert_eq!(full_steps.len(), fast_steps.len());
-    prop_assert!(params <= 10.0 * FLOW_RTOL, "final params differ by {params:e}");
-    prop_assert!(traj <= 10.0 * FLOW_RTOL, "trajectories differ by {traj:e}");
-    prop_assert!(step_times <= 10.0 * FLOW_RTOL, "step times differ by {step_times:e}");
-    Ok(())
+    if spurious == 0 {
+        // the same steps up to rounding while the dynamics drives the step size
+        assert!(s.steps.abs_diff(t.steps) <= s.steps / 10, "steps {} (full) vs {} (reduced)", s.steps, t.steps);
+    }
+    (fin, spurious)
 }
 
 proptest! {
     #![proptest_config(config(6))]
 
-    /// Random instances, lambda from 1e-2 to 1e-300, the flow to convergence at the same rtol.
+    /// Random instances, lambda from 1e-2 to 1e-300, the flow through the whole dynamics at the
+    /// same rtol: the two paths agree within 10 rtol.
     #[test]
     fn flow_reduced_matches_full(instance in InstanceShape::default().with_lambda_exp10(2..=300).strategy()) {
-        check_flow(&instance, instance.valid_model().unwrap())?;
+        check_flow(&instance, instance.valid_model().unwrap());
     }
 }
 
+/// The ends of the lambda range, always run. At `lambda = 1e-2` the full path resolves every
+/// coordinate: same events, same steps.
 #[test]
 fn flow_reduced_matches_full_at_extreme_lambdas() {
-    for (seed, lambda) in [(31, 1e-2), (32, 1e-300)] {
-        let instance = InstanceShape::default().sample(seed).unwrap().with_lambda(lambda);
-        check_flow(&instance, instance.valid_model().unwrap()).unwrap();
-    }
+    let large = InstanceShape::default().sample(31).unwrap().with_lambda(1e-2);
+    assert_eq!(check_flow(&large, large.valid_model().unwrap()).1, 0);
+    let small = InstanceShape::default().sample(32).unwrap().with_lambda(1e-300);
+    check_flow(&small, small.valid_model().unwrap());
 }
 
+/// A leaky ReLU (inactive coordinates move) through the same event logic.
 #[test]
 fn flow_reduced_matches_full_for_leaky_relu() {
     let instance = InstanceShape::default().sample(41).unwrap().with_lambda(1e-6);
     let model = Model { activation: Activation::Leaky { slope: 0.1 }, relu_prime_at_zero: 0.0 };
-    check_flow(&instance, model.validate().unwrap()).unwrap();
-}
-
-#[derive(Default)]
-struct AllParams(Vec<ScaledParams>);
-impl Observer for AllParams {
-    fn wants_every_step(&self) -> bool {
-        true
-    }
-    fn on_step(&mut self, view: &View) {
-        self.0.push(view.params.clone());
-    }
-}
-
-#[test]
-fn debug_gd() {
-    let x = vec![0.2795423824127756, 0.3238313377735108, 0.4106251268980386, -0.5689219777798353, 0.5698281402930699, -0.06214819762076417, 0.1521429982446409, -0.02703019184298071, 0.7157931270927891, 0.6781590355906788];
-    let data = Dataset::from_flat(2, 5, x, vec![1.833631794080634, -1.3104390646033215]).unwrap();
-    let instance = Instance::balanced(data, 16, 1e-15, 564712);
-    let (theta0, model) = setup(&instance);
-    let eta = 5e-2;
-    let steps = (end_of_dynamics(&instance) / eta).ceil() as u64;
-    let cfg = GdConfig { step: eta, stop: StopRule { max_steps: Some(steps), ..Default::default() } };
-    let mut a = AllParams::default();
-    let mut b = AllParams::default();
-    run_gd(&instance.data, model, &theta0, &cfg, &mut a).unwrap();
-    run_gd_reduced(&instance.data, model, &theta0, &cfg, &mut b).unwrap();
-    let n = 2;
-    for s in 0..a.0.len() {
-        let d = max_rel_diff(&b.0[s], &a.0[s]);
-        let mut flip = None;
-        for j in 0..16 {
-            for k in 0..n {
-                let za: f64 = a.0[s].w_hat(j).iter().zip(instance.data.x(k)).map(|(u, v)| u * v).sum();
-                let zb: f64 = b.0[s].w_hat(j).iter().zip(instance.data.x(k)).map(|(u, v)| u * v).sum();
-                if Class::of(za) != Class::of(zb) {
-                    flip = Some((j, k, za / a.0[s].w_hat(j).iter().map(|v| v*v).sum::<f64>().sqrt(), zb/ b.0[s].w_hat(j).iter().map(|v| v*v).sum::<f64>().sqrt()));
-                }
-            }
-        }
-        if s % 200 == 0 || flip.is_some() || d > 1e-10 {
-            eprintln!("step {s}: diff {d:.2e} flip {flip:?}");
-            if d > 1e-6 {
-                for j in 0..16 {
-                    let dj = {
-                        let mut x = a.0[s].clone(); let mut y = b.0[s].clone();
-                        x.theta_hat(); y.theta_hat();
-                        let _ = (&mut x, &mut y);
-                        0
-                    };
-                    let _ = dj;
-                    let pa: Vec<f64> = (0..n).map(|k| a.0[s].w_hat(j).iter().zip(instance.data.x(k)).map(|(u, v)| u * v).sum::<f64>()).collect();
-                    let pb: Vec<f64> = (0..n).map(|k| b.0[s].w_hat(j).iter().zip(instance.data.x(k)).map(|(u, v)| u * v).sum::<f64>()).collect();
-                    eprintln!("j {j}: full a {:.6e} |w| {:.6e} p {:?} e {} | fast a {:.6e} |w| {:.6e} p {:?} e {}", a.0[s].a_hat(j), a.0[s].w_hat(j).iter().map(|v|v*v).sum::<f64>().sqrt(), pa, a.0[s].exponent(j), b.0[s].a_hat(j), b.0[s].w_hat(j).iter().map(|v|v*v).sum::<f64>().sqrt(), pb, b.0[s].exponent(j));
-                }
-                break;
-            }
-        }
-    }
+    check_flow(&instance, model.validate().unwrap());
 }

@@ -11,7 +11,7 @@
 //!
 //! The state has `m (n + 1)` numbers instead of `m (d + 1)`, and a gradient evaluation costs
 //! `O(m n)` instead of `O(m n d)`. [`reduce`] checks Assumption 1 (to
-//! [`ORTHONORMAL_TOL`](crate::data::ORTHONORMAL_TOL)) and splits `theta` into the reduced state and
+//! [`ORTHONORMAL_TOL`]) and splits `theta` into the reduced state and
 //! the frozen `w_perp`; [`Reduced::lift`] rebuilds full parameters `w_j = X^T p_j + w_perp_j`.
 //! [`run_gd_reduced`] and [`run_flow_reduced`] take and return what [`run_gd`](super::gd::run_gd)
 //! and [`run_flow`](super::flow::run_flow) do (same [`StopRule`](super::StopRule), [`Observer`] views
@@ -28,10 +28,22 @@
 //!   no value.
 //! - The flow uses the same [`Dopri5`], the same activation classes, event rules, `ZERO_BAND`,
 //!   `VELOCITY_ZERO` and the same per-neuron error norm (the size of a neuron includes `w_perp`),
-//!   so on the same instance it takes the same steps as the full path up to rounding.
+//!   so on the same instance it takes the same steps as the full path up to rounding, as long as
+//!   the full path resolves every coordinate (below).
 //! - Gradient descent fuses the update of a neuron with its contribution to the next residuals:
 //!   one sweep over the state per step. It counts one gradient evaluation per step taken (the full
 //!   path also counts the gradient it computes at a state where it then stops on `until_loss`).
+//!   Its [`View`]s carry the classes by the sign of `p_hat` (`Some`), exact, where the full path
+//!   leaves `None` and a recorder recomputes them from `<w_j, x_k>`.
+//!
+//! ## Where the two paths part
+//! This path integrates Assumption 1 exactly (`X X^T = I`); the full path integrates the stored
+//! inputs, whose Gram matrix is the identity only to `~1e-17`, and reads `<w_j, x_k>` to about
+//! `1e-16 |w_j|`. A coordinate frozen while its neuron grows by more than `1e16` (any run with
+//! `lambda < ~1e-16`) is then below the full path's resolution: its sign there is rounding, the
+//! full flow records spurious `Negative -> Zero` events and full gradient descent can reactivate
+//! it, which this path never does (its frozen `p_jk` stays exactly where it froze). `tests/reduced.rs`
+//! counts these cases and compares the paths everywhere else.
 
 use super::flow::dopri::{Dopri5, DopriError, System, Tolerances};
 use super::flow::{FlowConfig, VELOCITY_ZERO, ZERO_BAND};
@@ -231,18 +243,76 @@ fn perp_sq_in(perp_sq: f64, pe: i32, e: i32) -> f64 {
     ldexp(perp_sq, 2 * (pe - e))
 }
 
-/// `act` and `act'` by the sign of `p` (gradient descent): branch-free selects.
+/// `act` and `act'` by the sign of `p` (gradient descent), written as selects so that the loops
+/// over coordinates vectorise (a branch on the sign mispredicts on half of them).
 #[inline(always)]
 fn act_by_sign(p: f64, slope: f64, sigma0: f64) -> (f64, f64) {
-    let act = if p > 0.0 { p } else { slope * p };
-    let der = if p > 0.0 {
-        1.0
-    } else if p < 0.0 {
-        slope
-    } else {
-        sigma0
-    };
-    (act, der)
+    let pos = p > 0.0;
+    let act = if pos { p } else { slope * p };
+    let not_pos = if p < 0.0 { slope } else { sigma0 };
+    (act, if pos { 1.0 } else { not_pos })
+}
+
+/// Lanes of the reductions over coordinates: independent accumulators, so that the sums
+/// vectorise and do not wait on one another (they differ from a sequential sum by rounding only).
+const LANES: usize = 4;
+
+/// One gradient-descent update of a neuron's `p_hat` (`p_k += g r_k act'(p_k)`) from the residuals
+/// `r`; returns `(sum_k r_k act(p_k), sum_k p_k'^2)` with `act` at the old and `p'` the new values.
+/// `tmp` is scratch of the length of `p`. Elementwise loops, then lane sums: both vectorise.
+#[inline(always)]
+fn gd_update_p(p: &mut [f64], r: &[f64], tmp: &mut [f64], g: f64, slope: f64, sigma0: f64) -> (f64, f64) {
+    for ((pk, &rk), t) in p.iter_mut().zip(r).zip(tmp.iter_mut()) {
+        let (act, der) = act_by_sign(*pk, slope, sigma0);
+        *t = rk * act;
+        *pk += g * (rk * der);
+    }
+    (lane_sum(tmp), lane_sum_sq(p))
+}
+
+/// `sum_k v_k` in [`LANES`] accumulators.
+#[inline(always)]
+fn lane_sum(v: &[f64]) -> f64 {
+    let mut acc = [0.0; LANES];
+    let chunks = v.chunks_exact(LANES);
+    let rest: f64 = chunks.remainder().iter().sum();
+    for c in chunks {
+        for l in 0..LANES {
+            acc[l] += c[l];
+        }
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + rest
+}
+
+/// `sum_k v_k^2` in [`LANES`] accumulators.
+#[inline(always)]
+fn lane_sum_sq(v: &[f64]) -> f64 {
+    let mut acc = [0.0; LANES];
+    let chunks = v.chunks_exact(LANES);
+    let rest: f64 = chunks.remainder().iter().map(|x| x * x).sum();
+    for c in chunks {
+        for l in 0..LANES {
+            acc[l] += c[l] * c[l];
+        }
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + rest
+}
+
+/// `sum_k a_k b_k c_k` in [`LANES`] accumulators.
+#[inline(always)]
+fn dot3(a: &[f64], b: &[f64], c: &[f64]) -> f64 {
+    let mut acc = [0.0; LANES];
+    let (ac, bc, cc) = (a.chunks_exact(LANES), b.chunks_exact(LANES), c.chunks_exact(LANES));
+    let (ar, br, cr) = (ac.remainder(), bc.remainder(), cc.remainder());
+    for ((al, bl), cl) in ac.zip(bc).zip(cc) {
+        for l in 0..LANES {
+            acc[l] += al[l] * (bl[l] * cl[l]);
+        }
+    }
+    for ((x, y), z) in ar.iter().zip(br).zip(cr) {
+        acc[0] += x * (y * z);
+    }
+    acc.iter().sum()
 }
 
 /// `(act, act')` multipliers of a class: `act(p) = coef.0 * p`, `act'(p) = coef.1`.
@@ -346,11 +416,15 @@ pub fn run_gd_reduced(
     let mut perp_sq: Vec<f64> = (0..m).map(|j| red.perp_norm_sq_hat(j)).collect();
     let mut residual = vec![0.0; n];
     let mut next_residual = vec![0.0; n];
+    let mut scratch = vec![0.0; n];
     let mut loss = forward_sign(&red.state, &model, &scale_sq, labels, &mut residual);
     let norm_sq0 = theta0.norm_sq();
     let bounds = DivergenceBounds::new(&cfg.stop, data, loss, norm_sq0);
     let mut norm_sq = norm_sq0;
     let mut view_params = theta0.clone();
+    // the signs gradient descent acts on, read from p_hat (exact) rather than recomputed from the
+    // lifted w, whose dot products with x_k carry rounding of order eps |w_j|
+    let mut view_classes = vec![Class::Zero; m * n];
     let mut step = 0u64;
     let every = observer.wants_every_step();
     let stop_reason = loop {
@@ -361,7 +435,10 @@ pub fn run_gd_reduced(
         let wants_view = observer.next_time() <= time;
         if wants_view || every || below || at_end {
             red.lift_state_into(&red.state, &red.exponent, &mut view_params);
-            let view = View { step, time, loss, params: &view_params, classes: None };
+            for (c, block) in view_classes.chunks_exact_mut(n).zip(red.state.chunks_exact(width)) {
+                c.iter_mut().zip(&block[1..]).for_each(|(c, &p)| *c = Class::of(p));
+            }
+            let view = View { step, time, loss, params: &view_params, classes: Some(&view_classes) };
             if wants_view {
                 observer.observe(&view);
             }
@@ -390,15 +467,8 @@ pub fn run_gd_reduced(
             let block = &mut red.state[j * width..(j + 1) * width];
             let a = block[0];
             let g = -eta * a * inv_n;
-            let mut da = 0.0;
-            let mut ss = 0.0;
-            for (p, &r) in block[1..].iter_mut().zip(&residual) {
-                let (act, der) = act_by_sign(*p, slope, sigma0);
-                da -= r * act;
-                *p += g * (r * der);
-                ss += *p * *p;
-            }
-            let a_new = a + eta * (da * inv_n);
+            let (ra, mut ss) = gd_update_p(&mut block[1..], &residual, &mut scratch, g, slope, sigma0);
+            let a_new = a - eta * (ra * inv_n);
             block[0] = a_new;
             ss += a_new * a_new + perp_sq[j];
             if let Some(e) = rescale_exponent(ss) {
@@ -492,13 +562,11 @@ impl System for ReducedFlow<'_> {
             .zip(self.act_coef.chunks_exact(n))
             .zip(self.der_coef.chunks_exact(n))
         {
-            let a_hat = block[0];
-            let mut da = 0.0;
-            for ((((o, &p), &rk), &a), &d) in out[1..].iter_mut().zip(&block[1..]).zip(r).zip(ac).zip(dc) {
-                da -= rk * (a * p);
-                *o = a_hat * (-rk * d) * inv_n;
+            let c = -block[0] * inv_n;
+            for ((o, &rk), &d) in out[1..].iter_mut().zip(r).zip(dc) {
+                *o = c * (rk * d);
             }
-            out[0] = da * inv_n;
+            out[0] = -dot3(r, ac, &block[1..]) * inv_n;
         }
     }
     fn error_norm(&self, y0: &[f64], y1: &[f64], err: &[f64], tol: &Tolerances) -> f64 {
@@ -641,7 +709,8 @@ pub fn run_flow_reduced(
     let red = reduce(data, theta0)?;
     let (n, m) = (red.n, red.m);
     let width = n + 1;
-    let classes: Vec<Class> = red.state.chunks_exact(width).flat_map(|b| b[1..].iter().map(|&p| Class::of(p))).collect();
+    let classes: Vec<Class> =
+        red.state.chunks_exact(width).flat_map(|b| b[1..].iter().map(|&p| Class::of(p))).collect();
     let (act_coef, der_coef) = classes.iter().map(|&c| class_coefficients(c, &model)).unzip();
     let mut sys = ReducedFlow {
         n,
