@@ -78,6 +78,66 @@ pub enum DopriError {
     Event(String),
 }
 
+/// `out[i] = base[i] + h * acc_i` (or `h * acc_i` without a base) with
+/// `acc_i = sum_l c_l k_l[i]` summed in the order of `terms`: the same operations, in the same
+/// order, as a per-component loop, written so that the loop over `i` vectorises.
+#[inline(always)]
+fn combine(out: &mut [f64], base: Option<&[f64]>, h: f64, terms: &[(f64, &[f64])]) {
+    let n = out.len();
+    macro_rules! run {
+        ($acc:expr) => {
+            match base {
+                Some(y) => {
+                    let y = &y[..n];
+                    for i in 0..n {
+                        out[i] = y[i] + h * $acc(i);
+                    }
+                }
+                None => {
+                    for i in 0..n {
+                        out[i] = h * $acc(i);
+                    }
+                }
+            }
+        };
+    }
+    match *terms {
+        [(a0, k0)] => {
+            let k0 = &k0[..n];
+            run!(|i: usize| a0 * k0[i])
+        }
+        [(a0, k0), (a1, k1)] => {
+            let (k0, k1) = (&k0[..n], &k1[..n]);
+            run!(|i: usize| a0 * k0[i] + a1 * k1[i])
+        }
+        [(a0, k0), (a1, k1), (a2, k2)] => {
+            let (k0, k1, k2) = (&k0[..n], &k1[..n], &k2[..n]);
+            run!(|i: usize| a0 * k0[i] + a1 * k1[i] + a2 * k2[i])
+        }
+        [(a0, k0), (a1, k1), (a2, k2), (a3, k3)] => {
+            let (k0, k1, k2, k3) = (&k0[..n], &k1[..n], &k2[..n], &k3[..n]);
+            run!(|i: usize| a0 * k0[i] + a1 * k1[i] + a2 * k2[i] + a3 * k3[i])
+        }
+        [(a0, k0), (a1, k1), (a2, k2), (a3, k3), (a4, k4)] => {
+            let (k0, k1, k2, k3, k4) = (&k0[..n], &k1[..n], &k2[..n], &k3[..n], &k4[..n]);
+            run!(|i: usize| a0 * k0[i] + a1 * k1[i] + a2 * k2[i] + a3 * k3[i] + a4 * k4[i])
+        }
+        [(a0, k0), (a1, k1), (a2, k2), (a3, k3), (a4, k4), (a5, k5)] => {
+            let (k0, k1, k2, k3, k4, k5) = (&k0[..n], &k1[..n], &k2[..n], &k3[..n], &k4[..n], &k5[..n]);
+            run!(|i: usize| a0 * k0[i] + a1 * k1[i] + a2 * k2[i] + a3 * k3[i] + a4 * k4[i] + a5 * k5[i])
+        }
+        _ => {
+            for i in 0..n {
+                let mut acc = 0.0;
+                for (c, k) in terms {
+                    acc += c * k[i];
+                }
+                out[i] = base.map_or(0.0, |y| y[i]) + h * acc;
+            }
+        }
+    }
+}
+
 /// What one call to [`Dopri5::step`] did.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct StepInfo {
@@ -221,14 +281,16 @@ impl Dopri5 {
             }
             // stages 1..=6; stage 6 (index 6) is f at the new point (FSAL)
             for s in 1..7 {
-                for i in 0..n {
-                    let mut acc = 0.0;
+                {
+                    let mut terms: [(f64, &[f64]); 6] = [(0.0, &[]); 6];
+                    let mut count = 0;
                     for (l, &a) in A[s].iter().enumerate().take(s) {
                         if a != 0.0 {
-                            acc += a * self.k[l][i];
+                            terms[count] = (a, &self.k[l]);
+                            count += 1;
                         }
                     }
-                    self.y_stage[i] = self.y[i] + h * acc;
+                    combine(&mut self.y_stage, Some(&self.y), h, &terms[..count]);
                 }
                 if s == 6 {
                     self.y_new.copy_from_slice(&self.y_stage);
@@ -238,14 +300,16 @@ impl Dopri5 {
                 sys.rhs(self.t + C[s] * h, &self.y_stage, &mut after[0]);
                 self.counters.rhs_evaluations += 1;
             }
-            for i in 0..n {
-                let mut e = 0.0;
+            {
+                let mut terms: [(f64, &[f64]); 6] = [(0.0, &[]); 6];
+                let mut count = 0;
                 for (l, &c) in E.iter().enumerate() {
                     if c != 0.0 {
-                        e += c * self.k[l][i];
+                        terms[count] = (c, &self.k[l]);
+                        count += 1;
                     }
                 }
-                self.err[i] = h * e;
+                combine(&mut self.err, None, h, &terms[..count]);
             }
             let err = sys.error_norm(&self.y, &self.y_new, &self.err, &self.tol);
             if !err.is_finite() {
@@ -269,13 +333,17 @@ impl Dopri5 {
                 self.rcont[1][i] = ydiff;
                 self.rcont[2][i] = bspl;
                 self.rcont[3][i] = ydiff - h * self.k[6][i] - bspl;
-                let mut acc = 0.0;
+            }
+            {
+                let mut terms: [(f64, &[f64]); 6] = [(0.0, &[]); 6];
+                let mut count = 0;
                 for (l, &dl) in D.iter().enumerate() {
                     if dl != 0.0 {
-                        acc += dl * self.k[l][i];
+                        terms[count] = (dl, &self.k[l]);
+                        count += 1;
                     }
                 }
-                self.rcont[4][i] = h * acc;
+                combine(&mut self.rcont[4], None, h, &terms[..count]);
             }
             let _ = B; // B equals the last row of A (FSAL); kept for reference
             let fac = if err == 0.0 { FAC_MAX } else { (SAFETY * err.powf(-0.2)).clamp(FAC_MIN, FAC_MAX) };
