@@ -85,6 +85,8 @@ fn section_toy_gd(peer: &Peer) {
     let theta0 = balanced_init(WIDTH, LAMBDA, 0, data.d());
     let cfg = GdConfig { step: ETA, stop: StopRule { max_steps: Some(STEPS), ..Default::default() } };
     let (loop_s, run) = time_median(7, || gd(&data, &theta0, &cfg));
+    // the reduced-coordinates path (the toy's inputs are orthogonal, not unit-norm), same settings
+    let (reduced_s, reduced) = time_median(7, || gd_reduced(&data, &theta0, &cfg));
 
     let cli_args = "--data toy --width 60 --lambda 1.29e-7 --method gd --step 2e-3 --steps 20000 --json";
     let cli = run_json_median(&mut reluflow_cmd(cli_args), 5);
@@ -95,6 +97,7 @@ fn section_toy_gd(peer: &Peer) {
         "in-process loop (median of 7): run_gd(toy(), Model::relu(), InitSpec{{Balanced, 60, 1.29e-7, seed 0}}, eta 2e-3, max_steps 20000)"
     );
     println!("  same run as:  {}", reluflow_line(cli_args));
+    println!("in-process loop (median of 7): run_gd_reduced(same arguments)");
     println!("process (median of 5):         {}", reluflow_line(cli_args));
     println!("peer (median of 3):            {}", peer.line(&peer_args));
 
@@ -106,6 +109,14 @@ fn section_toy_gd(peer: &Peer) {
         sci(run.summary.final_loss),
         fixed(run.final_params.norm_sq()),
         run.summary.gradient_evaluations.to_string(),
+    ]);
+    t.row(vec![
+        "reluflow (library, reduced)".into(),
+        ms(reduced_s),
+        "-".into(),
+        sci(reduced.summary.final_loss),
+        fixed(reduced.final_params.norm_sq()),
+        reduced.summary.gradient_evaluations.to_string(),
     ]);
     let cli_loss = match &cli {
         Ok(c) => {
@@ -149,9 +160,22 @@ fn section_toy_gd(peer: &Peer) {
             println!("note: the CLI's final loss {l:e} differs from the library run's {:e}", run.summary.final_loss);
         }
     }
+    let (full_loss, fast_loss) = (run.summary.final_loss, reduced.summary.final_loss);
+    let (full_norm, fast_norm) = (run.final_params.norm_sq(), reduced.final_params.norm_sq());
+    // the final loss is ~1e-14, at the rounding level of the residuals (|h| ~ 1): compare it in
+    // absolute terms (the loss starts at ~0.5), |theta|^2 relatively
+    let loss_abs = (fast_loss - full_loss).abs();
+    let norm_rel = (fast_norm - full_norm).abs() / full_norm;
+    println!(
+        "reduced vs full path: final loss |diff| {loss_abs:.1e} (rel. {:.1e}), |theta|^2 rel. diff {norm_rel:.1e} ({})",
+        loss_abs / full_loss,
+        if loss_abs <= 1e-12 && norm_rel <= 1e-12 { "agree to 1e-12" } else { "DIFFER by more than 1e-12" }
+    );
+    println!("speedup full / reduced, loop vs loop:      {:.1}x", loop_s / reduced_s);
     match &peer_run {
         Ok(p) => {
             println!("ratio peer / reluflow, loop vs loop:       {:.1}x", p.field("wall_s") / loop_s);
+            println!("ratio peer / reduced, loop vs loop:        {:.1}x", p.field("wall_s") / reduced_s);
             if let Ok(c) = &cli {
                 println!("ratio peer / reluflow, process vs process: {:.1}x", p.wall_s / c.wall_s);
             }

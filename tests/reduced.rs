@@ -73,6 +73,9 @@ struct Agreement {
 
 /// Compares `fast` against `full` (both on `data`), asserting the rules of the module docs with
 /// tolerance `tol` on the resolved part. Inactive coordinates are frozen only for a slope-0 model.
+/// Coordinates are compared as `p_jk / |x_k|` (the component of `w_j` along `x_k / |x_k|`), sizes
+/// are `|theta_j|^2 = a_j^2 + sum_k p_jk^2 / |x_k|^2 + |w_perp_j|^2` (for orthonormal inputs the
+/// reduced path's `|x_k|^2` is exactly 1: the plain `p_jk`).
 fn compare(fast: &ScaledParams, full: &ScaledParams, data: &Dataset, slope: f64, tol: f64) -> Agreement {
     let (n, d) = (data.n(), data.d());
     let rf = reduce(data, full).unwrap();
@@ -83,7 +86,9 @@ fn compare(fast: &ScaledParams, full: &ScaledParams, data: &Dataset, slope: f64,
     for j in 0..full.m() {
         // everything in the units of the full path's neuron j
         let s = ldexp(1.0, rs.exponent(j) - rf.exponent(j));
-        let (pf, ps) = (rf.p_hat(j), rs.p_hat(j));
+        let unit = |r: &reluflow::solver::reduced::Reduced, k: usize| r.p_hat(j)[k] / r.x_norm_sq(k).sqrt();
+        let pf: Vec<f64> = (0..n).map(|k| unit(&rf, k)).collect();
+        let ps: Vec<f64> = (0..n).map(|k| unit(&rs, k)).collect();
         let perp_scale = |r: &reluflow::solver::reduced::Reduced| ldexp(1.0, r.perp_exponent(j) - rf.exponent(j));
         let (perp_f, perp_s) = (rf.perp_hat(j), rs.perp_hat(j));
         let perp_sq: f64 = perp_f.iter().map(|v| (v * perp_scale(&rf)).powi(2)).sum();
@@ -222,9 +227,10 @@ fn tilt_first_input(data: &Dataset, by: f64) -> Dataset {
     Dataset::new(x, data.y().to_vec()).unwrap()
 }
 
-/// Negative control: the fast path refuses inputs that break Assumption 1, naming the deviation.
+/// Negative control: the fast path refuses inputs that are not orthogonal, naming the relative
+/// deviation; orthogonal inputs of any norms (the Section 5 toy) are accepted.
 #[test]
-fn reduce_refuses_non_orthonormal_inputs() {
+fn reduce_refuses_non_orthogonal_inputs() {
     let instance = InstanceShape::default().sample(3).unwrap();
     let theta = instance.initialisation().unwrap().params;
     let d = instance.data.d();
@@ -235,26 +241,35 @@ fn reduce_refuses_non_orthonormal_inputs() {
         instance.data.y().to_vec(),
     )
     .unwrap();
+    // orthogonal, not unit-norm: accepted, and lift inverts reduce
+    for (what, data, theta) in
+        [("the Section 5 toy", &toy, &toy_theta), ("orthogonal inputs of norm 2", &doubled, &theta)]
+    {
+        assert!(data.assumptions().orthogonal_not_unit, "{what}");
+        let red = reduce(data, theta).unwrap();
+        let diff = max_rel_diff(&red.lift(), theta);
+        assert!(diff <= 4.0 * (data.n() + data.d()) as f64 * EPS, "{what}: round trip {diff:e}");
+    }
+    let skewed = Dataset::new(vec![vec![1.0, 0.0], vec![1.0, 1.0]], vec![-1.0, 1.0]).unwrap();
     let cases = [
-        ("the Section 5 toy", &toy, &toy_theta),
-        ("orthogonal inputs of norm 2", &doubled, &theta),
-        ("x_0 tilted by 10 x the tolerance", &tilt_first_input(&instance.data, 10.0 * ORTHONORMAL_TOL), &theta),
+        ("x_0 tilted by 10 x the tolerance", tilt_first_input(&instance.data, 10.0 * ORTHONORMAL_TOL), &theta),
+        ("the toy with x_1 = (1, 1), x_0 = (1, 0)", skewed.clone(), &toy_theta),
     ];
-    for (what, data, theta) in cases {
+    for (what, data, theta) in &cases {
         let report = data.assumptions();
-        assert!(!report.orthonormal, "{what}: the control must break Assumption 1");
+        assert!(!report.orthogonal, "{what}: the control must break orthogonality");
         let err = reduce(data, theta).unwrap_err();
         assert_eq!(
             err,
-            ReducedError::NotOrthonormal {
-                max_gram_deviation: report.max_gram_deviation,
-                pair: report.worst_gram_pair,
+            ReducedError::NotOrthogonal {
+                max_offdiag_cosine: report.max_offdiag_cosine,
+                pair: report.worst_offdiag_pair.unwrap(),
                 tolerance: ORTHONORMAL_TOL
             },
             "{what}"
         );
         let msg = err.to_string();
-        assert!(msg.contains("Assumption 1") && msg.contains("run_gd / run_flow"), "{what}: {msg}");
+        assert!(msg.contains("orthogonal") && msg.contains("run_gd / run_flow"), "{what}: {msg}");
     }
     // a tilt within the tolerance is accepted
     assert!(reduce(&tilt_first_input(&instance.data, 0.1 * ORTHONORMAL_TOL), &theta).is_ok());
@@ -265,13 +280,33 @@ fn reduce_refuses_non_orthonormal_inputs() {
     let gd_cfg = GdConfig { step: 1e-2, stop: StopRule { max_steps: Some(10), ..Default::default() } };
     let flow_cfg = FlowConfig { stop: StopRule { horizon: Some(1.0), ..Default::default() }, ..Default::default() };
     for e in [
-        run_gd_reduced(&toy, relu, &toy_theta, &gd_cfg, &mut NoObserver).unwrap_err(),
-        run_flow_reduced(&toy, relu, &toy_theta, &flow_cfg, &mut NoObserver).unwrap_err(),
+        run_gd_reduced(&skewed, relu, &toy_theta, &gd_cfg, &mut NoObserver).unwrap_err(),
+        run_flow_reduced(&skewed, relu, &toy_theta, &flow_cfg, &mut NoObserver).unwrap_err(),
     ] {
-        assert!(matches!(&e, SimulationError::Config(m) if m.contains("Assumption 1")), "{e}");
+        assert!(matches!(&e, SimulationError::Config(m) if m.contains("orthogonal")), "{e}");
     }
-    assert!(run_gd(&toy, relu, &toy_theta, &gd_cfg, &mut NoObserver).is_ok());
-    assert!(run_flow(&toy, relu, &toy_theta, &flow_cfg, &mut NoObserver).is_ok());
+    assert!(run_gd(&skewed, relu, &toy_theta, &gd_cfg, &mut NoObserver).is_ok());
+    assert!(run_flow(&skewed, relu, &toy_theta, &flow_cfg, &mut NoObserver).is_ok());
+}
+
+/// Orthonormal rows of `instance` scaled by factors `f_k = (1 + (k mod 6)) / 2` (0.5 to 3, exact).
+fn scaled_orthogonal(instance: &Instance) -> Instance {
+    let rows = instance.data.rows();
+    let x = rows
+        .iter()
+        .enumerate()
+        .map(|(k, r)| {
+            let f = (1 + k % 6) as f64 / 2.0;
+            r.iter().map(|v| f * v).collect()
+        })
+        .collect();
+    let data = Dataset::new(x, instance.data.y().to_vec()).unwrap();
+    Instance { data, ..instance.clone() }
+}
+
+/// The Section 5 toy as an instance (balanced ReLU).
+fn toy_instance(width: usize, lambda: f64, seed: u64) -> Instance {
+    Instance::balanced(reluflow::data::generate::toy(), width, lambda, seed)
 }
 
 // ------------------------------------------------------------------------------------------
@@ -300,11 +335,22 @@ fn gd_tolerance(data: &Dataset, steps: u64) -> f64 {
 const RESOLVED: f64 = 1e-12;
 
 /// The first step at which some coordinate is within `RESOLVED |theta_j|` of 0 (read off the
-/// reduced path's states, whose `p_jk` is exact up to the rounding of the lift, `~1e-16`).
+/// reduced path's states, whose `p_jk` is exact up to the rounding of the lift, `~1e-16`), with
+/// `p_jk` measured as `<w_j, x_k> / |x_k|` (`|x_k| = 1` taken exactly for orthonormal inputs).
 #[derive(Default)]
 struct FirstUnresolved<'a> {
     data: Option<&'a Dataset>,
+    x_norm: Vec<f64>,
     step: Option<u64>,
+}
+impl<'a> FirstUnresolved<'a> {
+    fn new(data: &'a Dataset) -> Self {
+        let unit = data.assumptions().orthonormal;
+        let x_norm = (0..data.n())
+            .map(|k| if unit { 1.0 } else { data.x(k).iter().map(|v| v * v).sum::<f64>().sqrt() })
+            .collect();
+        Self { data: Some(data), x_norm, step: None }
+    }
 }
 impl Observer for FirstUnresolved<'_> {
     fn wants_every_step(&self) -> bool {
@@ -320,7 +366,7 @@ impl Observer for FirstUnresolved<'_> {
             let w = p.w_hat(j);
             let size = (p.a_hat(j).powi(2) + w.iter().map(|v| v * v).sum::<f64>()).sqrt();
             for k in 0..data.n() {
-                let z: f64 = w.iter().zip(data.x(k)).map(|(a, b)| a * b).sum();
+                let z: f64 = w.iter().zip(data.x(k)).map(|(a, b)| a * b).sum::<f64>() / self.x_norm[k];
                 if z.abs() < RESOLVED * size {
                     self.step = Some(view.step);
                     return;
@@ -338,7 +384,7 @@ fn check_gd(instance: &Instance, model: ValidModel) -> (Agreement, u64, u64) {
     let theta0 = instance.initialisation().unwrap().params;
     let data = &instance.data;
     let whole = (end_of_dynamics(instance) / ETA).ceil() as u64;
-    let mut probe = FirstUnresolved { data: Some(data), step: None };
+    let mut probe = FirstUnresolved::new(data);
     let cfg = GdConfig { step: ETA, stop: StopRule { max_steps: Some(whole), ..Default::default() } };
     run_gd_reduced(data, model, &theta0, &cfg, &mut probe).unwrap();
     let steps = probe.step.unwrap_or(whole);
@@ -554,4 +600,47 @@ fn flow_reduced_matches_full_for_leaky_relu() {
     let instance = InstanceShape::default().sample(41).unwrap().with_lambda(1e-6);
     let model = Model { activation: Activation::Leaky { slope: 0.1 }, relu_prime_at_zero: 0.0 };
     check_flow(&instance, model.validate().unwrap());
+}
+
+// ------------------------------------------------------------------------------------------
+// Orthogonal inputs that are not unit-norm (the Section 5 toy)
+// ------------------------------------------------------------------------------------------
+
+/// GD on the toy and on scaled orthonormal data: the same agreement criterion as on orthonormal
+/// inputs (`2 (n + d) eps K` over the steps the full path resolves).
+#[test]
+fn gd_reduced_matches_full_on_orthogonal_inputs() {
+    for (lambda, seed) in [(1e-2, 1), (1e-6, 2), (1e-30, 3)] {
+        let toy = toy_instance(8, lambda, seed);
+        assert!(toy.data.assumptions().orthogonal_not_unit);
+        check_gd(&toy, toy.valid_model().unwrap());
+    }
+    for (seed, lambda) in [(51, 1e-2), (52, 1e-6), (53, 1e-40)] {
+        let inst = scaled_orthogonal(&InstanceShape::default().sample(seed).unwrap().with_lambda(lambda));
+        assert!(inst.data.assumptions().orthogonal_not_unit);
+        check_gd(&inst, inst.valid_model().unwrap());
+    }
+    let inst = scaled_orthogonal(&InstanceShape::default().sample(54).unwrap().with_lambda(1e-4));
+    check_gd(
+        &inst,
+        Model { activation: Activation::Leaky { slope: 0.1 }, relu_prime_at_zero: 0.1 }.validate().unwrap(),
+    );
+}
+
+/// The flow on the toy and on scaled orthonormal data, as on orthonormal inputs.
+#[test]
+fn flow_reduced_matches_full_on_orthogonal_inputs() {
+    for (lambda, seed) in [(1e-2, 1), (1e-6, 2), (1e-30, 3)] {
+        let toy = toy_instance(8, lambda, seed);
+        check_flow(&toy, toy.valid_model().unwrap());
+    }
+    for (seed, lambda) in [(61, 1e-2), (62, 1e-6), (63, 1e-40)] {
+        let inst = scaled_orthogonal(&InstanceShape::default().sample(seed).unwrap().with_lambda(lambda));
+        check_flow(&inst, inst.valid_model().unwrap());
+    }
+    let inst = scaled_orthogonal(&InstanceShape::default().sample(64).unwrap().with_lambda(1e-6));
+    check_flow(
+        &inst,
+        Model { activation: Activation::Leaky { slope: 0.1 }, relu_prime_at_zero: 0.0 }.validate().unwrap(),
+    );
 }

@@ -1,18 +1,24 @@
-//! The fast path for orthonormal inputs: the dynamics in the coordinates `p_jk = <w_j, x_k>`.
+//! The fast path for orthogonal inputs: the dynamics in the coordinates `p_jk = <w_j, x_k>`.
 //!
-//! Under Assumption 1 (`X X^T = I`, rows of `X` the inputs), eq. (3) gives `dw_j/dt = a_j D_j`
-//! with `D_j` in `span(x_1..x_n)`: the component `w_perp_j = w_j - X^T X w_j` of `w_j` orthogonal to
-//! the data never moves, and `(a_j, p_j = X w_j)` evolves on its own (the paper's eq. (11), with the
-//! sign of `a_j` kept):
+//! For pairwise orthogonal inputs (`X X^T = diag(s)`, rows of `X` the inputs, `s_k = |x_k|^2`;
+//! Assumption 1 is `s = 1`, the Section 5 toy has `s = (1.25, 5)`), eq. (3) gives
+//! `dw_j/dt = a_j D_j` with `D_j` in `span(x_1..x_n)`: the component
+//! `w_perp_j = w_j - sum_k p_jk x_k / s_k` of `w_j` orthogonal to the data never moves, and
+//! `(a_j, p_j = X w_j)` evolves on its own (the paper's eq. (11), with the sign of `a_j` kept):
 //!
 //! - `h(x_k) = sum_j a_j act(p_jk)`, `r_k = h(x_k) - y_k`;
 //! - `da_j/dt = -(1/n) sum_k r_k act(p_jk)`;
-//! - `dp_jk/dt = -(1/n) a_j r_k act'(p_jk)`.
+//! - `dp_jk/dt = -(1/n) a_j r_k act'(p_jk) s_k`;
+//! - `|w_j|^2 = sum_k p_jk^2 / s_k + |w_perp_j|^2` (every size, norm and band below).
+//!
+//! For orthonormal inputs `s_k` is taken as exactly `1.0` (Assumption 1 integrated exactly), so
+//! the factors `s_k` and `1 / s_k` change no bit there.
 //!
 //! The state has `m (n + 1)` numbers instead of `m (d + 1)`, and a gradient evaluation costs
-//! `O(m n)` instead of `O(m n d)`. [`reduce`] checks Assumption 1 (to
-//! [`ORTHONORMAL_TOL`]) and splits `theta` into the reduced state and
-//! the frozen `w_perp`; [`Reduced::lift`] rebuilds full parameters `w_j = X^T p_j + w_perp_j`.
+//! `O(m n)` instead of `O(m n d)`. [`reduce`] checks orthogonality (off-diagonal cosines to
+//! [`ORTHONORMAL_TOL`], as [`AssumptionReport::orthogonal`](crate::data::AssumptionReport)) and
+//! splits `theta` into the reduced state and the frozen `w_perp`; [`Reduced::lift`] rebuilds full
+//! parameters `w_j = sum_k p_jk x_k / s_k + w_perp_j`.
 //! [`run_gd_reduced`] and [`run_flow_reduced`] take and return what [`run_gd`](super::gd::run_gd)
 //! and [`run_flow`](super::flow::run_flow) do (same [`StopRule`](super::StopRule), [`Observer`] views
 //! of the lifted parameters, [`Run`]), and are held to them by `tests/reduced.rs`.
@@ -61,16 +67,22 @@ const BLOCK_SQ_RANGE: (f64, f64) = (2.938_735_877_055_719e-39, 3.402_823_669_209
 /// Why the reduced path cannot represent a problem.
 #[derive(Debug, Error, Clone, PartialEq)]
 pub enum ReducedError {
-    /// Assumption 1 fails: the component of `w_j` orthogonal to the data would not be frozen.
+    /// The inputs are not pairwise orthogonal: the component of `w_j` orthogonal to the data would
+    /// not be frozen, and the `p_jk` would not evolve on their own.
     #[error(
-        "the reduced (orthonormal-input) fast path needs Assumption 1: max |<x_k, x_l> - delta_kl| = {max_gram_deviation:.3e} at (k, l) = ({}, {}) exceeds the tolerance {tolerance:e}; run the full simulator (run_gd / run_flow) on these inputs",
+        "the reduced (orthogonal-input) fast path needs pairwise orthogonal inputs (Assumption 1 up to the norms): max |<x_k, x_l>| / (|x_k| |x_l|) = {max_offdiag_cosine:.3e} at (k, l) = ({}, {}) exceeds the tolerance {tolerance:e}; run the full simulator (run_gd / run_flow) on these inputs",
         pair.0,
         pair.1
     )]
-    NotOrthonormal { max_gram_deviation: f64, pair: (usize, usize), tolerance: f64 },
+    NotOrthogonal { max_offdiag_cosine: f64, pair: (usize, usize), tolerance: f64 },
     /// The data and the parameters disagree on the input dimension.
     #[error("the parameters have input dimension {params} but the data has d = {data}")]
     DimensionMismatch { params: usize, data: usize },
+    /// An input of zero (or unrepresentable) squared norm: `p_jk / |x_k|^2` is undefined.
+    #[error(
+        "the reduced fast path needs nonzero inputs with a finite, invertible |x_k|^2: |x_{point}|^2 = {norm_sq:e}; run the full simulator (run_gd / run_flow) on these inputs"
+    )]
+    DegenerateInput { point: usize, norm_sq: f64 },
 }
 
 impl From<ReducedError> for SimulationError {
@@ -115,23 +127,33 @@ pub struct Reduced {
     perp_sq: Vec<f64>,
     /// The inputs, row-major `n x d` (for [`Reduced::lift`]).
     x: Vec<f64>,
+    /// `s_k = |x_k|^2`, exactly `1.0` for orthonormal inputs (Assumption 1 integrated exactly).
+    sq: Vec<f64>,
+    /// `1 / s_k`: the weights of `|w_j|^2 = sum_k p_jk^2 / s_k + |w_perp_j|^2`.
+    inv_sq: Vec<f64>,
 }
 
-/// Splits `theta` into reduced coordinates on `data`, after checking Assumption 1 (inputs
-/// orthonormal to [`ORTHONORMAL_TOL`]).
+/// Splits `theta` into reduced coordinates on `data`, after checking that the inputs are pairwise
+/// orthogonal (every `|<x_k, x_l>| / (|x_k| |x_l|) <= ORTHONORMAL_TOL`, `k != l`; norms free).
 pub fn reduce(data: &Dataset, theta: &ScaledParams) -> Result<Reduced, ReducedError> {
     if theta.d() != data.d() {
         return Err(ReducedError::DimensionMismatch { params: theta.d(), data: data.d() });
     }
     let report = data.assumptions();
-    if !report.orthonormal {
-        return Err(ReducedError::NotOrthonormal {
-            max_gram_deviation: report.max_gram_deviation,
-            pair: report.worst_gram_pair,
+    if !report.orthogonal {
+        return Err(ReducedError::NotOrthogonal {
+            max_offdiag_cosine: report.max_offdiag_cosine,
+            pair: report.worst_offdiag_pair.unwrap_or((0, 0)),
             tolerance: ORTHONORMAL_TOL,
         });
     }
     let (n, d, m) = (data.n(), data.d(), theta.m());
+    // orthonormal inputs: s_k = 1 exactly, so that every product and quotient by it is exact
+    let sq: Vec<f64> = (0..n).map(|k| if report.orthonormal { 1.0 } else { dot(data.x(k), data.x(k)) }).collect();
+    if let Some(k) = sq.iter().position(|&s| !(s > 0.0 && s.is_finite() && (1.0 / s).is_finite())) {
+        return Err(ReducedError::DegenerateInput { point: k, norm_sq: sq[k] });
+    }
+    let inv_sq: Vec<f64> = sq.iter().map(|s| 1.0 / s).collect();
     let mut state = Vec::with_capacity(m * (n + 1));
     let mut perp = Vec::with_capacity(m * d);
     let mut perp_sq = Vec::with_capacity(m);
@@ -144,7 +166,7 @@ pub fn reduce(data: &Dataset, theta: &ScaledParams) -> Result<Reduced, ReducedEr
         let base = perp.len();
         perp.extend_from_slice(w);
         for k in 0..n {
-            let pk = state[p_start + k];
+            let pk = state[p_start + k] / sq[k];
             for (v, xv) in perp[base..].iter_mut().zip(data.x(k)) {
                 *v -= pk * xv;
             }
@@ -161,6 +183,8 @@ pub fn reduce(data: &Dataset, theta: &ScaledParams) -> Result<Reduced, ReducedEr
         perp_exponent: theta.exponent.clone(),
         perp_sq,
         x: data.x_flat().to_vec(),
+        sq,
+        inv_sq,
     })
 }
 
@@ -205,7 +229,15 @@ impl Reduced {
     pub fn perp_norm_sq_hat(&self, j: usize) -> f64 {
         perp_sq_in(self.perp_sq[j], self.perp_exponent[j], self.exponent[j])
     }
-    /// The full parameters `a_j`, `w_j = X^T p_j + w_perp_j`.
+    /// `s_k = |x_k|^2` as this path uses it (exactly `1.0` for orthonormal inputs).
+    pub fn x_norm_sq(&self, k: usize) -> f64 {
+        self.sq[k]
+    }
+    /// `|w_hat_j|^2 = sum_k p_hat_jk^2 / s_k + |w_perp_hat_j|^2` in the mantissa units of neuron `j`.
+    pub fn w_norm_sq_hat(&self, j: usize) -> f64 {
+        seq_weighted_sum_sq(self.p_hat(j), &self.inv_sq) + self.perp_norm_sq_hat(j)
+    }
+    /// The full parameters `a_j`, `w_j = sum_k p_jk x_k / s_k + w_perp_j`.
     pub fn lift(&self) -> ScaledParams {
         let mut out =
             ScaledParams { m: self.m, d: self.d, theta: vec![0.0; self.m * (self.d + 1)], exponent: vec![0; self.m] };
@@ -226,7 +258,7 @@ impl Reduced {
                 *v = pv * s;
             }
             for k in 0..n {
-                let pk = block[1 + k];
+                let pk = block[1 + k] / self.sq[k];
                 for (v, xv) in o[1..].iter_mut().zip(&self.x[k * d..(k + 1) * d]) {
                     *v += pk * xv;
                 }
@@ -257,17 +289,28 @@ fn act_by_sign(p: f64, slope: f64, sigma0: f64) -> (f64, f64) {
 /// vectorise and do not wait on one another (they differ from a sequential sum by rounding only).
 const LANES: usize = 4;
 
-/// One gradient-descent update of a neuron's `p_hat` (`p_k += g r_k act'(p_k)`) from the residuals
-/// `r`; returns `(sum_k r_k act(p_k), sum_k p_k'^2)` with `act` at the old and `p'` the new values.
-/// `tmp` is scratch of the length of `p`. Elementwise loops, then lane sums: both vectorise.
+/// One gradient-descent update of a neuron's `p_hat` (`p_k += g r_k s_k act'(p_k)`) from the
+/// residuals `r` and `rs_k = r_k s_k`; returns `(sum_k r_k act(p_k), sum_k p_k'^2 / s_k)` with `act`
+/// at the old and `p'` the new values (`inv_sq` the `1 / s_k`). `tmp` is scratch of the length of
+/// `p`. Elementwise loops, then lane sums: both vectorise.
 #[inline(always)]
-fn gd_update_p(p: &mut [f64], r: &[f64], tmp: &mut [f64], g: f64, slope: f64, sigma0: f64) -> (f64, f64) {
-    for ((pk, &rk), t) in p.iter_mut().zip(r).zip(tmp.iter_mut()) {
+#[allow(clippy::too_many_arguments)]
+fn gd_update_p(
+    p: &mut [f64],
+    r: &[f64],
+    rs: &[f64],
+    inv_sq: &[f64],
+    tmp: &mut [f64],
+    g: f64,
+    slope: f64,
+    sigma0: f64,
+) -> (f64, f64) {
+    for (((pk, &rk), &rsk), t) in p.iter_mut().zip(r).zip(rs).zip(tmp.iter_mut()) {
         let (act, der) = act_by_sign(*pk, slope, sigma0);
         *t = rk * act;
-        *pk += g * (rk * der);
+        *pk += g * (rsk * der);
     }
-    (lane_sum(tmp), lane_sum_sq(p))
+    (lane_sum(tmp), weighted_sum_sq(p, inv_sq))
 }
 
 /// `sum_k v_k` in [`LANES`] accumulators.
@@ -284,18 +327,31 @@ fn lane_sum(v: &[f64]) -> f64 {
     (acc[0] + acc[1]) + (acc[2] + acc[3]) + rest
 }
 
-/// `sum_k v_k^2` in [`LANES`] accumulators.
+/// `sum_k v_k^2 w_k` in [`LANES`] accumulators (with `w_k = 1` it is bit for bit `sum_k v_k^2`).
 #[inline(always)]
-fn lane_sum_sq(v: &[f64]) -> f64 {
+fn weighted_sum_sq(v: &[f64], w: &[f64]) -> f64 {
     let mut acc = [0.0; LANES];
-    let chunks = v.chunks_exact(LANES);
-    let rest: f64 = chunks.remainder().iter().map(|x| x * x).sum();
-    for c in chunks {
+    let (vc, wc) = (v.chunks_exact(LANES), w.chunks_exact(LANES));
+    let rest: f64 = vc.remainder().iter().zip(wc.remainder()).map(|(x, w)| (x * x) * w).sum();
+    for (c, cw) in vc.zip(wc) {
         for l in 0..LANES {
-            acc[l] += c[l] * c[l];
+            acc[l] += (c[l] * c[l]) * cw[l];
         }
     }
     (acc[0] + acc[1]) + (acc[2] + acc[3]) + rest
+}
+
+/// `sum_k v_k^2 w_k`, summed in order (with `w_k = 1` it is bit for bit `v.iter().map(|x| x * x).sum()`).
+#[inline]
+fn seq_weighted_sum_sq(v: &[f64], w: &[f64]) -> f64 {
+    v.iter().zip(w).map(|(x, w)| (x * x) * w).sum()
+}
+
+/// `|block|^2` of a block `[a_hat, p_hat]` in `(a, w)` units: `a^2 + sum_k p_k^2 / s_k` summed in
+/// order (bit for bit the plain sum of squares when `inv_sq` is all ones).
+#[inline]
+fn block_sq(block: &[f64], inv_sq: &[f64]) -> f64 {
+    block[1..].iter().zip(inv_sq).fold(block[0] * block[0], |acc, (x, w)| acc + (x * x) * w)
 }
 
 /// `sum_k a_k b_k c_k` in [`LANES`] accumulators.
@@ -374,8 +430,8 @@ fn validate_gd(cfg: &GdConfig) -> Result<(), SimulationError> {
 }
 
 /// Gradient descent in reduced coordinates: the same run as [`run_gd`](super::gd::run_gd) on
-/// orthonormal inputs (up to rounding), at `O(m n)` per step. Errors with
-/// [`SimulationError::Config`] naming the Gram deviation if the inputs are not orthonormal.
+/// orthogonal inputs (up to rounding), at `O(m n)` per step. Errors with
+/// [`SimulationError::Config`] naming the deviation from orthogonality if the inputs are not orthogonal.
 ///
 /// ```
 /// use reluflow::data::generate::random_orthonormal;
@@ -416,7 +472,10 @@ pub fn run_gd_reduced(
     let mut perp_sq: Vec<f64> = (0..m).map(|j| red.perp_norm_sq_hat(j)).collect();
     let mut residual = vec![0.0; n];
     let mut next_residual = vec![0.0; n];
+    let mut residual_s = vec![0.0; n];
     let mut scratch = vec![0.0; n];
+    let inv_sq = red.inv_sq.clone();
+    let sq = red.sq.clone();
     let mut loss = forward_sign(&red.state, &model, &scale_sq, labels, &mut residual);
     let norm_sq0 = theta0.norm_sq();
     let bounds = DivergenceBounds::new(&cfg.stop, data, loss, norm_sq0);
@@ -463,11 +522,13 @@ pub fn run_gd_reduced(
         // residuals at theta_{s+1}
         norm_sq = 0.0;
         next_residual.iter_mut().zip(labels).for_each(|(r, y)| *r = -y);
+        residual_s.iter_mut().zip(&residual).zip(&sq).for_each(|((o, r), s)| *o = r * s);
         for j in 0..m {
             let block = &mut red.state[j * width..(j + 1) * width];
             let a = block[0];
             let g = -eta * a * inv_n;
-            let (ra, mut ss) = gd_update_p(&mut block[1..], &residual, &mut scratch, g, slope, sigma0);
+            let (ra, mut ss) =
+                gd_update_p(&mut block[1..], &residual, &residual_s, &inv_sq, &mut scratch, g, slope, sigma0);
             let a_new = a - eta * (ra * inv_n);
             block[0] = a_new;
             ss += a_new * a_new + perp_sq[j];
@@ -478,7 +539,7 @@ pub fn run_gd_reduced(
                 red.exponent[j] += e;
                 scale_sq[j] = ldexp(1.0, 2 * red.exponent[j]);
                 perp_sq[j] = perp_sq_in(red.perp_sq[j], red.perp_exponent[j], red.exponent[j]);
-                ss = block[1..].iter().map(|v| v * v).sum::<f64>() + block[0] * block[0] + perp_sq[j];
+                ss = seq_weighted_sum_sq(&block[1..], &inv_sq) + block[0] * block[0] + perp_sq[j];
             }
             norm_sq += ldexp(ss, 2 * red.exponent[j]);
             let c = block[0] * scale_sq[j];
@@ -521,7 +582,13 @@ struct ReducedFlow<'a> {
     x_norm: Vec<f64>,
     /// `<x_k, x_k>`.
     gram_diag: Vec<f64>,
+    /// `s_k = |x_k|^2` as [`Reduced`] holds it (exactly 1 for orthonormal inputs).
+    sq: Vec<f64>,
+    /// `1 / s_k`.
+    inv_sq: Vec<f64>,
     residual: Vec<f64>,
+    /// `r_k s_k`.
+    residual_s: Vec<f64>,
     last_loss: f64,
     sliding: Option<SimulationError>,
 }
@@ -533,12 +600,13 @@ impl ReducedFlow<'_> {
         self.act_coef[idx] = a;
         self.der_coef[idx] = d;
     }
-    /// `|w_hat_j|` from the reduced block's `p_hat_j`.
+    /// `|w_hat_j|` from the reduced block's `p_hat_j`: `sqrt(sum_k p_k^2 / s_k + |w_perp_hat_j|^2)`.
     fn w_norm(&self, j: usize, p: &[f64]) -> f64 {
-        (p.iter().map(|v| v * v).sum::<f64>() + self.perp_sq[j]).sqrt()
+        (seq_weighted_sum_sq(p, &self.inv_sq) + self.perp_sq[j]).sqrt()
     }
     /// `dp_jk/dt` (mantissa units) with `act'(p_jk) = weight`, and its scale, as the full path's
-    /// boundary velocity (there the sum over `l` has Gram weights `<x_l, x_k>`; here they are `delta_lk`).
+    /// boundary velocity (there the sum over `l` has Gram weights `<x_l, x_k>`; here they are
+    /// `delta_lk <x_k, x_k>`, the orthogonal inputs' Gram matrix).
     fn boundary_velocity(&self, j: usize, k: usize, y: &[f64], weight: f64) -> (f64, f64) {
         let a_hat = y[j * (self.n + 1)];
         let scale: f64 = self.residual.iter().zip(&self.x_norm).map(|(r, xn)| r.abs() * xn * self.x_norm[k]).sum();
@@ -554,8 +622,10 @@ impl System for ReducedFlow<'_> {
     fn rhs(&mut self, _t: f64, y: &[f64], dy: &mut [f64]) {
         let n = self.n;
         self.last_loss = forward_fixed(y, &self.act_coef, &self.scale_sq, self.labels, &mut self.residual);
+        self.residual_s.iter_mut().zip(&self.residual).zip(&self.sq).for_each(|((o, r), s)| *o = r * s);
         let inv_n = 1.0 / n as f64;
         let r = &self.residual;
+        let rs = &self.residual_s;
         for (((block, out), ac), dc) in y
             .chunks_exact(n + 1)
             .zip(dy.chunks_exact_mut(n + 1))
@@ -563,26 +633,27 @@ impl System for ReducedFlow<'_> {
             .zip(self.der_coef.chunks_exact(n))
         {
             let c = -block[0] * inv_n;
-            for ((o, &rk), &d) in out[1..].iter_mut().zip(r).zip(dc) {
-                *o = c * (rk * d);
+            for ((o, &rsk), &d) in out[1..].iter_mut().zip(rs).zip(dc) {
+                *o = c * (rsk * d);
             }
             out[0] = -dot3(r, ac, &block[1..]) * inv_n;
         }
     }
     fn error_norm(&self, y0: &[f64], y1: &[f64], err: &[f64], tol: &Tolerances) -> f64 {
         // The full path measures each neuron's error relative to |(a_j, w_j)|, and
-        // |w_j|^2 = |p_j|^2 + |w_perp_j|^2. `err` is a difference of states or of velocities
-        // (no w_perp part), except when the integrator passes the state itself (`err` is `y0`:
-        // Hairer's initial-step heuristic), which then includes its w_perp.
+        // |w_j|^2 = sum_k p_jk^2 / s_k + |w_perp_j|^2 (the same weights for differences of
+        // states or velocities). `err` is a difference of states or of velocities (no w_perp
+        // part), except when the integrator passes the state itself (`err` is `y0`: Hairer's
+        // initial-step heuristic), which then includes its w_perp.
         let err_is_state = std::ptr::eq(err.as_ptr(), y0.as_ptr());
         let w = self.n + 1;
         let mut worst = 0.0f64;
         for j in 0..self.m {
             let b = j * w..(j + 1) * w;
-            let s0: f64 = y0[b.clone()].iter().map(|v| v * v).sum();
-            let s1: f64 = y1[b.clone()].iter().map(|v| v * v).sum();
+            let sq_of = |v: &[f64]| block_sq(v, &self.inv_sq);
+            let (s0, s1) = (sq_of(&y0[b.clone()]), sq_of(&y1[b.clone()]));
             let size = (s0.max(s1) + self.perp_sq[j]).sqrt();
-            let mut e2: f64 = err[b].iter().map(|v| v * v).sum();
+            let mut e2 = sq_of(&err[b]);
             if err_is_state {
                 e2 += self.perp_sq[j];
             }
@@ -683,9 +754,9 @@ fn validate_flow(cfg: &FlowConfig) -> Result<(), SimulationError> {
 }
 
 /// The gradient flow in reduced coordinates: the same run as [`run_flow`](super::flow::run_flow)
-/// on orthonormal inputs (same integrator, classes, events and error control, so the same steps up
+/// on orthogonal inputs (same integrator, classes, events and error control, so the same steps up
 /// to rounding), at `O(m n)` per gradient evaluation. Errors with [`SimulationError::Config`]
-/// naming the Gram deviation if the inputs are not orthonormal.
+/// naming the deviation from orthogonality if the inputs are not orthogonal.
 ///
 /// ```
 /// use reluflow::data::generate::random_orthonormal;
@@ -725,7 +796,10 @@ pub fn run_flow_reduced(
         perp_sq: (0..m).map(|j| red.perp_norm_sq_hat(j)).collect(),
         x_norm: (0..n).map(|k| crate::params::norm(data.x(k))).collect(),
         gram_diag: (0..n).map(|k| dot(data.x(k), data.x(k))).collect(),
+        sq: red.sq.clone(),
+        inv_sq: red.inv_sq.clone(),
         residual: vec![0.0; n],
+        residual_s: vec![0.0; n],
         last_loss: 0.0,
         sliding: None,
     };
@@ -782,7 +856,7 @@ pub fn run_flow_reduced(
         let mut any_rescale = false;
         let mut finite = true;
         for (j, block) in solver.y().chunks_exact(width).enumerate() {
-            let ss = block.iter().map(|v| v * v).sum::<f64>() + sys.perp_sq[j];
+            let ss = block_sq(block, &sys.inv_sq) + sys.perp_sq[j];
             finite &= ss.is_finite();
             norm_sq += ldexp(ss, 2 * sys.exponent[j]);
             rescale[j] = rescale_exponent(ss).unwrap_or(0);
