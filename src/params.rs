@@ -9,6 +9,7 @@
 //!   shrink far below it) keep full relative precision. The simulators integrate this form.
 
 use serde::{Deserialize, Serialize};
+use thiserror::Error;
 
 /// Parameters in plain units: `a` (length m) and `w` (m rows of length d).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -31,6 +32,30 @@ impl Params {
     }
 }
 
+/// Why plain [`Params`] cannot be scaled ([`ScaledParams::try_from_params`]).
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum ParamsError {
+    /// `a` (and `w`) are empty.
+    #[error("no neurons (a is empty): give at least one (a_j, w_j)")]
+    NoNeurons,
+    /// `a` and `w` have different lengths.
+    #[error("{a} entries in a but {w} rows in w: give one w row per a entry")]
+    Count { a: usize, w: usize },
+    /// The rows of `w` have 0 coordinates.
+    #[error("the rows of w have 0 coordinates: each w_j needs the input dimension d >= 1")]
+    ZeroDimension,
+    /// A row of `w` of another length than `w[0]`.
+    #[error("w[{row}] has {len} coordinates but w[0] has {expected}: every w_j needs the same length d")]
+    Row { row: usize, len: usize, expected: usize },
+    /// NaN or infinity: `index` is `(j, None)` for `a_j`, `(j, Some(i))` for `w_j[i]`.
+    #[error(
+        "{what}[{}{}] = {value} is not finite: give finite parameters",
+        index.0,
+        index.1.map(|i| format!("][{i}")).unwrap_or_default()
+    )]
+    NonFinite { what: &'static str, index: (usize, Option<usize>), value: f64 },
+}
+
 /// Parameters with a per-neuron binary exponent: neuron `j` is `2^exponent[j] * (a_hat[j], w_hat[j])`.
 ///
 /// Storage is contiguous, one block of `d + 1` values per neuron: `theta[j*(d+1)] = a_hat_j`,
@@ -48,9 +73,23 @@ const RENORM: i32 = 64;
 
 impl ScaledParams {
     /// From plain parameters (exact: the exponent is chosen from each neuron's largest entry).
+    ///
+    /// Non-finite values are kept (a run from them stops at step 0 with
+    /// [`SimulationError::NonFinite`](crate::solver::SimulationError::NonFinite)); use
+    /// [`ScaledParams::try_from_params`] to reject them, and the shape errors, up front.
+    ///
+    /// # Panics
+    /// If `a` and `w` have different lengths or the rows of `w` different lengths (which would
+    /// otherwise shift every later neuron's values into the wrong slots).
     pub fn from_params(p: &Params) -> Self {
         let m = p.a.len();
         let d = p.w.first().map_or(0, |r| r.len());
+        assert!(
+            p.w.len() == m && p.w.iter().all(|r| r.len() == d),
+            "ScaledParams::from_params: {m} entries in a, {} rows in w of lengths {:?} (use try_from_params)",
+            p.w.len(),
+            p.w.iter().map(Vec::len).collect::<Vec<_>>()
+        );
         let mut theta = Vec::with_capacity(m * (d + 1));
         for j in 0..m {
             theta.push(p.a[j]);
@@ -61,6 +100,45 @@ impl ScaledParams {
             s.renormalize(j);
         }
         s
+    }
+
+    /// [`ScaledParams::from_params`] after checking the shape (`m >= 1` neurons, one `w` row per
+    /// `a` entry, all rows of the same length `d >= 1`) and that every value is finite.
+    ///
+    /// ```
+    /// use reluflow::params::{Params, ParamsError, ScaledParams};
+    /// let p = Params { a: vec![1.0, f64::NAN], w: vec![vec![1.0], vec![2.0]] };
+    /// let e = ScaledParams::try_from_params(&p).unwrap_err();
+    /// assert!(matches!(e, ParamsError::NonFinite { what: "a", index: (1, None), .. }));
+    /// assert_eq!(e.to_string(), "a[1] = NaN is not finite: give finite parameters");
+    /// let ragged = Params { a: vec![1.0, 2.0], w: vec![vec![1.0, 0.0], vec![2.0]] };
+    /// let e = ScaledParams::try_from_params(&ragged);
+    /// assert_eq!(e, Err(ParamsError::Row { row: 1, len: 1, expected: 2 }));
+    /// ```
+    pub fn try_from_params(p: &Params) -> Result<Self, ParamsError> {
+        let m = p.a.len();
+        if m == 0 {
+            return Err(ParamsError::NoNeurons);
+        }
+        if p.w.len() != m {
+            return Err(ParamsError::Count { a: m, w: p.w.len() });
+        }
+        let d = p.w[0].len();
+        if d == 0 {
+            return Err(ParamsError::ZeroDimension);
+        }
+        if let Some((row, r)) = p.w.iter().enumerate().find(|(_, r)| r.len() != d) {
+            return Err(ParamsError::Row { row, len: r.len(), expected: d });
+        }
+        for j in 0..m {
+            if !p.a[j].is_finite() {
+                return Err(ParamsError::NonFinite { what: "a", index: (j, None), value: p.a[j] });
+            }
+            if let Some(i) = p.w[j].iter().position(|v| !v.is_finite()) {
+                return Err(ParamsError::NonFinite { what: "w", index: (j, Some(i)), value: p.w[j][i] });
+            }
+        }
+        Ok(Self::from_params(p))
     }
 
     /// From mantissas and one common exponent (used by initialisations: `w_j = lambda g_j`

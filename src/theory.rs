@@ -178,6 +178,19 @@ pub enum TheoryError {
         /// The value.
         eps: f64,
     },
+    /// A quantity the closed form divides by or returns is 0, infinite or NaN in `f64`: inputs or
+    /// labels near the ends of the `f64` range, or inputs of one sign that are all zero.
+    #[error(
+        "{what} = {value:e} is not a finite positive number in f64: the data are too extreme for the \
+         closed form (inputs or labels near 1e-308 or 1e308, or zero inputs for all labels of one \
+         sign); rescale the inputs and labels"
+    )]
+    NotRepresentable {
+        /// The quantity (`"|D+|"`, `"t3_bound"`, ...).
+        what: &'static str,
+        /// Its value.
+        value: f64,
+    },
     /// `r <= 1` while the paper's statements assume `r > 1`.
     #[error(
         "r = |D+|/|D-| = {r} is not > 1: the paper assumes r > 1 w.l.o.g. (Section 4.1); if r < 1 \
@@ -206,7 +219,8 @@ fn dot(u: &[f64], v: &[f64]) -> f64 {
     u.iter().zip(v).map(|(a, b)| a * b).sum()
 }
 
-/// `(1/n) sum_{k in side} y_k x_k`.
+/// `(1/n) sum_{k in side} y_k x_k` (`+-inf` in a coordinate only when its true value is beyond the
+/// `f64` range, never NaN).
 fn signed_mean(data: &Dataset, keep: impl Fn(f64) -> bool) -> Vec<f64> {
     let n = data.n() as f64;
     let mut out = vec![0.0; data.d()];
@@ -218,6 +232,22 @@ fn signed_mean(data: &Dataset, keep: impl Fn(f64) -> bool) -> Vec<f64> {
         }
     }
     out.iter_mut().for_each(|o| *o /= n);
+    if out.iter().all(|o| o.is_finite()) {
+        return out;
+    }
+    // y_k x_k overflowed (inf, or inf - inf = NaN): sum (y_k / y_max)(x_k / x_max) / n and scale back,
+    // so that a representable result is exact to rounding and an unrepresentable one is +-inf, never NaN
+    let y_max = data.y().iter().filter(|&&y| keep(y)).fold(0.0f64, |m, y| m.max(y.abs()));
+    let x_max = data.x_flat().iter().fold(0.0f64, |m, x| m.max(x.abs()));
+    let mut out = vec![0.0; data.d()];
+    for (k, &y) in data.y().iter().enumerate() {
+        if keep(y) {
+            for (o, xi) in out.iter_mut().zip(data.x(k)) {
+                *o += (y / y_max) * (xi / x_max) / n;
+            }
+        }
+    }
+    out.iter_mut().for_each(|o| *o = *o * y_max * x_max);
     out
 }
 
@@ -309,6 +339,14 @@ fn min_share(data: &Dataset, keep: impl Fn(f64) -> bool) -> Option<f64> {
     }
     let sum: f64 = ys.iter().map(|y| y * y).sum();
     let min = ys.iter().map(|y| y * y).fold(f64::INFINITY, f64::min);
+    let share = min / (2.0 * sum);
+    if share > 0.0 && share.is_finite() && sum.is_normal() && min.is_normal() {
+        return Some(share);
+    }
+    // y^2 overflowed or underflowed (|y| beyond ~1e154 or below ~1e-154): scale by max |y| first
+    let big = ys.iter().fold(0.0f64, |acc, y| acc.max(y.abs()));
+    let sum: f64 = ys.iter().map(|y| (y / big) * (y / big)).sum();
+    let min = ys.iter().map(|y| (y / big) * (y / big)).fold(f64::INFINITY, f64::min);
     Some(min / (2.0 * sum))
 }
 
@@ -368,7 +406,9 @@ fn b2_constants(data: &Dataset) -> Option<(f64, f64, f64)> {
 pub fn b2_slacks(data: &Dataset, eps: f64) -> Option<[f64; 2]> {
     let (a, b, r) = b2_constants(data)?;
     let big_m = (1.0 - a).max(1.0 / r);
-    Some([(1.0 - eps) - (1.0 + 3.0 * eps) * big_m, (1.0 - eps) - (1.0 + 3.0 * r * eps) * (1.0 - b)])
+    // `3 r eps` as `3 (r eps)` when `3 r` alone overflows (r near the top of the f64 range)
+    let r_eps = if (3.0 * r).is_finite() { 3.0 * r * eps } else { 3.0 * (r * eps) };
+    Some([(1.0 - eps) - (1.0 + 3.0 * eps) * big_m, (1.0 - eps) - (1.0 + r_eps) * (1.0 - b)])
 }
 
 /// The largest `eps` allowed by Appendix B.2:
@@ -394,7 +434,10 @@ pub fn b2_slacks(data: &Dataset, eps: f64) -> Option<[f64; 2]> {
 pub fn epsilon_max(data: &Dataset) -> Option<f64> {
     let (a, b, r) = b2_constants(data)?;
     let big_m = (1.0 - a).max(1.0 / r);
-    Some(((1.0 - big_m) / (1.0 + 3.0 * big_m)).min(b / (1.0 + 3.0 * r * (1.0 - b))))
+    let denominator = 1.0 + 3.0 * r * (1.0 - b);
+    // for r near the top of the f64 range, divide through by r instead of overflowing to eps = 0
+    let second = if denominator.is_finite() { b / denominator } else { (b / r) / (1.0 / r + 3.0 * (1.0 - b)) };
+    Some(((1.0 - big_m) / (1.0 + 3.0 * big_m)).min(second))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -410,9 +453,24 @@ pub fn check_orthogonal(data: &Dataset) -> Result<(), TheoryError> {
         for l in k + 1..data.n() {
             let ip = dot(data.x(k), data.x(l)).abs();
             let scale = norms[k] * norms[l];
-            if ip > ORTHOGONALITY_TOLERANCE * scale {
-                return Err(TheoryError::NotOrthogonal { k, l, cosine: ip / scale });
-            }
+            // Where the products leave the f64 range (`inf > tol * inf` and `0 > tol * 0` are both
+            // false), compare the unit vectors instead.
+            let cosine = if ip.is_finite() && scale.is_finite() && scale >= 1e-280 {
+                if ip <= ORTHOGONALITY_TOLERANCE * scale {
+                    continue;
+                }
+                ip / scale
+            } else if norms[k] == 0.0 || norms[l] == 0.0 {
+                continue;
+            } else {
+                let unit = |k: usize| -> Vec<f64> { data.x(k).iter().map(|v| v / norms[k]).collect() };
+                let c = dot(&unit(k), &unit(l)).abs();
+                if c <= ORTHOGONALITY_TOLERANCE {
+                    continue;
+                }
+                c
+            };
+            return Err(TheoryError::NotOrthogonal { k, l, cosine });
         }
     }
     Ok(())
@@ -485,7 +543,8 @@ pub fn v_minus(data: &Dataset) -> Result<Vec<f64>, TheoryError> {
 ///
 /// Requirements / `None`: inputs orthogonal up to [`ORTHOGONALITY_TOLERANCE`] (otherwise `None`;
 /// [`check_orthogonal`] says which pair fails), and no zero input with a non-zero label (no
-/// interpolator exists then). Points with label 0 are allowed and cost nothing. Missing label
+/// interpolator exists then), and a minimum that overflows `f64` (labels over input norms beyond
+/// about `1e308`) is `None` too, never infinity. Points with label 0 are allowed and cost nothing. Missing label
 /// signs are allowed (that side contributes 0). Any width `m >= 2` attains it (`m >= 1` if one
 /// side is empty); see [`theta_star`].
 ///
@@ -499,7 +558,7 @@ pub fn v_minus(data: &Dataset) -> Result<Vec<f64>, TheoryError> {
 pub fn min_norm_sq(data: &Dataset) -> Option<f64> {
     let vp = v_plus(data).ok()?;
     let vm = v_minus(data).ok()?;
-    Some(2.0 * norm(&vp) + 2.0 * norm(&vm))
+    Some(2.0 * norm(&vp) + 2.0 * norm(&vm)).filter(|v| v.is_finite())
 }
 
 fn check_shares(sign: LabelSign, shares: &[(usize, f64)], m: usize, has_labels: bool) -> Result<f64, TheoryError> {
@@ -550,7 +609,8 @@ fn check_shares(sign: LabelSign, shares: &[(usize, f64)], m: usize, has_labels: 
 /// with a non-zero label (`ZeroInputWithLabel`); indices `< m` (`IndexOutOfRange`), each at most
 /// once per side (`RepeatedIndex`) and on one side only (`IndexOnBothSides`); shares finite and
 /// `>= 0` (`InvalidShare`) with a positive sum (`ZeroShares`); a side with labels needs at least
-/// one share (`NoShares`), a side without labels must get none (`NoLabelsOfSign`).
+/// one share (`NoShares`), a side without labels must get none (`NoLabelsOfSign`); `|v+|`, `|v-|`
+/// and the result must be finite and non-zero in `f64` (`NotRepresentable`).
 ///
 /// ```
 /// use reluflow::{Dataset, theory::{theta_star, min_norm_sq}};
@@ -572,6 +632,15 @@ pub fn theta_star(
     if let Some(&(index, _)) = plus_shares.iter().find(|(i, _)| minus_shares.iter().any(|(j, _)| j == i)) {
         return Err(TheoryError::IndexOnBothSides { index });
     }
+    // labels so small (or large) against their inputs that |v+| or |v-| leaves the f64 range
+    // would give w_j = 0 * inf = NaN below
+    for (what, v, shares) in [("|v+|", &vp, plus_shares), ("|v-|", &vm, minus_shares)] {
+        let nv = norm(v);
+        let representable = nv.is_normal() && nv.sqrt().is_normal();
+        if !shares.is_empty() && !representable {
+            return Err(TheoryError::NotRepresentable { what, value: nv });
+        }
+    }
     let d = data.d();
     let mut theta = Params { a: vec![0.0; m], w: vec![vec![0.0; d]; m] };
     let mut place = |shares: &[(usize, f64)], total: f64, v: &[f64], s: f64| {
@@ -588,6 +657,9 @@ pub fn theta_star(
     }
     if !minus_shares.is_empty() {
         place(minus_shares, minus_total, &vm, -1.0);
+    }
+    if let Some(&value) = theta.a.iter().chain(theta.w.iter().flatten()).find(|v| !v.is_finite()) {
+        return Err(TheoryError::NotRepresentable { what: "an entry of theta_star", value });
     }
     Ok(theta)
 }
@@ -679,7 +751,8 @@ pub struct PhaseTimes {
 /// [`PhaseTimes`] for `lambda` in `(0, 1)` and `eps` in `(0, 1)` (Figure 1, Section 4.2).
 ///
 /// Errors: `InvalidLambda`, `InvalidEpsilon`, `NoLabelsOfSign` (both signs are needed for finite
-/// times), `RatioNotAboveOne` (`r <= 1`: flip the labels, see [`needs_label_flip`]). For `lambda`
+/// times), `RatioNotAboveOne` (`r <= 1`: flip the labels, see [`needs_label_flip`]),
+/// `NotRepresentable` (`|D+|`, `|D-|` or a time is 0 or infinite in `f64`). For `lambda`
 /// below the `f64` range use [`phase_times_ln`].
 ///
 /// ```
@@ -715,13 +788,18 @@ pub fn phase_times_ln(data: &Dataset, ln_lambda: f64, eps: f64) -> Result<PhaseT
         return Err(TheoryError::NoLabelsOfSign { sign: LabelSign::Negative, what });
     }
     let (dp, dm) = (d_plus_norm(data), d_minus_norm(data));
+    for (what, value) in [("|D+|", dp), ("|D-|", dm)] {
+        if !(value > 0.0 && value.is_finite()) {
+            return Err(TheoryError::NotRepresentable { what, value });
+        }
+    }
     let r = dp / dm;
     if r.is_nan() || r <= 1.0 {
         return Err(TheoryError::RatioNotAboveOne { r });
     }
     let epsilon_max = epsilon_max(data).unwrap_or(f64::NAN);
     let l = -ln_lambda; // > 0
-    Ok(PhaseTimes {
+    let times = PhaseTimes {
         ln_lambda,
         eps,
         d_plus_norm: dp,
@@ -738,7 +816,24 @@ pub fn phase_times_ln(data: &Dataset, ln_lambda: f64, eps: f64) -> Result<PhaseT
         time_scale_minus: l / dm,
         plateau_duration: l * (1.0 / dm - 1.0 / dp),
         plateau_loss: plateau_loss(data),
-    })
+    };
+    let t = &times;
+    for (what, value) in [
+        ("r", t.r),
+        ("epsilon_max", t.epsilon_max),
+        ("t_minus_1", t.t_minus_1),
+        ("t3_bound", t.t3_bound),
+        ("plateau_end", t.plateau_end),
+        ("time_scale_minus", t.time_scale_minus),
+        ("plateau_duration", t.plateau_duration),
+        ("plateau_loss", t.plateau_loss),
+    ] {
+        // the largest times (|D-| <= |D+|) and the plateau loss; the others are smaller
+        if !value.is_finite() {
+            return Err(TheoryError::NotRepresentable { what, value });
+        }
+    }
+    Ok(times)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -15,5 +15,6 @@ mod generators;
 mod integrators;
 mod reduced;
 mod reproduce;
+mod robustness;
 mod snapshots;
 mod theory;

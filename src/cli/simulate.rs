@@ -119,7 +119,7 @@ pub struct SimulateReport {
     pub stop_reason: crate::solver::StopReason,
     pub final_loss: f64,
     pub param_norm_sq: f64,
-    /// Proposition 1's minimum; `null` when the inputs are not orthogonal.
+    /// Proposition 1's minimum; `null` when the inputs are not orthogonal (or see `theory::min_norm_sq`).
     pub min_norm_sq: Option<f64>,
     pub d_plus_norm: f64,
     pub d_minus_norm: f64,
@@ -437,11 +437,26 @@ pub fn simulate(args: &SimulateArgs) -> Result<SimulateReport, CliError> {
         s_plus_1: sets.s_plus_1.len(),
         s_minus_1: sets.s_minus_1.len(),
         balancedness_drift,
-        predictions: model.predict(&final_params, data),
+        predictions: predictions(model, &run.final_params, &final_params, data),
         assumption_problems,
         initial: theta0.to_params(),
         final_params,
     })
+}
+
+/// `h(x_k)` at `params` (`plain` is `params.to_params()`): the plain network, unless one of its
+/// products leaves the `f64` range where the scaled form does not (an inactive neuron with
+/// `<w_j, x_k>` beyond `f64::MAX` gives `0 x -inf = NaN` in plain units); then `r_k + y_k` from the
+/// scaled kernel, the numbers the run itself used.
+fn predictions(model: crate::network::ValidModel, params: &ScaledParams, plain: &Params, data: &Dataset) -> Vec<f64> {
+    let h = model.predict(plain, data);
+    if h.iter().all(|v| v.is_finite()) {
+        return h;
+    }
+    let mut kernel = crate::network::Kernel::new(data, model, params.m());
+    kernel.set_exponents(&params.exponent);
+    kernel.forward(params.theta_hat(), crate::network::Pattern::Sign);
+    kernel.residuals().iter().zip(data.y()).map(|(r, y)| r + y).collect()
 }
 
 /// `reluflow simulate`: the report as text (JSON with `--json`, else a human summary).
@@ -477,7 +492,8 @@ pub fn run(args: &SimulateArgs) -> Result<String, CliError> {
         ),
         None => writeln!(
             o,
-            "  |theta|^2       {:.9}   (inputs not orthogonal: no closed-form minimum)",
+            "  |theta|^2       {:.9}   (no closed-form minimum: inputs not orthogonal, a zero input with a non-zero \
+             label, or beyond the f64 range)",
             report.param_norm_sq
         ),
     };

@@ -14,6 +14,12 @@ pub enum DataError {
     /// A row of a different length than the first one.
     #[error("row {row} has {len} coordinates but row 0 has {expected}: every input must have the same dimension")]
     Ragged { row: usize, len: usize, expected: usize },
+    /// A row-major buffer whose length is not `n * d` ([`super::Dataset::from_flat`]).
+    #[error(
+        "x has {len} values but n x d = {n} x {d}{}: give exactly n * d values, row by row",
+        n.checked_mul(*d).map_or_else(|| " overflows usize".to_string(), |p| format!(" = {p}"))
+    )]
+    FlatLength { n: usize, d: usize, len: usize },
     /// Number of labels differs from the number of points.
     #[error("{points} input rows but {labels} labels: give exactly one label per point")]
     LabelCount { points: usize, labels: usize },

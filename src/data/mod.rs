@@ -75,6 +75,9 @@ impl Dataset {
     }
 
     /// Builds a dataset from a row-major `n x d` buffer.
+    ///
+    /// Errors as [`Dataset::new`], and [`DataError::FlatLength`] when `x` does not hold exactly
+    /// `n * d` values (including when `n * d` overflows `usize`).
     pub fn from_flat(n: usize, d: usize, x: Vec<f64>, y: Vec<f64>) -> Result<Self, DataError> {
         if n == 0 {
             return Err(DataError::Empty);
@@ -82,8 +85,8 @@ impl Dataset {
         if d == 0 {
             return Err(DataError::ZeroDimension);
         }
-        if x.len() != n * d {
-            return Err(DataError::Ragged { row: x.len() / d, len: x.len() % d, expected: d });
+        if n.checked_mul(d) != Some(x.len()) {
+            return Err(DataError::FlatLength { n, d, len: x.len() });
         }
         let rows = x.chunks(d).map(|r| r.to_vec()).collect();
         Self::new(rows, y)

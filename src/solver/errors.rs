@@ -18,17 +18,36 @@ pub enum SimulationError {
         "training diverged at step {step} (time {time:.6e}): {quantity} = {value:.6e} exceeds the bound {bound:.3e}; for gradient descent lower the step (try 10x smaller)"
     )]
     Diverged { step: u64, time: f64, quantity: &'static str, value: f64, bound: f64 },
-    /// NaN or infinity appeared.
-    #[error(
-        "the state became non-finite (NaN or infinity) at step {step} (time {time:.6e}): lower the step size or the initialisation scale lambda"
-    )]
+    /// NaN or infinity appeared (at step 0: the loss or `|theta|^2` of the initial state).
+    #[error("{}", non_finite_message(*step, *time))]
     NonFinite { step: u64, time: f64 },
     /// A coordinate `<w_j, x_k>` is pushed onto 0 from both sides (a Filippov sliding mode).
     #[error(
         "sliding mode at time {time:.6e}: <w_{neuron}, x_{point}> is pushed back to 0 from both sides (velocity {v_negative:.3e} when inactive, {v_positive:.3e} when active); this happens on non-orthogonal inputs, where the flow with relu'(0) = 0 is not defined classically. Use --method gd, or orthogonal inputs"
     )]
     SlidingMode { neuron: usize, point: usize, time: f64, v_negative: f64, v_positive: f64 },
+    /// An input whose squared norm is outside the `f64` range (the flow needs `|x_k|` and
+    /// `<x_k, x_l>` for its activation boundaries).
+    #[error(
+        "input x_{point} has |x_{point}|^2 = {norm_sq:e}, outside the f64 range: the flow locates activation boundaries with |x_k| and <x_k, x_l>, which need about 1e-154 < |x_k| < 1e154; rescale the inputs (or use --method gd)"
+    )]
+    InputOutOfRange { point: usize, norm_sq: f64 },
     /// The ODE integrator gave up.
     #[error("the flow integrator stopped at step {step}: {reason}")]
     Integrator { step: u64, reason: String },
+}
+
+fn non_finite_message(step: u64, time: f64) -> String {
+    if step == 0 {
+        // nothing has been integrated yet: the numbers themselves are out of range
+        "the initial loss or |theta|^2 is not finite (NaN or infinity) at step 0: the initial parameters (the \
+         scale lambda), the inputs or the labels are too large for f64 (the loss squares h(x_k) - y_k); lower \
+         lambda or rescale the data"
+            .to_string()
+    } else {
+        format!(
+            "the state became non-finite (NaN or infinity) at step {step} (time {time:.6e}): lower the step size or \
+             the initialisation scale lambda"
+        )
+    }
 }

@@ -26,16 +26,24 @@ use crate::params::{ScaledParams, ldexp};
 const MANTISSA_SQ_RANGE: (f64, f64) = (2.9e-39, 3.4e38); // (2^-128, 2^128)
 use serde::Serialize;
 
+/// `2^53`: the most gradient-descent steps a horizon may ask for (see [`run_gd`]).
+const MAX_COUNTED_STEPS: f64 = 9_007_199_254_740_992.0;
+
 /// Gradient-descent settings.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct GdConfig {
     /// Step size `eta > 0` on the paper's loss `L` (a torch `MSELoss` lr is `eta / 2`).
     pub step: f64,
-    /// `horizon` is converted to `ceil(horizon / eta)` steps.
+    /// `horizon` is converted to `ceil(horizon / eta)` steps (the first `k` with `k eta >= horizon`).
     pub stop: StopRule,
 }
 
 /// Runs gradient descent from `theta0`.
+///
+/// Errors: [`SimulationError::Config`] for a step that is not positive and finite, an invalid
+/// [`StopRule`], a horizon alone that needs more than `2^53` steps, or `steps x eta` beyond the
+/// `f64` range (the reported time would be infinite); `DimensionMismatch`;
+/// `Diverged` / `NonFinite` naming the step where the loss or `|theta|^2` left its bound.
 pub fn run_gd(
     data: &Dataset,
     model: ValidModel,
@@ -54,13 +62,36 @@ pub fn run_gd(
         return Err(SimulationError::DimensionMismatch { params: theta0.d(), data: data.d() });
     }
     let eta = cfg.step;
-    let horizon_steps = cfg.stop.horizon.map(|t| (t / eta).ceil() as u64);
+    let horizon_steps = match cfg.stop.horizon {
+        Some(t) => {
+            // the first k with k eta >= t (`t / eta` may round down: 5e-324 / 2 is 0, not 1 step)
+            let mut k = (t / eta).ceil();
+            if k * eta < t {
+                k += 1.0;
+            }
+            // beyond 2^53 the step count (and so `time = steps x eta`) is no longer exact, and
+            // `as u64` would saturate to 2^64 - 1: a run that never ends
+            if k > MAX_COUNTED_STEPS && cfg.stop.max_steps.is_none() {
+                return Err(SimulationError::Config(format!(
+                    "horizon {t:?} / step {eta:?} = {k:.3e} steps, more than 2^53 = {MAX_COUNTED_STEPS:.3e}: raise the \
+                     step, lower the horizon, or cap the run with a number of steps (--steps K)"
+                )));
+            }
+            Some(k.min(MAX_COUNTED_STEPS) as u64)
+        }
+        None => None,
+    };
     let max_steps = match (cfg.stop.max_steps, horizon_steps) {
         (Some(a), Some(b)) => a.min(b),
         (Some(a), None) => a,
         (None, Some(b)) => b,
         (None, None) => unreachable!("validated"),
     };
+    if !(max_steps as f64 * eta).is_finite() {
+        return Err(SimulationError::Config(format!(
+            "step {eta:?} x {max_steps} steps overflows the simulated time (f64): lower the step or the number of steps"
+        )));
+    }
     let mut params = theta0.clone();
     let mut kernel = Kernel::new(data, model, params.m());
     kernel.set_exponents(&params.exponent);

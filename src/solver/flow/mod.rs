@@ -137,7 +137,9 @@ impl System for FlowSystem<'_> {
             let bad = match c {
                 Class::Positive => zv <= 0.0,
                 Class::Negative => zv >= 0.0,
-                Class::Zero => zv.abs() >= self.zero_band(idx / n, idx % n, y1),
+                // `zv != 0`: a neuron with w_j = 0 has a band of width 0, and an exact 0 must not
+                // count as leaving it (that was an endless run of zero-length events)
+                Class::Zero => zv != 0.0 && zv.abs() >= self.zero_band(idx / n, idx % n, y1),
             };
             if bad {
                 out.push(idx);
@@ -189,11 +191,42 @@ impl System for FlowSystem<'_> {
                 Class::Zero
             };
         }
+        // The step was cut where the dense output first crosses for the coordinates that were
+        // violated at its end; another coordinate may be past 0 at the cut although back on its
+        // side at the end (a long step, e.g. with a large atol). Classify those by sign, so that
+        // the classes (and the loss reported with them) agree with the state.
+        let z = self.kernel.pre_activations();
+        let mut changed = false;
+        for (idx, class) in self.classes.iter_mut().enumerate() {
+            let zv = z[idx];
+            // cheap test first: the sign contradicts the class (rare), then the band
+            let contradicts = match *class {
+                Class::Positive => zv < 0.0,
+                Class::Negative => zv > 0.0,
+                Class::Zero => zv != 0.0,
+            };
+            if !contradicts || events.contains(&idx) {
+                continue;
+            }
+            let (j, k) = (idx / n, idx % n);
+            let band = ZERO_BAND * norm(&y[j * (self.d + 1) + 1..(j + 1) * (self.d + 1)]) * self.x_norm[k];
+            if zv.abs() >= band {
+                *class = Class::of(zv);
+                changed = true;
+            }
+        }
+        if changed {
+            self.last_loss = self.kernel.forward(y, Pattern::Fixed(&self.classes));
+        }
         Ok(())
     }
 }
 
 /// Runs the gradient flow from `theta0`.
+///
+/// Errors: [`SimulationError::Config`] (tolerances, `h_max`, [`StopRule`]), `DimensionMismatch`,
+/// `InputOutOfRange` (an input with `|x_k|^2` beyond the `f64` range), `NonFinite` (at step 0
+/// for a non-finite start), `Diverged`, `SlidingMode`, `Integrator`.
 ///
 /// ```
 /// use reluflow::{data::generate::toy, network::Model, init::{InitSpec, InitKind}};
@@ -226,6 +259,15 @@ pub fn run_flow(
         return Err(SimulationError::DimensionMismatch { params: theta0.d(), data: data.d() });
     }
     let (n, d, m) = (data.n(), data.d(), theta0.m());
+    // |x_k|^2 must be a normal f64 (or exactly 0): beyond ~1e154 the band and the boundary
+    // velocities were infinite (a coordinate then never left `Zero`, whatever its size), below
+    // ~1e-154 they underflowed to 0
+    for k in 0..n {
+        let norm_sq: f64 = data.x(k).iter().map(|v| v * v).sum();
+        if !norm_sq.is_finite() || (!norm_sq.is_normal() && data.x(k).iter().any(|v| *v != 0.0)) {
+            return Err(SimulationError::InputOutOfRange { point: k, norm_sq });
+        }
+    }
     let mut kernel = Kernel::new(data, model, m);
     kernel.set_exponents(&theta0.exponent);
     let classes: Vec<Class> = (0..m)
@@ -246,6 +288,9 @@ pub fn run_flow(
     let _ = sys.atol;
     let initial_loss = sys.kernel.forward(&theta0.theta, Pattern::Fixed(&sys.classes));
     let bounds = DivergenceBounds::new(&cfg.stop, data, initial_loss, theta0.norm_sq());
+    // A non-finite start is an error at step 0, as for gradient descent (it used to surface after
+    // one step integrated from NaN, as a divergence "at step 1").
+    bounds.check(0, 0.0, initial_loss, Some(theta0.norm_sq()))?;
     let tol = Tolerances { rtol: cfg.rtol, atol: cfg.atol };
     let mut solver = Dopri5::new(0.0, theta0.theta.clone(), tol, None, cfg.h_max);
     let horizon = cfg.stop.horizon.unwrap_or(f64::INFINITY);
