@@ -38,6 +38,60 @@ pub struct GdConfig {
     pub stop: StopRule,
 }
 
+/// How many steps a [`GdConfig`] asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct StepBudget {
+    /// Steps to take (the smaller of `max_steps` and the horizon's steps).
+    pub max_steps: u64,
+    /// Steps the horizon asks for (the first `k` with `k eta >= horizon`).
+    pub horizon_steps: Option<u64>,
+}
+
+impl GdConfig {
+    /// Validates the step and the stop rule and converts them into a step count (shared by
+    /// [`run_gd`] and the reduced path).
+    pub(crate) fn step_budget(&self) -> Result<StepBudget, SimulationError> {
+        let eta = self.step;
+        if !(eta > 0.0 && eta.is_finite()) {
+            return Err(SimulationError::Config(format!(
+                "step eta = {eta} must be a positive finite number (e.g. --step 1e-3)"
+            )));
+        }
+        self.stop.validate()?;
+        let horizon_steps = match self.stop.horizon {
+            Some(t) => {
+                // the first k with k eta >= t (`t / eta` may round down: 5e-324 / 2 is 0, not 1 step)
+                let mut k = (t / eta).ceil();
+                if k * eta < t {
+                    k += 1.0;
+                }
+                // beyond 2^53 the step count (and so `time = steps x eta`) is no longer exact, and
+                // `as u64` would saturate to 2^64 - 1: a run that never ends
+                if k > MAX_COUNTED_STEPS && self.stop.max_steps.is_none() {
+                    return Err(SimulationError::Config(format!(
+                        "horizon {t:?} / step {eta:?} = {k:.3e} steps, more than 2^53 = {MAX_COUNTED_STEPS:.3e}: raise the \
+                         step, lower the horizon, or cap the run with a number of steps (--steps K)"
+                    )));
+                }
+                Some(k.min(MAX_COUNTED_STEPS) as u64)
+            }
+            None => None,
+        };
+        let max_steps = match (self.stop.max_steps, horizon_steps) {
+            (Some(a), Some(b)) => a.min(b),
+            (Some(a), None) => a,
+            (None, Some(b)) => b,
+            (None, None) => unreachable!("validated"),
+        };
+        if !(max_steps as f64 * eta).is_finite() {
+            return Err(SimulationError::Config(format!(
+                "step {eta:?} x {max_steps} steps overflows the simulated time (f64): lower the step or the number of steps"
+            )));
+        }
+        Ok(StepBudget { max_steps, horizon_steps })
+    }
+}
+
 /// Runs gradient descent from `theta0`.
 ///
 /// Errors: [`SimulationError::Config`] for a step that is not positive and finite, an invalid
@@ -51,47 +105,11 @@ pub fn run_gd(
     cfg: &GdConfig,
     observer: &mut dyn Observer,
 ) -> Result<Run, SimulationError> {
-    if !(cfg.step > 0.0 && cfg.step.is_finite()) {
-        return Err(SimulationError::Config(format!(
-            "step eta = {} must be a positive finite number (e.g. --step 1e-3)",
-            cfg.step
-        )));
-    }
-    cfg.stop.validate()?;
+    let StepBudget { max_steps, horizon_steps } = cfg.step_budget()?;
     if theta0.d() != data.d() {
         return Err(SimulationError::DimensionMismatch { params: theta0.d(), data: data.d() });
     }
     let eta = cfg.step;
-    let horizon_steps = match cfg.stop.horizon {
-        Some(t) => {
-            // the first k with k eta >= t (`t / eta` may round down: 5e-324 / 2 is 0, not 1 step)
-            let mut k = (t / eta).ceil();
-            if k * eta < t {
-                k += 1.0;
-            }
-            // beyond 2^53 the step count (and so `time = steps x eta`) is no longer exact, and
-            // `as u64` would saturate to 2^64 - 1: a run that never ends
-            if k > MAX_COUNTED_STEPS && cfg.stop.max_steps.is_none() {
-                return Err(SimulationError::Config(format!(
-                    "horizon {t:?} / step {eta:?} = {k:.3e} steps, more than 2^53 = {MAX_COUNTED_STEPS:.3e}: raise the \
-                     step, lower the horizon, or cap the run with a number of steps (--steps K)"
-                )));
-            }
-            Some(k.min(MAX_COUNTED_STEPS) as u64)
-        }
-        None => None,
-    };
-    let max_steps = match (cfg.stop.max_steps, horizon_steps) {
-        (Some(a), Some(b)) => a.min(b),
-        (Some(a), None) => a,
-        (None, Some(b)) => b,
-        (None, None) => unreachable!("validated"),
-    };
-    if !(max_steps as f64 * eta).is_finite() {
-        return Err(SimulationError::Config(format!(
-            "step {eta:?} x {max_steps} steps overflows the simulated time (f64): lower the step or the number of steps"
-        )));
-    }
     let mut params = theta0.clone();
     let mut kernel = Kernel::new(data, model, params.m());
     kernel.set_exponents(&params.exponent);

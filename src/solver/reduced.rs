@@ -419,16 +419,6 @@ fn rescale_exponent(ss: f64) -> Option<i32> {
     }
 }
 
-fn validate_gd(cfg: &GdConfig) -> Result<(), SimulationError> {
-    if !(cfg.step > 0.0 && cfg.step.is_finite()) {
-        return Err(SimulationError::Config(format!(
-            "step eta = {} must be a positive finite number (e.g. --step 1e-3)",
-            cfg.step
-        )));
-    }
-    cfg.stop.validate()
-}
-
 /// Gradient descent in reduced coordinates: the same run as [`run_gd`](super::gd::run_gd) on
 /// orthogonal inputs (up to rounding), at `O(m n)` per step. Errors with
 /// [`SimulationError::Config`] naming the deviation from orthogonality if the inputs are not orthogonal.
@@ -453,16 +443,9 @@ pub fn run_gd_reduced(
     cfg: &GdConfig,
     observer: &mut dyn Observer,
 ) -> Result<Run, SimulationError> {
-    validate_gd(cfg)?;
+    let super::gd::StepBudget { max_steps, horizon_steps } = cfg.step_budget()?;
     let mut red = reduce(data, theta0)?;
     let eta = cfg.step;
-    let horizon_steps = cfg.stop.horizon.map(|t| (t / eta).ceil() as u64);
-    let max_steps = match (cfg.stop.max_steps, horizon_steps) {
-        (Some(a), Some(b)) => a.min(b),
-        (Some(a), None) => a,
-        (None, Some(b)) => b,
-        (None, None) => unreachable!("validated"),
-    };
     let (n, m) = (red.n, red.m);
     let width = n + 1;
     let labels = data.y();
