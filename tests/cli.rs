@@ -924,3 +924,44 @@ fn parallel_library_runs_agree_with_a_serial_run() {
         }
     }
 }
+
+/// `--coordinates reduced` runs the fast path (`solver::reduced`) and reports it; on the toy
+/// (orthogonal inputs) it agrees with the full simulator. GD: relative `|theta|^2` difference
+/// <= 1e-12 (`tests/reduced.rs` bounds the two paths by `2 (n + d) eps K` per coordinate for
+/// `K = 20000` steps: ~3.6e-11 absolute on entries of size <= 1, here measured 5e-16). Flow: the same
+/// accepted steps (the paths take the same steps up to rounding) and `|theta|^2` within the
+/// integrator's tolerance `rtol = 1e-9` (measured 5e-15).
+#[test]
+fn coordinates_reduced_agrees_with_full_on_the_toy() {
+    let gd = [
+        "--data", "toy", "--width", "60", "--lambda", "1.29e-7", "--method", "gd", "--step", "2e-3", "--steps", "20000",
+    ];
+    let flow = ["--data", "toy", "--width", "60", "--lambda", "1.29e-7", "--method", "flow", "--until-loss", "1e-12"];
+    for (args, tol) in [(&gd[..], 1e-12), (&flow[..], 1e-9)] {
+        let (full, _) = succeeds_json(args);
+        let mut reduced_args = args.to_vec();
+        reduced_args.extend(["--coordinates", "reduced"]);
+        let (reduced, _) = succeeds_json(&reduced_args);
+        assert_eq!(full["coordinates"], "full");
+        assert_eq!(reduced["coordinates"], "reduced");
+        assert_eq!(full["steps"], reduced["steps"]);
+        let (a, b) = (full["param_norm_sq"].as_f64().unwrap(), reduced["param_norm_sq"].as_f64().unwrap());
+        assert!((a / b - 1.0).abs() <= tol, "{args:?}: |theta|^2 full {a} vs reduced {b}");
+        assert!(reduced["final_loss"].as_f64().unwrap() < 1e-12);
+    }
+}
+
+/// `--coordinates reduced` on inputs that are not pairwise orthogonal: exit 2 with the reduced
+/// path's typed error (it names the worst pair and the fix), for GD and for the flow.
+#[test]
+fn coordinates_reduced_refuses_non_orthogonal_inputs() {
+    let dir = TempDir::new("reduced-non-orthogonal");
+    let data = dir.file("skewed.json", "{\"x\": [[1, 0], [0.6, 0.8]], \"y\": [1, -1]}");
+    for method in [&["--method", "gd", "--step", "1e-2", "--steps", "10"][..], &["--method", "flow", "--horizon", "1"]]
+    {
+        let mut args = vec!["--data", data.as_str(), "--coordinates", "reduced"];
+        args.extend(method);
+        assert_fails_with(&args, "pairwise orthogonal inputs");
+        assert_fails_with(&args, "run the full simulator");
+    }
+}
