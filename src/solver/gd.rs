@@ -19,7 +19,7 @@
 
 use super::{DivergenceBounds, Observer, Run, RunSummary, SimulationError, StopReason, StopRule, View};
 use crate::data::Dataset;
-use crate::network::{Kernel, Pattern, ValidModel};
+use crate::network::{Class, Kernel, Pattern, ValidModel};
 use crate::params::{ScaledParams, ldexp};
 
 /// Squared mantissa norms outside this range trigger an exact rescaling (see `ScaledParams`).
@@ -92,6 +92,104 @@ impl GdConfig {
     }
 }
 
+/// What a gradient-descent state shows to observers (the full path and the reduced path).
+pub(crate) trait GdState {
+    /// The parameters at the current step and, when the state knows them exactly, the
+    /// activation classes (`None`: a recorder recomputes them from `<w_j, x_k>`).
+    fn view_parts(&mut self) -> (&ScaledParams, Option<&[Class]>);
+}
+
+/// The loop logic both gradient-descent paths share: the step budget, the divergence check,
+/// the observations, the stop rule and the run summary. A path computes the loss and `|theta|^2`
+/// at step `s`, calls [`GdDriver::visit`], and takes a step unless it returned a stop reason.
+pub(crate) struct GdDriver<'a> {
+    cfg: &'a GdConfig,
+    data: &'a Dataset,
+    budget: StepBudget,
+    /// Fixed from the loss and `|theta|^2` at step 0.
+    bounds: Option<DivergenceBounds>,
+    every: bool,
+}
+
+impl<'a> GdDriver<'a> {
+    /// Validates `cfg` (see [`GdConfig::step_budget`]).
+    pub(crate) fn new(cfg: &'a GdConfig, data: &'a Dataset, observer: &dyn Observer) -> Result<Self, SimulationError> {
+        Ok(Self { cfg, data, budget: cfg.step_budget()?, bounds: None, every: observer.wants_every_step() })
+    }
+
+    /// Whether step `step` is the last state (no gradient is needed there).
+    pub(crate) fn at_end(&self, step: u64) -> bool {
+        step >= self.budget.max_steps
+    }
+
+    /// At step `step` (`loss` and `norm_sq` at the current state): the divergence check, the
+    /// observations, and the reason to stop here, if any.
+    pub(crate) fn visit(
+        &mut self,
+        step: u64,
+        loss: f64,
+        norm_sq: f64,
+        observer: &mut dyn Observer,
+        state: &mut dyn GdState,
+    ) -> Result<Option<StopReason>, SimulationError> {
+        let time = step as f64 * self.cfg.step;
+        let at_end = self.at_end(step);
+        let (cfg, data) = (self.cfg, self.data);
+        let bounds = *self.bounds.get_or_insert_with(|| DivergenceBounds::new(&cfg.stop, data, loss, norm_sq));
+        bounds.check(step, time, loss, Some(norm_sq))?;
+        let below = cfg.stop.until_loss.is_some_and(|x| loss < x);
+        let wants_view = observer.next_time() <= time;
+        if wants_view || self.every || below || at_end {
+            let (params, classes) = state.view_parts();
+            let view = View { step, time, loss, params, classes };
+            if wants_view {
+                observer.observe(&view);
+            }
+            if self.every {
+                observer.on_step(&view);
+            }
+            if below || at_end {
+                observer.on_end(&view);
+            }
+        }
+        let StepBudget { max_steps, horizon_steps } = self.budget;
+        Ok(if below {
+            Some(StopReason::LossBelow)
+        } else if at_end {
+            Some(if horizon_steps == Some(max_steps) && cfg.stop.max_steps != Some(max_steps) {
+                StopReason::Horizon
+            } else {
+                StopReason::MaxSteps
+            })
+        } else {
+            None
+        })
+    }
+
+    /// The summary of a run that stopped at step `steps` for `stop_reason`.
+    pub(crate) fn summary(&self, steps: u64, evaluations: u64, final_loss: f64, stop_reason: StopReason) -> RunSummary {
+        RunSummary {
+            method: "gd",
+            steps,
+            rejected_steps: 0,
+            gradient_evaluations: evaluations,
+            events: 0,
+            time: steps as f64 * self.cfg.step,
+            final_loss,
+            stop_reason,
+        }
+    }
+}
+
+/// The full path's view: the parameters, classes left to the recorder.
+struct FullView<'a>(&'a ScaledParams);
+
+impl GdState for FullView<'_> {
+    fn view_parts(&mut self) -> (&ScaledParams, Option<&[Class]>) {
+        (self.0, None)
+    }
+}
+
 /// Runs gradient descent from `theta0`.
 ///
 /// Errors: [`SimulationError::Config`] for a step that is not positive and finite, an invalid
@@ -105,7 +203,7 @@ pub fn run_gd(
     cfg: &GdConfig,
     observer: &mut dyn Observer,
 ) -> Result<Run, SimulationError> {
-    let StepBudget { max_steps, horizon_steps } = cfg.step_budget()?;
+    let mut driver = GdDriver::new(cfg, data, observer)?;
     if theta0.d() != data.d() {
         return Err(SimulationError::DimensionMismatch { params: theta0.d(), data: data.d() });
     }
@@ -114,55 +212,20 @@ pub fn run_gd(
     let mut kernel = Kernel::new(data, model, params.m());
     kernel.set_exponents(&params.exponent);
     let mut velocity = vec![0.0; params.theta.len()];
-    let mut bounds = None;
-    let mut norm_sq = 0.0;
+    let mut norm_sq = params.norm_sq();
     // 4^e_j: |theta|^2 = sum_j 4^e_j |mantissa_j|^2 (0 for neurons below the f64 range)
     let mut scale_sq: Vec<f64> = (0..params.m()).map(|j| ldexp(1.0, 2 * params.exponent(j))).collect();
     let mut step = 0u64;
     let mut evals = 0u64;
-    let every = observer.wants_every_step();
-    let stop_reason;
-    let final_loss;
-    loop {
-        let time = step as f64 * eta;
-        let at_end = step >= max_steps;
-        let loss = if at_end {
+    let (stop_reason, final_loss) = loop {
+        let loss = if driver.at_end(step) {
             kernel.forward(&params.theta, Pattern::Sign)
         } else {
             evals += 1;
             kernel.velocity(&params.theta, Pattern::Sign, &mut velocity)
         };
-        if step == 0 {
-            norm_sq = params.norm_sq();
-        }
-        let bounds = *bounds.get_or_insert_with(|| DivergenceBounds::new(&cfg.stop, data, loss, norm_sq));
-        bounds.check(step, time, loss, Some(norm_sq))?;
-        let below = cfg.stop.until_loss.is_some_and(|x| loss < x);
-        if observer.next_time() <= time || at_end || below || every {
-            let view = View { step, time, loss, params: &params, classes: None };
-            if observer.next_time() <= time {
-                observer.observe(&view);
-            }
-            if every {
-                observer.on_step(&view);
-            }
-        }
-        if below || at_end {
-            observer.on_end(&View { step, time, loss, params: &params, classes: None });
-        }
-        if below {
-            stop_reason = StopReason::LossBelow;
-            final_loss = loss;
-            break;
-        }
-        if at_end {
-            stop_reason = if horizon_steps == Some(max_steps) && cfg.stop.max_steps != Some(max_steps) {
-                StopReason::Horizon
-            } else {
-                StopReason::MaxSteps
-            };
-            final_loss = loss;
-            break;
+        if let Some(reason) = driver.visit(step, loss, norm_sq, observer, &mut FullView(&params))? {
+            break (reason, loss);
         }
         // one pass: update each neuron, accumulate |theta|^2 for the next divergence check, and
         // rescale (exactly, by a power of two) a neuron whose mantissa left its range
@@ -187,16 +250,7 @@ pub fn run_gd(
             kernel.set_exponents(&params.exponent);
         }
         step += 1;
-    }
-    let summary = RunSummary {
-        method: "gd",
-        steps: step,
-        rejected_steps: 0,
-        gradient_evaluations: evals,
-        events: 0,
-        time: step as f64 * eta,
-        final_loss,
-        stop_reason,
     };
+    let summary = driver.summary(step, evals, final_loss, stop_reason);
     Ok(Run { summary, final_params: params, final_classes: None })
 }

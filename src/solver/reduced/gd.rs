@@ -19,8 +19,8 @@ use super::{Reduced, perp_sq_in, reduce, rescale_exponent};
 use crate::data::Dataset;
 use crate::network::{Class, ValidModel, avx2_available};
 use crate::params::ScaledParams;
-use crate::solver::gd::{GdConfig, StepBudget};
-use crate::solver::{DivergenceBounds, Observer, Run, RunSummary, SimulationError, StopReason, View};
+use crate::solver::gd::{GdConfig, GdDriver, GdState};
+use crate::solver::{Observer, Run, SimulationError};
 
 /// `act` and `act'` by the sign of `p` (gradient descent), written as selects so that the loops
 /// vectorise (a branch on the sign mispredicts on half of the coordinates).
@@ -49,11 +49,12 @@ struct StepConstants {
 struct Columns {
     /// Real width `m`.
     m: usize,
-    /// `m` rounded up to a multiple of [`LANES`]: the row stride.
+    /// `m` rounded up to a multiple of [`LANES`].
     stride: usize,
     n: usize,
     a: Vec<f64>,
-    /// `p[k * stride + j] = p_hat_jk`.
+    /// `p_hat_jk` at [`Columns::at`]`(j, k)`: blocks of [`LANES`] neurons, each block `n` rows of
+    /// [`LANES`] values (contiguous per block, so a step streams through memory).
     p: Vec<f64>,
     exponent: Vec<i32>,
     /// `4^exponent[j]`.
@@ -83,7 +84,7 @@ impl Columns {
         for j in 0..m {
             a[j] = red.a_hat(j);
             for (k, &v) in red.p_hat(j).iter().enumerate() {
-                p[k * stride + j] = v;
+                p[at(n, j, k)] = v;
             }
             exponent[j] = red.exponent[j];
             perp_sq[j] = red.perp_norm_sq_hat(j);
@@ -113,7 +114,7 @@ impl Columns {
         for (j, block) in state.chunks_exact_mut(n + 1).enumerate() {
             block[0] = self.a[j];
             for k in 0..n {
-                block[1 + k] = self.p[k * self.stride + j];
+                block[1 + k] = self.p[at(n, j, k)];
             }
         }
     }
@@ -122,7 +123,7 @@ impl Columns {
     fn classes_into(&self, classes: &mut [Class]) {
         for (j, c) in classes.chunks_exact_mut(self.n).enumerate() {
             for (k, ck) in c.iter_mut().enumerate() {
-                *ck = Class::of(self.p[k * self.stride + j]);
+                *ck = Class::of(self.p[at(self.n, j, k)]);
             }
         }
     }
@@ -130,10 +131,9 @@ impl Columns {
     /// Residuals `r_k = h(x_k) - y_k` at the current state into `residual`; returns `L`.
     fn forward(&self, c: StepConstants, labels: &[f64], residual: &mut [f64]) -> f64 {
         for (k, (r, y)) in residual.iter_mut().zip(labels).enumerate() {
-            let row = &self.p[k * self.stride..(k + 1) * self.stride];
             let mut h = 0.0;
-            for ((&p, &a), &s) in row.iter().zip(&self.a).zip(&self.scale_sq) {
-                h += (a * s) * act_by_sign(p, c.slope, c.sigma0).0;
+            for (j, (&a, &s)) in self.a.iter().zip(&self.scale_sq).enumerate() {
+                h += (a * s) * act_by_sign(self.p[at(self.n, j, k)], c.slope, c.sigma0).0;
             }
             *r = h - y;
         }
@@ -143,6 +143,9 @@ impl Columns {
     /// One gradient-descent step from the residuals `residual` at the current state: updates the
     /// state, writes the residuals at the new state into `next` and returns `|theta|^2` there.
     fn step(&mut self, c: StepConstants, red: &Reduced, labels: &[f64], residual: &[f64], next: &mut [f64]) -> f64 {
+        for ((o, r), s) in self.residual_s.iter_mut().zip(residual).zip(&self.sq) {
+            *o = r * s;
+        }
         #[cfg(target_arch = "x86_64")]
         if self.avx2 {
             // SAFETY: `avx2` is set only when the CPU reports AVX2 (`avx2_available`).
@@ -165,9 +168,6 @@ impl Columns {
     ) -> f64 {
         use std::arch::x86_64::*;
         let (n, stride) = (self.n, self.stride);
-        for ((o, r), s) in self.residual_s.iter_mut().zip(residual).zip(&self.sq) {
-            *o = r * s;
-        }
         let zero = _mm256_setzero_pd();
         let one = _mm256_set1_pd(1.0);
         let slope = _mm256_set1_pd(c.slope);
@@ -196,13 +196,13 @@ impl Columns {
             // (A) the coordinates
             for k in 0..n {
                 let (rk, rsk, isk) = (residual[k], self.residual_s[k], self.inv_sq[k]);
-                let p = lanes(&self.p, k * stride + j0);
+                let p = lanes(&self.p, j0 * n + k * LANES);
                 let pos = _mm256_cmp_pd::<_CMP_GT_OQ>(p, zero);
                 let neg = _mm256_cmp_pd::<_CMP_LT_OQ>(p, zero);
                 let der = _mm256_blendv_pd(_mm256_blendv_pd(sigma0, slope, neg), one, pos);
                 ra = _mm256_add_pd(ra, _mm256_mul_pd(_mm256_set1_pd(rk), act(p)));
                 let p_new = _mm256_add_pd(p, _mm256_mul_pd(g, _mm256_mul_pd(_mm256_set1_pd(rsk), der)));
-                store(&mut self.p, k * stride + j0, p_new);
+                store(&mut self.p, j0 * n + k * LANES, p_new);
                 ss = _mm256_add_pd(ss, _mm256_mul_pd(_mm256_mul_pd(p_new, p_new), _mm256_set1_pd(isk)));
             }
             // (B) a_j and the block's squared norm
@@ -221,7 +221,7 @@ impl Columns {
             let coef = _mm256_mul_pd(a_new, q);
             // (C) the neurons' contributions to the next residuals
             for k in 0..n {
-                let p = lanes(&self.p, k * stride + j0);
+                let p = lanes(&self.p, j0 * n + k * LANES);
                 let acc = _mm256_add_pd(lanes(&self.acc, k * LANES), _mm256_mul_pd(coef, act(p)));
                 store(&mut self.acc, k * LANES, acc);
             }
@@ -244,9 +244,6 @@ impl Columns {
         next: &mut [f64],
     ) -> f64 {
         let (n, stride) = (self.n, self.stride);
-        for ((o, r), s) in self.residual_s.iter_mut().zip(residual).zip(&self.sq) {
-            *o = r * s;
-        }
         self.acc.fill(0.0);
         let mut norm_acc = [0.0; LANES];
         for j0 in (0..stride).step_by(LANES) {
@@ -258,7 +255,7 @@ impl Columns {
             // (A) the coordinates
             for k in 0..n {
                 let (rk, rsk, isk) = (residual[k], self.residual_s[k], self.inv_sq[k]);
-                let row = &mut self.p[k * stride + j0..k * stride + j0 + LANES];
+                let row = &mut self.p[j0 * n + k * LANES..j0 * n + (k + 1) * LANES];
                 for l in 0..LANES {
                     let (act, der) = act_by_sign(row[l], c.slope, c.sigma0);
                     ra[l] += rk * act;
@@ -291,7 +288,7 @@ impl Columns {
             }
             // (C) the neurons' contributions to the next residuals
             for k in 0..n {
-                let row = &self.p[k * stride + j0..k * stride + j0 + LANES];
+                let row = &self.p[j0 * n + k * LANES..j0 * n + (k + 1) * LANES];
                 let acc = &mut self.acc[k * LANES..(k + 1) * LANES];
                 for l in 0..LANES {
                     acc[l] += coef[l] * act_by_sign(row[l], c.slope, c.sigma0).0;
@@ -308,14 +305,13 @@ impl Columns {
     /// [`BLOCK_SQ_RANGE`](super::BLOCK_SQ_RANGE), and recomputes their squared norms.
     #[cold]
     fn rescale(&mut self, red: &Reduced, cols: std::ops::Range<usize>) {
-        let stride = self.stride;
         for j in cols.filter(|&j| j < self.m) {
             let Some(e) = rescale_exponent(self.ss[j]) else { continue };
             let ldexp = crate::params::ldexp;
             self.a[j] = ldexp(self.a[j], -e);
             let mut ss = 0.0;
             for k in 0..self.n {
-                let p = &mut self.p[k * stride + j];
+                let p = &mut self.p[at(self.n, j, k)];
                 *p = ldexp(*p, -e);
                 ss += (*p * *p) * self.inv_sq[k];
             }
@@ -324,6 +320,33 @@ impl Columns {
             self.perp_sq[j] = perp_sq_in(red.perp_sq[j], red.perp_exponent[j], self.exponent[j]);
             self.ss[j] = ss + (self.a[j] * self.a[j] + self.perp_sq[j]);
         }
+    }
+}
+
+/// Index of `p_hat_jk` in [`Columns::p`] (`n` points).
+#[inline(always)]
+fn at(n: usize, j: usize, k: usize) -> usize {
+    (j / LANES) * n * LANES + k * LANES + j % LANES
+}
+
+/// A reduced run's state with the scratch of its views.
+struct ReducedGd {
+    red: Reduced,
+    cols: Columns,
+    view_params: ScaledParams,
+    view_state: Vec<f64>,
+    /// The signs gradient descent acts on, read from `p_hat` (exact) rather than recomputed from
+    /// the lifted `w`, whose dot products with `x_k` carry rounding of order `eps |w_j|`.
+    view_classes: Vec<Class>,
+}
+
+impl GdState for ReducedGd {
+    fn view_parts(&mut self) -> (&ScaledParams, Option<&[Class]>) {
+        let m = self.red.m;
+        self.cols.blocks_into(&mut self.view_state);
+        self.red.lift_state_into(&self.view_state, &self.cols.exponent[..m], &mut self.view_params);
+        self.cols.classes_into(&mut self.view_classes);
+        (&self.view_params, Some(&self.view_classes))
     }
 }
 
@@ -374,74 +397,39 @@ fn run(
     observer: &mut dyn Observer,
     simd: bool,
 ) -> Result<Run, SimulationError> {
-    let StepBudget { max_steps, horizon_steps } = cfg.step_budget()?;
+    let mut driver = GdDriver::new(cfg, data, observer)?;
     let red = reduce(data, theta0)?;
-    let eta = cfg.step;
     let (n, m) = (red.n, red.m);
     let labels = data.y();
-    let consts =
-        StepConstants { eta, inv_n: 1.0 / n as f64, slope: model.negative_slope(), sigma0: model.relu_prime_at_zero() };
-    let mut cols = Columns::new(&red, simd);
+    let consts = StepConstants {
+        eta: cfg.step,
+        inv_n: 1.0 / n as f64,
+        slope: model.negative_slope(),
+        sigma0: model.relu_prime_at_zero(),
+    };
+    let mut state = ReducedGd {
+        cols: Columns::new(&red, simd),
+        view_params: theta0.clone(),
+        view_state: vec![0.0; m * (n + 1)],
+        view_classes: vec![Class::Zero; m * n],
+        red,
+    };
     let mut residual = vec![0.0; n];
     let mut next_residual = vec![0.0; n];
-    let mut loss = cols.forward(consts, labels, &mut residual);
-    let norm_sq0 = theta0.norm_sq();
-    let bounds = DivergenceBounds::new(&cfg.stop, data, loss, norm_sq0);
-    let mut norm_sq = norm_sq0;
-    let mut view_params = theta0.clone();
-    let mut view_state = vec![0.0; m * (n + 1)];
-    // the signs gradient descent acts on, read from p_hat (exact) rather than recomputed from the
-    // lifted w, whose dot products with x_k carry rounding of order eps |w_j|
-    let mut view_classes = vec![Class::Zero; m * n];
+    let mut loss = state.cols.forward(consts, labels, &mut residual);
+    let mut norm_sq = theta0.norm_sq();
     let mut step = 0u64;
-    let every = observer.wants_every_step();
     let stop_reason = loop {
-        let time = step as f64 * eta;
-        let at_end = step >= max_steps;
-        bounds.check(step, time, loss, Some(norm_sq))?;
-        let below = cfg.stop.until_loss.is_some_and(|x| loss < x);
-        let wants_view = observer.next_time() <= time;
-        if wants_view || every || below || at_end {
-            cols.blocks_into(&mut view_state);
-            red.lift_state_into(&view_state, &cols.exponent[..m], &mut view_params);
-            cols.classes_into(&mut view_classes);
-            let view = View { step, time, loss, params: &view_params, classes: Some(&view_classes) };
-            if wants_view {
-                observer.observe(&view);
-            }
-            if every {
-                observer.on_step(&view);
-            }
-            if below || at_end {
-                observer.on_end(&view);
-            }
+        if let Some(reason) = driver.visit(step, loss, norm_sq, observer, &mut state)? {
+            break reason;
         }
-        if below {
-            break StopReason::LossBelow;
-        }
-        if at_end {
-            break if horizon_steps == Some(max_steps) && cfg.stop.max_steps != Some(max_steps) {
-                StopReason::Horizon
-            } else {
-                StopReason::MaxSteps
-            };
-        }
-        norm_sq = cols.step(consts, &red, labels, &residual, &mut next_residual);
+        norm_sq = state.cols.step(consts, &state.red, labels, &residual, &mut next_residual);
         std::mem::swap(&mut residual, &mut next_residual);
         loss = loss_of(&residual);
         step += 1;
     };
-    let summary = RunSummary {
-        method: "gd",
-        steps: step,
-        rejected_steps: 0,
-        gradient_evaluations: step,
-        events: 0,
-        time: step as f64 * eta,
-        final_loss: loss,
-        stop_reason,
-    };
-    Ok(Run { summary, final_params: view_params, final_classes: None })
+    let summary = driver.summary(step, step, loss, stop_reason);
+    Ok(Run { summary, final_params: state.view_params, final_classes: None })
 }
 
 #[cfg(test)]
