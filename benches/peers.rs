@@ -38,6 +38,23 @@ use std::time::Instant;
 const MANIFEST_DIR: &str = env!("CARGO_MANIFEST_DIR");
 /// Cargo builds the binary (release settings, bench profile) before running a bench.
 const RELUFLOW_BIN: &str = env!("CARGO_BIN_EXE_reluflow");
+/// The peer flow run: n = 8, d = 10, m = 200, lambda = 1e-8, solve_ivp RK45 to t = 80.
+const PEER_FLOW_ARGS: [&str; 14] = [
+    "--data",
+    "ortho",
+    "--n",
+    "8",
+    "--d",
+    "10",
+    "--width",
+    "200",
+    "--lam",
+    "1e-8",
+    "--method",
+    "flow",
+    "--horizon",
+    "80",
+];
 const DEFAULT_PEER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/peers/numpy_gd.py");
 
 fn main() {
@@ -85,56 +102,52 @@ fn section_toy_gd(peer: &Peer) {
     let theta0 = balanced_init(WIDTH, LAMBDA, 0, data.d());
     let cfg = GdConfig { step: ETA, stop: StopRule { max_steps: Some(STEPS), ..Default::default() } };
     let (loop_s, run) = time_median(7, || gd(&data, &theta0, &cfg));
-    // the reduced-coordinates path (the toy's inputs are orthogonal, not unit-norm), same settings
-    let (reduced_s, reduced) = time_median(7, || gd_reduced(&data, &theta0, &cfg));
+    // the reduced-coordinates path (the toy's inputs are orthogonal, not unit-norm), same settings;
+    // ~2 ms a run: more repetitions for a stable median
+    let (reduced_s, reduced) = time_median(51, || gd_reduced(&data, &theta0, &cfg));
 
     let cli_args = "--data toy --width 60 --lambda 1.29e-7 --method gd --step 2e-3 --steps 20000 --json";
+    let cli_reduced_args = format!("{cli_args} --coordinates reduced");
     let cli = run_json_median(&mut reluflow_cmd(cli_args), 5);
+    let cli_reduced = run_json_median(&mut reluflow_cmd(&cli_reduced_args), 21);
     let peer_args = ["--data", "toy", "--width", "60", "--lam", "1.29e-7", "--step", "2e-3", "--steps", "20000"];
     let peer_run = peer.run_median(&peer_args, 3, "numpy");
 
     println!(
-        "in-process loop (median of 7): run_gd(toy(), Model::relu(), InitSpec{{Balanced, 60, 1.29e-7, seed 0}}, eta 2e-3, max_steps 20000)"
+        "in-process loop (median of 7):  run_gd(toy(), Model::relu(), InitSpec{{Balanced, 60, 1.29e-7, seed 0}}, eta 2e-3, max_steps 20000)"
     );
-    println!("  same run as:  {}", reluflow_line(cli_args));
-    println!("in-process loop (median of 7): run_gd_reduced(same arguments)");
-    println!("process (median of 5):         {}", reluflow_line(cli_args));
-    println!("peer (median of 3):            {}", peer.line(&peer_args));
+    println!("  same run as:                  {}", reluflow_line(cli_args));
+    println!("in-process loop (median of 51): run_gd_reduced(same arguments)");
+    println!("process (median of 5):          {}", reluflow_line(cli_args));
+    println!("process (median of 21):         {}", reluflow_line(&cli_reduced_args));
+    println!("peer (median of 3):             {}", peer.line(&peer_args));
 
     let mut t = Table::new(&["implementation", "loop ms", "process ms", "final loss", "|theta|^2", "gradient evals"]);
-    t.row(vec![
-        "reluflow (library)".into(),
-        ms(loop_s),
-        "-".into(),
-        sci(run.summary.final_loss),
-        fixed(run.final_params.norm_sq()),
-        run.summary.gradient_evaluations.to_string(),
-    ]);
-    t.row(vec![
-        "reluflow (library, reduced)".into(),
-        ms(reduced_s),
-        "-".into(),
-        sci(reduced.summary.final_loss),
-        fixed(reduced.final_params.norm_sq()),
-        reduced.summary.gradient_evaluations.to_string(),
-    ]);
-    let cli_loss = match &cli {
-        Ok(c) => {
-            t.row(vec![
-                "reluflow (CLI)".into(),
+    for (name, wall, r) in
+        [("reluflow (library, full)", loop_s, &run), ("reluflow (library, reduced)", reduced_s, &reduced)]
+    {
+        t.row(vec![
+            name.into(),
+            ms(wall),
+            "-".into(),
+            sci(r.summary.final_loss),
+            fixed(r.final_params.norm_sq()),
+            r.summary.gradient_evaluations.to_string(),
+        ]);
+    }
+    for (name, c) in [("reluflow (CLI, full)", &cli), ("reluflow (CLI, --coordinates reduced)", &cli_reduced)] {
+        match c {
+            Ok(c) => t.row(vec![
+                name.into(),
                 "-".into(),
                 ms(c.wall_s),
                 sci(c.field("final_loss")),
                 fixed(c.field("param_norm_sq")),
                 c.int_field("gradient_evaluations"),
-            ]);
-            Some(c.field("final_loss"))
+            ]),
+            Err(e) => println!("{name} failed: {e}"),
         }
-        Err(e) => {
-            println!("reluflow CLI failed: {e}");
-            None
-        }
-    };
+    }
     if let Ok(p) = &peer_run {
         t.row(vec![
             "numpy peer".into(),
@@ -155,9 +168,15 @@ fn section_toy_gd(peer: &Peer) {
     ]);
     t.print();
 
-    if let Some(l) = cli_loss {
-        if l != run.summary.final_loss {
-            println!("note: the CLI's final loss {l:e} differs from the library run's {:e}", run.summary.final_loss);
+    for (name, c, r) in [("full", &cli, &run), ("reduced", &cli_reduced, &reduced)] {
+        if let Ok(c) = c {
+            if c.field("final_loss") != r.summary.final_loss {
+                println!(
+                    "note: the {name} CLI's final loss {:e} differs from the library run's {:e}",
+                    c.field("final_loss"),
+                    r.summary.final_loss
+                );
+            }
         }
     }
     let (full_loss, fast_loss) = (run.summary.final_loss, reduced.summary.final_loss);
@@ -171,13 +190,22 @@ fn section_toy_gd(peer: &Peer) {
         loss_abs / full_loss,
         if loss_abs <= 1e-12 && norm_rel <= 1e-12 { "agree to 1e-12" } else { "DIFFER by more than 1e-12" }
     );
-    println!("speedup full / reduced, loop vs loop:      {:.1}x", loop_s / reduced_s);
+    println!("speedup full / reduced, loop vs loop:               {:.1}x", loop_s / reduced_s);
     match &peer_run {
         Ok(p) => {
-            println!("ratio peer / reluflow, loop vs loop:       {:.1}x", p.field("wall_s") / loop_s);
-            println!("ratio peer / reduced, loop vs loop:        {:.1}x", p.field("wall_s") / reduced_s);
+            println!("ratio peer / reluflow full, loop vs loop:           {:.1}x", p.field("wall_s") / loop_s);
+            println!(
+                "ratio peer / reluflow reduced, loop vs loop:        {:.1}x (goal >= 100x)",
+                p.field("wall_s") / reduced_s
+            );
             if let Ok(c) = &cli {
-                println!("ratio peer / reluflow, process vs process: {:.1}x", p.wall_s / c.wall_s);
+                println!("ratio peer / reluflow full, process vs process:     {:.1}x", p.wall_s / c.wall_s);
+            }
+            if let Ok(c) = &cli_reduced {
+                println!(
+                    "ratio peer / reluflow reduced, process vs process:  {:.1}x (goal >= 100x)",
+                    p.wall_s / c.wall_s
+                );
             }
         }
         Err(e) => println!("peer unavailable: {e}"),
@@ -240,22 +268,7 @@ fn section_flow(peer: &Peer) {
         reluflow_line(&format!("{base} --method gd --step 1e-3 --steps 10000000 --until-loss 1e-10"))
     ));
 
-    let peer_args = [
-        "--data",
-        "ortho",
-        "--n",
-        "8",
-        "--d",
-        "10",
-        "--width",
-        "200",
-        "--lam",
-        "1e-8",
-        "--method",
-        "flow",
-        "--horizon",
-        "80",
-    ];
+    let peer_args = PEER_FLOW_ARGS;
     let peer_run = peer.run_median(&peer_args, 1, "scipy");
     commands.push(format!("peer flow (1 run):              {}", peer.line(&peer_args)));
     if let Ok(p) = &peer_run {
@@ -288,7 +301,6 @@ fn section_flow(peer: &Peer) {
 fn section_gradient_cost(peer: &Peer) {
     const N: usize = 64;
     const LAMBDA: f64 = 1e-6;
-    const ETA: f64 = 1e-3;
     const TARGET_S: f64 = 0.2;
     heading("3. Cost of one gradient evaluation (one GD step) per neuron-point, n = d = 64 orthonormal");
 
@@ -314,11 +326,7 @@ fn section_gradient_cost(peer: &Peer) {
     let mut t = Table::new(&["m", "K", "us / eval", "ns / (m n)", "peer K", "peer us / eval", "peer ns / (m n)"]);
     for m in [10usize, 100, 1_000, 10_000, 100_000] {
         let theta0 = balanced_init(m, LAMBDA, 0, data.d());
-        let steps = |k: u64| GdConfig { step: ETA, stop: StopRule { max_steps: Some(k), ..Default::default() } };
-        let k = steps_for(TARGET_S, |k| time_once(|| gd(&data, &theta0, &steps(k))).0);
-        let t_k = time_median(3, || gd(&data, &theta0, &steps(k))).0;
-        let t_0 = time_median(3, || gd(&data, &theta0, &steps(0))).0;
-        let per_eval = (t_k - t_0) / k as f64;
+        let (k, per_eval) = per_step_seconds(TARGET_S, |k| gd(&data, &theta0, &gd_steps(k)));
         let points = (m * N) as f64;
         let mut row = vec![
             m.to_string(),
@@ -465,8 +473,8 @@ fn reduced_gd_cost() {
         let data = random_orthonormal(N, d, &Default::default(), 0).expect("random orthonormal data");
         for m in [10usize, 100, 1_000, 10_000, 100_000] {
             let theta0 = balanced_init(m, 1e-6, 0, data.d());
-            let full = per_step_seconds(TARGET_S, |k| gd(&data, &theta0, &gd_steps(k)));
-            let fast = per_step_seconds(TARGET_S, |k| gd_reduced(&data, &theta0, &gd_steps(k)));
+            let (_, full) = per_step_seconds(TARGET_S, |k| gd(&data, &theta0, &gd_steps(k)));
+            let (_, fast) = per_step_seconds(TARGET_S, |k| gd_reduced(&data, &theta0, &gd_steps(k)));
             let points = (m * N) as f64;
             t.row(vec![
                 d.to_string(),
@@ -487,12 +495,13 @@ fn gd_steps(k: u64) -> GdConfig {
     GdConfig { step: 1e-3, stop: StopRule { max_steps: Some(k), ..Default::default() } }
 }
 
-/// `(t(K) - t(0)) / K` for the `K` of [`steps_for`], medians of 3.
-fn per_step_seconds<T>(target: f64, mut run: impl FnMut(u64) -> T) -> f64 {
+/// `(K, (t(K) - t(0)) / K)` for the `K` of [`steps_for`], medians of 3 (`run(k)` runs `k` steps;
+/// `t(0)` is the setup and the final loss).
+fn per_step_seconds<T>(target: f64, mut run: impl FnMut(u64) -> T) -> (u64, f64) {
     let k = steps_for(target, |k| time_once(|| run(k)).0);
     let t_k = time_median(3, || run(k)).0;
     let t_0 = time_median(3, || run(0)).0;
-    (t_k - t_0).max(0.0) / k as f64
+    (k, (t_k - t_0).max(0.0) / k as f64)
 }
 
 /// 5c. The flow goal on the reduced path.
@@ -559,22 +568,7 @@ fn reduced_flow_goal(peer: &Peer) {
         gd_run.summary.gradient_evaluations,
         ms(gd_wall)
     );
-    let peer_args = [
-        "--data",
-        "ortho",
-        "--n",
-        "8",
-        "--d",
-        "10",
-        "--width",
-        "200",
-        "--lam",
-        "1e-8",
-        "--method",
-        "flow",
-        "--horizon",
-        "80",
-    ];
+    let peer_args = PEER_FLOW_ARGS;
     let peer_run = peer.run_median(&peer_args, 1, "scipy");
     match &peer_run {
         Ok(p) => println!(
