@@ -27,13 +27,15 @@
 //! integrated to the same relative accuracy as one of size 1, with no underflow.
 
 pub mod dopri;
+pub(crate) mod driver;
 pub mod tableau;
 
-use super::{DivergenceBounds, Observer, Run, RunSummary, SimulationError, StopReason, StopRule, View};
+use super::{DivergenceBounds, Observer, Run, SimulationError, StopRule};
 use crate::data::Dataset;
 use crate::network::{Class, Kernel, Pattern, ValidModel, dot};
 use crate::params::{ScaledParams, ldexp, norm};
-use dopri::{Dopri5, DopriError, System, Tolerances};
+use dopri::{System, Tolerances};
+use driver::{FlowCoordinates, Measure, drive};
 use serde::Serialize;
 use std::ops::Range;
 
@@ -55,6 +57,23 @@ impl Default for FlowConfig {
     }
 }
 
+impl FlowConfig {
+    /// [`SimulationError::Config`] naming the first setting out of range (tolerances, `h_max`,
+    /// then the [`StopRule`]).
+    pub(crate) fn validate(&self) -> Result<(), SimulationError> {
+        if !(self.rtol > 0.0 && self.rtol < 1.0) {
+            return Err(SimulationError::Config(format!("rtol = {} must be in (0, 1), e.g. 1e-9", self.rtol)));
+        }
+        if !(self.atol >= 0.0 && self.atol.is_finite()) {
+            return Err(SimulationError::Config(format!("atol = {} must be >= 0 and finite", self.atol)));
+        }
+        if !(self.h_max > 0.0) {
+            return Err(SimulationError::Config(format!("h_max = {} must be > 0", self.h_max)));
+        }
+        self.stop.validate()
+    }
+}
+
 /// Relative width of the band around 0 inside which a `Zero` coordinate stays `Zero`.
 pub const ZERO_BAND: f64 = 1e-9;
 /// Relative size below which a boundary velocity counts as 0 (rounding of `<x_l, x_k>`).
@@ -63,14 +82,17 @@ pub const VELOCITY_ZERO: f64 = 1e-10;
 /// The flow as a switching [`System`] on the mantissas of [`ScaledParams`].
 struct FlowSystem<'a> {
     kernel: Kernel<'a>,
+    /// A second kernel for losses at dense-output states, so that `kernel`'s caches stay untouched.
+    obs_kernel: Kernel<'a>,
     classes: Vec<Class>,
     exponent: Vec<i32>,
     x_norm: Vec<f64>,
     n: usize,
     d: usize,
-    atol: f64,
     last_loss: f64,
     sliding: Option<SimulationError>,
+    /// Scratch for [`FlowCoordinates::rescale`] (no allocation in the run loop).
+    renormalized: ScaledParams,
 }
 
 impl FlowSystem<'_> {
@@ -222,6 +244,53 @@ impl System for FlowSystem<'_> {
     }
 }
 
+impl FlowCoordinates for FlowSystem<'_> {
+    fn classes(&self) -> &[Class] {
+        &self.classes
+    }
+    fn last_loss(&self) -> f64 {
+        self.last_loss
+    }
+    fn take_sliding(&mut self) -> Option<SimulationError> {
+        self.sliding.take()
+    }
+    fn measure(&mut self, y: &[f64]) -> Measure {
+        let width = self.d + 1;
+        let norm_sq: f64 = y
+            .chunks_exact(width)
+            .zip(&self.exponent)
+            .map(|(b, &e)| ldexp(b.iter().map(|v| v * v).sum::<f64>(), 2 * e))
+            .sum();
+        // a neuron whose mantissa left [2^-64, 2^64] (by its largest entry)
+        let rescale = y.chunks_exact(width).any(|b| {
+            let big = b.iter().fold(0.0f64, |acc, v| acc.max(v.abs()));
+            big != 0.0 && !(5.4e-20..=1.9e19).contains(&big)
+        });
+        // the driver checks the entries of `y` themselves
+        Measure { norm_sq, finite: true, rescale }
+    }
+    fn rescale(&mut self, y: &mut [f64]) {
+        // every neuron renormalised, as `ScaledParams` does
+        let p = &mut self.renormalized;
+        p.theta.copy_from_slice(y);
+        p.exponent.copy_from_slice(&self.exponent);
+        for j in 0..p.m() {
+            p.renormalize(j);
+        }
+        y.copy_from_slice(&p.theta);
+        self.exponent.copy_from_slice(&p.exponent);
+        self.kernel.set_exponents(&self.exponent);
+    }
+    fn lift(&self, y: &[f64], out: &mut ScaledParams) {
+        out.exponent.copy_from_slice(&self.exponent);
+        out.theta.copy_from_slice(y);
+    }
+    fn loss_at(&mut self, y: &[f64]) -> f64 {
+        self.obs_kernel.set_exponents(&self.exponent);
+        self.obs_kernel.forward(y, Pattern::Fixed(&self.classes))
+    }
+}
+
 /// Runs the gradient flow from `theta0`.
 ///
 /// Errors: [`SimulationError::Config`] (tolerances, `h_max`, [`StopRule`]), `DimensionMismatch`,
@@ -245,16 +314,7 @@ pub fn run_flow(
     cfg: &FlowConfig,
     observer: &mut dyn Observer,
 ) -> Result<Run, SimulationError> {
-    if !(cfg.rtol > 0.0 && cfg.rtol < 1.0) {
-        return Err(SimulationError::Config(format!("rtol = {} must be in (0, 1), e.g. 1e-9", cfg.rtol)));
-    }
-    if !(cfg.atol >= 0.0 && cfg.atol.is_finite()) {
-        return Err(SimulationError::Config(format!("atol = {} must be >= 0 and finite", cfg.atol)));
-    }
-    if !(cfg.h_max > 0.0) {
-        return Err(SimulationError::Config(format!("h_max = {} must be > 0", cfg.h_max)));
-    }
-    cfg.stop.validate()?;
+    cfg.validate()?;
     if theta0.d() != data.d() {
         return Err(SimulationError::DimensionMismatch { params: theta0.d(), data: data.d() });
     }
@@ -276,127 +336,20 @@ pub fn run_flow(
         .collect();
     let mut sys = FlowSystem {
         kernel,
+        obs_kernel: Kernel::new(data, model, m),
         classes,
         exponent: theta0.exponent.clone(),
         x_norm: (0..n).map(|k| norm(data.x(k))).collect(),
         n,
         d,
-        atol: cfg.atol,
         last_loss: 0.0,
         sliding: None,
+        renormalized: theta0.clone(),
     };
-    let _ = sys.atol;
     let initial_loss = sys.kernel.forward(&theta0.theta, Pattern::Fixed(&sys.classes));
     let bounds = DivergenceBounds::new(&cfg.stop, data, initial_loss, theta0.norm_sq());
     // A non-finite start is an error at step 0, as for gradient descent (it used to surface after
     // one step integrated from NaN, as a divergence "at step 1").
     bounds.check(0, 0.0, initial_loss, Some(theta0.norm_sq()))?;
-    let tol = Tolerances { rtol: cfg.rtol, atol: cfg.atol };
-    let mut solver = Dopri5::new(0.0, theta0.theta.clone(), tol, None, cfg.h_max);
-    let horizon = cfg.stop.horizon.unwrap_or(f64::INFINITY);
-    let max_steps = cfg.stop.max_steps.unwrap_or(u64::MAX);
-    // scratch for observations: a second kernel so the solver's caches stay untouched
-    let mut obs_kernel = Kernel::new(data, model, m);
-    let mut view_params = theta0.clone();
-    let every = observer.wants_every_step();
-
-    // the initial state
-    if observer.next_time() <= 0.0 || every {
-        let view = View { step: 0, time: 0.0, loss: initial_loss, params: theta0, classes: Some(&sys.classes) };
-        if observer.next_time() <= 0.0 {
-            observer.observe(&view);
-        }
-        if every {
-            observer.on_step(&view);
-        }
-    }
-    let mut loss = initial_loss;
-    let stop_reason = loop {
-        if cfg.stop.until_loss.is_some_and(|x| loss < x) {
-            break StopReason::LossBelow;
-        }
-        if solver.t() >= horizon {
-            break StopReason::Horizon;
-        }
-        if solver.counters().accepted_steps >= max_steps {
-            break StopReason::MaxSteps;
-        }
-        let step_no = solver.counters().accepted_steps;
-        let info = match solver.step(&mut sys, horizon) {
-            Ok(info) => info,
-            Err(e) => {
-                if let Some(s) = sys.sliding.take() {
-                    return Err(s);
-                }
-                return Err(match e {
-                    DopriError::NonFinite { t } => SimulationError::NonFinite { step: step_no, time: t },
-                    other => SimulationError::Integrator { step: step_no, reason: other.to_string() },
-                });
-            }
-        };
-        let step = solver.counters().accepted_steps;
-        loss = sys.last_loss;
-        if solver.y().iter().any(|v| !v.is_finite()) {
-            return Err(SimulationError::NonFinite { step, time: info.t1 });
-        }
-        let norm_sq: f64 = (0..m)
-            .map(|j| {
-                let b = &solver.y()[j * (d + 1)..(j + 1) * (d + 1)];
-                ldexp(b.iter().map(|v| v * v).sum::<f64>(), 2 * sys.exponent[j])
-            })
-            .sum();
-        bounds.check(step, info.t1, loss, Some(norm_sq))?;
-        // observations inside the accepted interval, on the dense output
-        while observer.next_time() <= info.t1 {
-            let t = observer.next_time().max(info.t0);
-            view_params.exponent.copy_from_slice(&sys.exponent);
-            solver.dense(t, &mut view_params.theta);
-            obs_kernel.set_exponents(&sys.exponent);
-            let l = obs_kernel.forward(&view_params.theta, Pattern::Fixed(&sys.classes));
-            let view = View { step, time: t, loss: l, params: &view_params, classes: Some(&sys.classes) };
-            observer.observe(&view);
-        }
-        if every {
-            view_params.exponent.copy_from_slice(&sys.exponent);
-            view_params.theta.copy_from_slice(solver.y());
-            let view = View { step, time: info.t1, loss, params: &view_params, classes: Some(&sys.classes) };
-            observer.on_step(&view);
-        }
-        // exact power-of-two rescaling of neurons whose mantissa left [2^-64, 2^64]
-        let needs = (0..m).any(|j| {
-            let b = &solver.y()[j * (d + 1)..(j + 1) * (d + 1)];
-            let big = b.iter().fold(0.0f64, |acc, v| acc.max(v.abs()));
-            big != 0.0 && !(5.4e-20..=1.9e19).contains(&big)
-        });
-        if needs {
-            view_params.theta.copy_from_slice(solver.y());
-            view_params.exponent.copy_from_slice(&sys.exponent);
-            for j in 0..m {
-                view_params.renormalize(j);
-            }
-            solver.y_mut().copy_from_slice(&view_params.theta);
-            sys.exponent.copy_from_slice(&view_params.exponent);
-            sys.kernel.set_exponents(&sys.exponent);
-        }
-    };
-    let counters = solver.counters();
-    let final_params = ScaledParams::from_parts(d, solver.y().to_vec(), sys.exponent.clone());
-    observer.on_end(&View {
-        step: counters.accepted_steps,
-        time: solver.t(),
-        loss,
-        params: &final_params,
-        classes: Some(&sys.classes),
-    });
-    let summary = RunSummary {
-        method: "flow",
-        steps: counters.accepted_steps,
-        rejected_steps: counters.rejected_steps,
-        gradient_evaluations: counters.rhs_evaluations,
-        events: counters.events,
-        time: solver.t(),
-        final_loss: loss,
-        stop_reason,
-    };
-    Ok(Run { summary, final_params, final_classes: Some(sys.classes) })
+    drive(sys, theta0.theta.clone(), theta0, initial_loss, &bounds, cfg, observer)
 }

@@ -1,12 +1,13 @@
 //! The gradient flow in reduced coordinates: the same switching system as the full path.
 
-use super::{block_sq, perp_sq_in, reduce, rescale_exponent, seq_weighted_sum_sq};
+use super::{Reduced, block_sq, perp_sq_in, reduce, rescale_exponent, seq_weighted_sum_sq};
 use crate::data::Dataset;
 use crate::network::{Class, ValidModel, dot};
 use crate::params::{ScaledParams, ldexp};
-use crate::solver::flow::dopri::{Dopri5, DopriError, System, Tolerances};
+use crate::solver::flow::dopri::{System, Tolerances};
+use crate::solver::flow::driver::{FlowCoordinates, Measure, drive};
 use crate::solver::flow::{FlowConfig, VELOCITY_ZERO, ZERO_BAND};
-use crate::solver::{DivergenceBounds, Observer, Run, RunSummary, SimulationError, StopReason, View};
+use crate::solver::{DivergenceBounds, Observer, Run, SimulationError};
 use std::ops::Range;
 
 /// Lanes of the reductions over coordinates (independent accumulators).
@@ -53,6 +54,8 @@ fn forward_fixed(state: &[f64], act_coef: &[f64], scale_sq: &[f64], labels: &[f6
 
 /// The flow in reduced coordinates as a switching [`System`]: state blocks `[a_hat_j, p_hat_j]`.
 struct ReducedFlow<'a> {
+    /// The reduced start: `w_perp` (frozen) and what lifts a state to full parameters.
+    red: &'a Reduced,
     n: usize,
     m: usize,
     labels: &'a [f64],
@@ -76,6 +79,10 @@ struct ReducedFlow<'a> {
     residual: Vec<f64>,
     /// `r_k s_k`.
     residual_s: Vec<f64>,
+    /// Residuals at dense-output states (so that `residual` stays untouched).
+    obs_residual: Vec<f64>,
+    /// Per neuron, the exponent change of a pending rescale (0 for none).
+    rescale: Vec<i32>,
     last_loss: f64,
     sliding: Option<SimulationError>,
 }
@@ -227,20 +234,52 @@ impl System for ReducedFlow<'_> {
     }
 }
 
-fn validate_flow(cfg: &FlowConfig) -> Result<(), SimulationError> {
-    if !(cfg.rtol > 0.0 && cfg.rtol < 1.0) {
-        return Err(SimulationError::Config(format!("rtol = {} must be in (0, 1), e.g. 1e-9", cfg.rtol)));
+impl FlowCoordinates for ReducedFlow<'_> {
+    fn classes(&self) -> &[Class] {
+        &self.classes
     }
-    if !(cfg.atol >= 0.0 && cfg.atol.is_finite()) {
-        return Err(SimulationError::Config(format!("atol = {} must be >= 0 and finite", cfg.atol)));
+    fn last_loss(&self) -> f64 {
+        self.last_loss
     }
-    if !(cfg.h_max > 0.0) {
-        return Err(SimulationError::Config(format!("h_max = {} must be > 0", cfg.h_max)));
+    fn take_sliding(&mut self) -> Option<SimulationError> {
+        self.sliding.take()
     }
-    cfg.stop.validate()
+    fn measure(&mut self, y: &[f64]) -> Measure {
+        // |theta|^2 and the neurons to rescale, in one pass
+        let mut norm_sq = 0.0;
+        let mut any_rescale = false;
+        let mut finite = true;
+        for (j, block) in y.chunks_exact(self.n + 1).enumerate() {
+            let ss = block_sq(block, &self.inv_sq) + self.perp_sq[j];
+            finite &= ss.is_finite();
+            norm_sq += ldexp(ss, 2 * self.exponent[j]);
+            self.rescale[j] = rescale_exponent(ss).unwrap_or(0);
+            any_rescale |= self.rescale[j] != 0;
+        }
+        Measure { norm_sq, finite, rescale: any_rescale }
+    }
+    fn rescale(&mut self, y: &mut [f64]) {
+        let width = self.n + 1;
+        for (j, &e) in self.rescale.iter().enumerate() {
+            if e != 0 {
+                for v in &mut y[j * width..(j + 1) * width] {
+                    *v = ldexp(*v, -e);
+                }
+                self.exponent[j] += e;
+                self.scale_sq[j] = ldexp(1.0, 2 * self.exponent[j]);
+                self.perp_sq[j] = perp_sq_in(self.red.perp_sq[j], self.red.perp_exponent[j], self.exponent[j]);
+            }
+        }
+    }
+    fn lift(&self, y: &[f64], out: &mut ScaledParams) {
+        self.red.lift_state_into(y, &self.exponent, out);
+    }
+    fn loss_at(&mut self, y: &[f64]) -> f64 {
+        forward_fixed(y, &self.act_coef, &self.scale_sq, self.labels, &mut self.obs_residual)
+    }
 }
 
-/// The gradient flow in reduced coordinates: the same run as [`run_flow`](super::flow::run_flow)
+/// The gradient flow in reduced coordinates: the same run as [`run_flow`](crate::solver::flow::run_flow)
 /// on orthogonal inputs (same integrator, classes, events and error control, so the same steps up
 /// to rounding), at `O(m n)` per gradient evaluation. Errors with [`SimulationError::Config`]
 /// naming the deviation from orthogonality if the inputs are not orthogonal.
@@ -263,7 +302,7 @@ pub fn run_flow_reduced(
     cfg: &FlowConfig,
     observer: &mut dyn Observer,
 ) -> Result<Run, SimulationError> {
-    validate_flow(cfg)?;
+    cfg.validate()?;
     let red = reduce(data, theta0)?;
     let (n, m) = (red.n, red.m);
     let width = n + 1;
@@ -271,6 +310,7 @@ pub fn run_flow_reduced(
         red.state.chunks_exact(width).flat_map(|b| b[1..].iter().map(|&p| Class::of(p))).collect();
     let (act_coef, der_coef) = classes.iter().map(|&c| class_coefficients(c, &model)).unzip();
     let mut sys = ReducedFlow {
+        red: &red,
         n,
         m,
         labels: data.y(),
@@ -287,118 +327,12 @@ pub fn run_flow_reduced(
         inv_sq: red.inv_sq.clone(),
         residual: vec![0.0; n],
         residual_s: vec![0.0; n],
+        obs_residual: vec![0.0; n],
+        rescale: vec![0; m],
         last_loss: 0.0,
         sliding: None,
     };
     let initial_loss = forward_fixed(&red.state, &sys.act_coef, &sys.scale_sq, data.y(), &mut sys.residual);
     let bounds = DivergenceBounds::new(&cfg.stop, data, initial_loss, theta0.norm_sq());
-    let tol = Tolerances { rtol: cfg.rtol, atol: cfg.atol };
-    let mut solver = Dopri5::new(0.0, red.state.clone(), tol, None, cfg.h_max);
-    let horizon = cfg.stop.horizon.unwrap_or(f64::INFINITY);
-    let max_steps = cfg.stop.max_steps.unwrap_or(u64::MAX);
-    // scratch for observations (the system's residuals stay untouched)
-    let mut view_params = theta0.clone();
-    let mut dense = vec![0.0; m * width];
-    let mut obs_residual = vec![0.0; n];
-    let every = observer.wants_every_step();
-
-    if observer.next_time() <= 0.0 || every {
-        let view = View { step: 0, time: 0.0, loss: initial_loss, params: theta0, classes: Some(&sys.classes) };
-        if observer.next_time() <= 0.0 {
-            observer.observe(&view);
-        }
-        if every {
-            observer.on_step(&view);
-        }
-    }
-    let mut loss = initial_loss;
-    let mut rescale = vec![0i32; m];
-    let stop_reason = loop {
-        if cfg.stop.until_loss.is_some_and(|x| loss < x) {
-            break StopReason::LossBelow;
-        }
-        if solver.t() >= horizon {
-            break StopReason::Horizon;
-        }
-        if solver.counters().accepted_steps >= max_steps {
-            break StopReason::MaxSteps;
-        }
-        let step_no = solver.counters().accepted_steps;
-        let info = match solver.step(&mut sys, horizon) {
-            Ok(info) => info,
-            Err(e) => {
-                if let Some(s) = sys.sliding.take() {
-                    return Err(s);
-                }
-                return Err(match e {
-                    DopriError::NonFinite { t } => SimulationError::NonFinite { step: step_no, time: t },
-                    other => SimulationError::Integrator { step: step_no, reason: other.to_string() },
-                });
-            }
-        };
-        let step = solver.counters().accepted_steps;
-        loss = sys.last_loss;
-        // |theta|^2 and the neurons to rescale, in one pass
-        let mut norm_sq = 0.0;
-        let mut any_rescale = false;
-        let mut finite = true;
-        for (j, block) in solver.y().chunks_exact(width).enumerate() {
-            let ss = block_sq(block, &sys.inv_sq) + sys.perp_sq[j];
-            finite &= ss.is_finite();
-            norm_sq += ldexp(ss, 2 * sys.exponent[j]);
-            rescale[j] = rescale_exponent(ss).unwrap_or(0);
-            any_rescale |= rescale[j] != 0;
-        }
-        if !finite || solver.y().iter().any(|v| !v.is_finite()) {
-            return Err(SimulationError::NonFinite { step, time: info.t1 });
-        }
-        bounds.check(step, info.t1, loss, Some(norm_sq))?;
-        while observer.next_time() <= info.t1 {
-            let t = observer.next_time().max(info.t0);
-            solver.dense(t, &mut dense);
-            red.lift_state_into(&dense, &sys.exponent, &mut view_params);
-            let l = forward_fixed(&dense, &sys.act_coef, &sys.scale_sq, data.y(), &mut obs_residual);
-            let view = View { step, time: t, loss: l, params: &view_params, classes: Some(&sys.classes) };
-            observer.observe(&view);
-        }
-        if every {
-            red.lift_state_into(solver.y(), &sys.exponent, &mut view_params);
-            let view = View { step, time: info.t1, loss, params: &view_params, classes: Some(&sys.classes) };
-            observer.on_step(&view);
-        }
-        if any_rescale {
-            let y = solver.y_mut();
-            for (j, &e) in rescale.iter().enumerate() {
-                if e != 0 {
-                    for v in &mut y[j * width..(j + 1) * width] {
-                        *v = ldexp(*v, -e);
-                    }
-                    sys.exponent[j] += e;
-                    sys.scale_sq[j] = ldexp(1.0, 2 * sys.exponent[j]);
-                    sys.perp_sq[j] = perp_sq_in(red.perp_sq[j], red.perp_exponent[j], sys.exponent[j]);
-                }
-            }
-        }
-    };
-    let counters = solver.counters();
-    let mut final_params = view_params;
-    red.lift_state_into(solver.y(), &sys.exponent, &mut final_params);
-    observer.on_end(&View {
-        step: counters.accepted_steps,
-        time: solver.t(),
-        loss,
-        params: &final_params,
-        classes: Some(&sys.classes),
-    });
-    let summary = RunSummary {
-        method: "flow",
-        steps: counters.accepted_steps,
-        rejected_steps: counters.rejected_steps,
-        gradient_evaluations: counters.rhs_evaluations,
-        events: counters.events,
-        time: solver.t(),
-        final_loss: loss,
-        stop_reason,
-    };
-    Ok(Run { summary, final_params, final_classes: Some(sys.classes) })
+    drive(sys, red.state.clone(), theta0, initial_loss, &bounds, cfg, observer)
 }

@@ -1,19 +1,20 @@
 //! Gradient descent in reduced coordinates, neuron-major.
 //!
-//! The state is stored column-wise (structure of arrays): `a_hat` (one value per neuron) and the
-//! `n` rows `p_hat[k][j]` (one row per data point, one column per neuron), with the width padded
-//! to a multiple of [`LANES`] by neurons that are exactly zero (a zero neuron has zero gradient
-//! and stays exactly zero, so the padding changes no value). Every loop of a step then runs along
-//! a row, across neurons: elementwise and vectorisable for any `n`, also `n = 2` (the Section 5
-//! toy), where a loop over one neuron's `n` coordinates cannot fill a vector register.
+//! The state is stored by blocks of [`LANES`] neurons (one AVX2 register): `a_hat` (one value
+//! per neuron) and, per block, the `n` rows `p_hat_jk` of its [`LANES`] neurons, contiguous (see
+//! [`at`]), with the width padded to a multiple of [`LANES`] by neurons that are exactly zero (a
+//! zero neuron has zero gradient and stays exactly zero, so the padding changes no value). Every
+//! operation of a step then acts on [`LANES`] neurons at once, for any `n`, also `n = 2` (the
+//! Section 5 toy), where a loop over one neuron's `n` coordinates cannot fill a vector register;
+//! and a step streams through memory block after block.
 //!
-//! One step is one sweep over the neurons in tiles of [`TILE`] columns: for each tile (kept in
-//! L1), (A) the coordinates' update `p_jk += g_j r_k s_k act'(p_jk)` with `g_j = -eta a_j / n`,
-//! accumulating `sum_k r_k act(p_jk)` (old `p`) and `|p_j|^2_s` (new `p`); (B) `a_j`'s update,
-//! the neuron's squared norm and, rarely, its exact power-of-two rescaling; (C) the neuron's
-//! contribution to the next residuals `r'_k = -y_k + sum_j a_j act(p_jk)` in [`LANES`]
-//! accumulators per point. Summation orders are fixed by the code (no fused multiply-add), so
-//! the AVX2 and the portable builds are bit-identical.
+//! One step is one sweep over the blocks: (A) the coordinates' update
+//! `p_jk += g_j r_k s_k act'(p_jk)` with `g_j = -eta a_j / n`, accumulating `sum_k r_k act(p_jk)`
+//! (old `p`) and `|p_j|^2_s` (new `p`); (B) `a_j`'s update, the neuron's squared norm and, rarely,
+//! its exact power-of-two rescaling; (C) the neuron's contribution to the next residuals
+//! `r'_k = -y_k + sum_j a_j act(p_jk)` in [`LANES`] accumulators per point. Summation orders are
+//! fixed by the code (no fused multiply-add), so the AVX2 kernel (intrinsics; compiled for the
+//! exact `n` up to [`SMALL_N`]) and the portable one are bit-identical (unit test below).
 
 use super::{Reduced, perp_sq_in, reduce, rescale_exponent};
 use crate::data::Dataset;
@@ -53,7 +54,7 @@ struct Columns {
     stride: usize,
     n: usize,
     a: Vec<f64>,
-    /// `p_hat_jk` at [`Columns::at`]`(j, k)`: blocks of [`LANES`] neurons, each block `n` rows of
+    /// `p_hat_jk` at [`at`]`(n, j, k)`: blocks of [`LANES`] neurons, each block `n` rows of
     /// [`LANES`] values (contiguous per block, so a step streams through memory).
     p: Vec<f64>,
     exponent: Vec<i32>,
@@ -394,7 +395,7 @@ fn loss_of(residual: &[f64]) -> f64 {
     residual.iter().map(|r| r * r).sum::<f64>() / (2.0 * residual.len() as f64)
 }
 
-/// Gradient descent in reduced coordinates: the same run as [`run_gd`](super::gd::run_gd) on
+/// Gradient descent in reduced coordinates: the same run as [`run_gd`](crate::solver::gd::run_gd) on
 /// orthogonal inputs (up to rounding), at `O(m n)` per step. Errors with
 /// [`SimulationError::Config`] naming the deviation from orthogonality if the inputs are not orthogonal.
 ///

@@ -20,8 +20,8 @@
 //! splits `theta` into the reduced state and the frozen `w_perp`; [`Reduced::lift`] rebuilds full
 //! parameters `w_j = sum_k p_jk x_k / s_k + w_perp_j`.
 //! [`run_gd_reduced`] and [`run_flow_reduced`] take and return what [`run_gd`](super::gd::run_gd)
-//! and [`run_flow`](super::flow::run_flow) do (same [`StopRule`](super::StopRule), [`Observer`] views
-//! of the lifted parameters, [`Run`]), and are held to them by `tests/reduced.rs`.
+//! and [`run_flow`](super::flow::run_flow) do (same [`StopRule`](super::StopRule), [`Observer`](super::Observer) views
+//! of the lifted parameters, [`Run`](super::Run)), and are held to them by `tests/reduced.rs`.
 //!
 //! What this path makes true by construction (`w_perp` frozen, an inactive coordinate frozen:
 //! claims L1 and L6) must be checked on the full simulator, never here.
@@ -32,14 +32,14 @@
 //!   when the norm of its full block `|(a_hat_j, w_hat_j)|` (with `|w_hat|^2 = |p_hat|^2 + |w_perp_hat|^2`)
 //!   leaves `[2^-64, 2^64]`. The full path decides on the largest entry instead; either rule changes
 //!   no value.
-//! - The flow uses the same [`Dopri5`], the same activation classes, event rules, `ZERO_BAND`,
+//! - The flow uses the same [`Dopri5`](super::flow::dopri::Dopri5), the same activation classes, event rules, `ZERO_BAND`,
 //!   `VELOCITY_ZERO` and the same per-neuron error norm (the size of a neuron includes `w_perp`),
 //!   so on the same instance it takes the same steps as the full path up to rounding, as long as
 //!   the full path resolves every coordinate (below).
 //! - Gradient descent fuses the update of a neuron with its contribution to the next residuals:
-//!   one sweep over the state per step. It counts one gradient evaluation per step taken (the full
+//!   one sweep over the state per step, neuron-major and vectorised across neurons (see `gd.rs`). It counts one gradient evaluation per step taken (the full
 //!   path also counts the gradient it computes at a state where it then stops on `until_loss`).
-//!   Its [`View`]s carry the classes by the sign of `p_hat` (`Some`), exact, where the full path
+//!   Its [`View`](super::View)s carry the classes by the sign of `p_hat` (`Some`), exact, where the full path
 //!   leaves `None` and a recorder recomputes them from `<w_j, x_k>`.
 //!
 //! ## Where the two paths part
@@ -290,7 +290,6 @@ fn block_sq(block: &[f64], inv_sq: &[f64]) -> f64 {
     block[1..].iter().zip(inv_sq).fold(block[0] * block[0], |acc, (x, w)| acc + (x * x) * w)
 }
 
-/// `sum_k a_k b_k c_k` in [`LANES`] accumulators.
 /// The exponent change that brings a block of squared norm `ss` back to `[1, 2)`, if `ss` left
 /// [`BLOCK_SQ_RANGE`].
 #[inline]

@@ -1,0 +1,158 @@
+//! The run loop of the gradient flow, shared by the full path ([`run_flow`](super::run_flow)) and
+//! the reduced path ([`run_flow_reduced`](crate::solver::reduced::run_flow_reduced)): both
+//! integrate the flow (2) of eq. (3) as a switching [`System`] with [`Dopri5`] and differ only in
+//! the coordinates of the state, which [`FlowCoordinates`] hides.
+
+use super::FlowConfig;
+use super::dopri::{Dopri5, DopriError, System, Tolerances};
+use crate::network::Class;
+use crate::params::ScaledParams;
+use crate::solver::{DivergenceBounds, Observer, Run, RunSummary, SimulationError, StopReason, View};
+
+/// What one pass over an accepted state finds ([`FlowCoordinates::measure`]).
+pub(crate) struct Measure {
+    /// `|theta|^2` in plain units.
+    pub norm_sq: f64,
+    /// Whether every per-neuron squared norm was finite (the driver also checks the state itself).
+    pub finite: bool,
+    /// Whether some neuron is to be rescaled ([`FlowCoordinates::rescale`]).
+    pub rescale: bool,
+}
+
+/// A state of the flow (2) of eq. (3) in some coordinates, as [`drive`] needs it: the
+/// switching [`System`] itself plus what the run loop reads from, or does to, its state `y`
+/// (per-neuron blocks of mantissas at the system's binary exponents).
+pub(crate) trait FlowCoordinates: System {
+    /// The activation class of each coordinate `<w_j, x_k>`, at index `j n + k`.
+    fn classes(&self) -> &[Class];
+    /// `L(theta)` at the last state the system evaluated: after an accepted step, its end (FSAL).
+    fn last_loss(&self) -> f64;
+    /// The [`SimulationError::SlidingMode`] that made `on_events` fail, if that is why the step
+    /// failed (taken, so a later call returns `None`).
+    fn take_sliding(&mut self) -> Option<SimulationError>;
+    /// One pass over the accepted state `y`: `|theta|^2` in plain units, whether the per-neuron
+    /// sums were finite, and whether a neuron's mantissa left the range where it is kept (the
+    /// system remembers which, for [`FlowCoordinates::rescale`]).
+    fn measure(&mut self, y: &[f64]) -> Measure;
+    /// Rescales, by exact powers of two, the neurons the last [`FlowCoordinates::measure`]
+    /// flagged: the mantissas in `y` and the system's exponents (no value changes).
+    fn rescale(&mut self, y: &mut [f64]);
+    /// The state `y` (at the system's current exponents) as the full parameters `(a, W)` of a
+    /// [`View`], written into `out` (shaped like `theta_0`).
+    fn lift(&self, y: &[f64], out: &mut ScaledParams);
+    /// `L` at the state `y` (a dense-output point) under the current classes, leaving the
+    /// caches the integrator reads (residuals, pre-activations) untouched.
+    fn loss_at(&mut self, y: &[f64]) -> f64;
+}
+
+/// Integrates `sys` from `y0` (the state of `theta0`, of loss `initial_loss`) until `cfg.stop`,
+/// reporting to `observer`: the initial view, dense-output observations at the times the
+/// observer asks for, a view after every accepted step if wanted, and the end state.
+///
+/// After each accepted step it checks the state (`NonFinite`), `bounds` (`Diverged`), observes,
+/// then rescales flagged neurons. A failed step is the system's `SlidingMode` if it has one,
+/// else `NonFinite` or `Integrator` at the step it was attempted from. The end state is returned
+/// renormalised (every neuron's mantissa brought back to `[2^-64, 2^64]`, no value changes).
+/// `cfg` and `bounds` are checked by the caller.
+pub(crate) fn drive<S: FlowCoordinates>(
+    mut sys: S,
+    y0: Vec<f64>,
+    theta0: &ScaledParams,
+    initial_loss: f64,
+    bounds: &DivergenceBounds,
+    cfg: &FlowConfig,
+    observer: &mut dyn Observer,
+) -> Result<Run, SimulationError> {
+    let tol = Tolerances { rtol: cfg.rtol, atol: cfg.atol };
+    let mut solver = Dopri5::new(0.0, y0, tol, None, cfg.h_max);
+    let horizon = cfg.stop.horizon.unwrap_or(f64::INFINITY);
+    let max_steps = cfg.stop.max_steps.unwrap_or(u64::MAX);
+    // scratch for observations
+    let mut view_params = theta0.clone();
+    let mut dense = vec![0.0; sys.dim()];
+    let every = observer.wants_every_step();
+
+    // the initial state
+    if observer.next_time() <= 0.0 || every {
+        let view = View { step: 0, time: 0.0, loss: initial_loss, params: theta0, classes: Some(sys.classes()) };
+        if observer.next_time() <= 0.0 {
+            observer.observe(&view);
+        }
+        if every {
+            observer.on_step(&view);
+        }
+    }
+    let mut loss = initial_loss;
+    let stop_reason = loop {
+        if cfg.stop.until_loss.is_some_and(|x| loss < x) {
+            break StopReason::LossBelow;
+        }
+        if solver.t() >= horizon {
+            break StopReason::Horizon;
+        }
+        if solver.counters().accepted_steps >= max_steps {
+            break StopReason::MaxSteps;
+        }
+        let step_no = solver.counters().accepted_steps;
+        let info = match solver.step(&mut sys, horizon) {
+            Ok(info) => info,
+            Err(e) => {
+                if let Some(s) = sys.take_sliding() {
+                    return Err(s);
+                }
+                return Err(match e {
+                    DopriError::NonFinite { t } => SimulationError::NonFinite { step: step_no, time: t },
+                    other => SimulationError::Integrator { step: step_no, reason: other.to_string() },
+                });
+            }
+        };
+        let step = solver.counters().accepted_steps;
+        loss = sys.last_loss();
+        let measure = sys.measure(solver.y());
+        if !measure.finite || solver.y().iter().any(|v| !v.is_finite()) {
+            return Err(SimulationError::NonFinite { step, time: info.t1 });
+        }
+        bounds.check(step, info.t1, loss, Some(measure.norm_sq))?;
+        // observations inside the accepted interval, on the dense output
+        while observer.next_time() <= info.t1 {
+            let t = observer.next_time().max(info.t0);
+            solver.dense(t, &mut dense);
+            sys.lift(&dense, &mut view_params);
+            let l = sys.loss_at(&dense);
+            let view = View { step, time: t, loss: l, params: &view_params, classes: Some(sys.classes()) };
+            observer.observe(&view);
+        }
+        if every {
+            sys.lift(solver.y(), &mut view_params);
+            let view = View { step, time: info.t1, loss, params: &view_params, classes: Some(sys.classes()) };
+            observer.on_step(&view);
+        }
+        if measure.rescale {
+            sys.rescale(solver.y_mut());
+        }
+    };
+    let counters = solver.counters();
+    let mut final_params = view_params;
+    sys.lift(solver.y(), &mut final_params);
+    for j in 0..final_params.m() {
+        final_params.renormalize(j);
+    }
+    observer.on_end(&View {
+        step: counters.accepted_steps,
+        time: solver.t(),
+        loss,
+        params: &final_params,
+        classes: Some(sys.classes()),
+    });
+    let summary = RunSummary {
+        method: "flow",
+        steps: counters.accepted_steps,
+        rejected_steps: counters.rejected_steps,
+        gradient_evaluations: counters.rhs_evaluations,
+        events: counters.events,
+        time: solver.t(),
+        final_loss: loss,
+        stop_reason,
+    };
+    Ok(Run { summary, final_params, final_classes: Some(sys.classes().to_vec()) })
+}
