@@ -11,8 +11,15 @@ use super::Dataset;
 ///
 /// `1e-10` is about `5e5` machine epsilons (`2.2e-16`): room for the rounding of a Householder
 /// QR (error of order `eps * max(n, d)` per Gram entry) and of files written with fewer digits,
-/// for `n, d` up to a few hundred; still far below any deviation that changes the dynamics at the
-/// scales the simulations resolve (the paper's Section 3.2 allows `|<x_k, x_l>|` of order `lambda`).
+/// for `n, d` up to a few hundred.
+///
+/// What it does not promise: that inputs within the tolerance behave as exactly orthonormal
+/// ones. A deviation `delta = |<x_k, x_l>|` couples coordinates that Assumption 1 decouples, and
+/// the paper's Section 3.2 needs `delta` of order `lambda` or smaller for its conclusions. A run at
+/// `lambda` far below `delta` (e.g. the `~1e-16` of Haar inputs in `f64` against
+/// `lambda < ~1e-16`) can differ from the exact-Assumption-1 dynamics: full gradient descent can
+/// reactivate a coordinate the flow keeps frozen (claim L6). The reduced path
+/// (`solver::reduced`) integrates Assumption 1 exactly and the claims run the flow there.
 pub const ORTHONORMAL_TOL: f64 = 1e-10;
 
 /// Relative margin of Assumption 2: `S+` and `S-` (sums of squared positive / negative labels)
