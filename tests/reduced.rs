@@ -9,19 +9,25 @@
 //! ## What the full path cannot resolve
 //! The full path reads `p_jk = <w_j, x_k>` off `w_j`: with the rounding of that dot product and
 //! the Gram deviation of the stored inputs (`|<x_l, x_k>| ~ 1e-17` for `l != k`, which leaks a
-//! fraction of every update of `w_j` into the direction `x_k`), its `p_jk` is known to about
-//! `1e-16 |w_j|`. An inactive coordinate is frozen (Lemma 6) while its neuron grows, by up to
-//! `1/lambda`: once `|p_jk| < 1e-16 |w_j|`, the full path's sign of `p_jk` is rounding. The flow
-//! then records spurious events (`Negative -> Zero`, the same vector field for ReLU with
-//! `relu'(0) = 0`, but each cuts a step); gradient descent may take a step with the coordinate
-//! active and kick it away from 0, or reactivate it for good (a frozen coordinate of a growing
-//! neuron on a label it does not fit yet). The reduced path holds `p_jk` itself, frozen exactly.
-//! Hence:
+//! fraction of every update of `w_j` into the direction `x_k`), and with the rounding of every
+//! update of `w_j` (up to half an ulp of each entry per step, whatever the size of the update), its
+//! value of an inactive coordinate drifts, step after step, by up to `eps |w_j| / 2` from the value
+//! where the reduced path holds it (frozen exactly, Lemma 6). An inactive coordinate stays frozen
+//! while its neuron grows, by up to `1/lambda`, stops growing, or shrinks: once `|p_jk|` is below
+//! that accumulated drift, the full path's sign of `p_jk` is rounding. The flow then records
+//! spurious events (`Negative -> Zero`, the same vector field for ReLU with `relu'(0) = 0`, but
+//! each cuts a step); gradient descent may take a step with the coordinate active and kick it away
+//! from 0, or reactivate it for good (a frozen coordinate of a growing neuron on a label it does
+//! not fit yet). Hence:
 //! - the flow is compared through the whole dynamics, spurious events counted exactly
 //!   (`full = reduced + spurious`), with a tolerance that accounts for the step sequences parting;
 //! - gradient descent is compared up to the first step at which some coordinate comes within
 //!   [`RESOLVED`] of 0 relative to its neuron (for `lambda <~ 1e-10` that is before the end: the
-//!   test prints how far), and there to rounding, everything included.
+//!   test prints how far), and there to rounding, everything included;
+//! - both compare the signs of the coordinates (the activation patterns) wherever they differ from
+//!   0 by more than what rounding can have moved them: a bound accumulated along each run by
+//!   [`DriftBound`] (derivation there), never a fixed fraction of the neuron's current size (the
+//!   drift is absolute: it piles up while a neuron stands still and grows relatively when it shrinks).
 //!
 //! Differences are per neuron and scale-free (`|.| / |theta_j|`), so a neuron of size `1e-300` is
 //! compared as closely as one of size 1.
@@ -66,22 +72,183 @@ struct Agreement {
     resolved: f64,
     /// `max_j |theta_j - theta'_j| / |theta_j|` over the full blocks.
     full: f64,
-    /// Inactive coordinates that differ by more than the tolerance, all of them below the full
-    /// path's resolution in the reduced path (the full path's kicked coordinates).
+    /// Inactive coordinates that differ by more than the tolerance, all of them within the
+    /// rounding drift of 0 in the reduced path (the full path's kicked coordinates).
     unresolved: usize,
+    /// Coordinates of opposite signs in the two runs, both within the rounding drift of 0.
+    unsigned: usize,
 }
 
-/// Compares `fast` against `full` (both on `data`), asserting the rules of the module docs with
-/// tolerance `tol` on the resolved part. Inactive coordinates are frozen only for a slope-0 model.
-/// Coordinates are compared as `p_jk / |x_k|` (the component of `w_j` along `x_k / |x_k|`), sizes
-/// are `|theta_j|^2 = a_j^2 + sum_k p_jk^2 / |x_k|^2 + |w_perp_j|^2` (for orthonormal inputs the
+/// A bound, per neuron and in plain units, on how far rounding has moved the inactive coordinates
+/// `<w_j, x_k> / |x_k|` of one run (or of two runs together) away from where the exact dynamics
+/// on orthogonal inputs holds them: `hat[j] 2^exponent[j]` (see [`DriftBound`]).
+#[derive(Clone, Debug)]
+struct Drift {
+    hat: Vec<f64>,
+    exponent: Vec<i32>,
+}
+impl Drift {
+    fn zero(m: usize) -> Self {
+        Self { hat: vec![0.0; m], exponent: vec![0; m] }
+    }
+    /// Neuron `j`'s bound in the units `2^e`.
+    fn at(&self, j: usize, e: i32) -> f64 {
+        ldexp(self.hat[j], self.exponent[j] - e)
+    }
+    /// The bound of two runs: their values of a coordinate can differ by the sum of their drifts.
+    fn plus(&self, other: &Drift) -> Drift {
+        let hat = (0..self.hat.len()).map(|j| self.hat[j] + other.at(j, self.exponent[j])).collect();
+        Drift { hat, exponent: self.exponent.clone() }
+    }
+}
+
+/// Which simulator a [`DriftBound`] watches.
+#[derive(Clone, Copy, PartialEq)]
+enum Path {
+    Full,
+    Reduced,
+}
+
+/// Accumulates, along a run, the [`Drift`] of its inactive coordinates (at its end, and at the
+/// checkpoint times of a [`SampleSchedule`]).
+///
+/// ## The bound
+/// Let `(j, k)` be inactive during an accepted step of the full path (`act' = 0`: a `Negative` or
+/// `Zero` class of ReLU with `relu'(0) = 0`, or a negative sign in gradient descent), `Delta w_j`
+/// the step's change of `w_j` and `u = x_k / |x_k|`. On exactly orthogonal inputs `<Delta w_j, u>`
+/// is 0. The full path's computed `<w_j, u>` moves by at most
+/// 1. the Gram leak: `Delta w_j = sum_l c_l x_l` over active `l != k` and `|<x_l, u>| <= g |x_l|`
+///    (`g` the largest off-diagonal cosine of the stored inputs), so `g sqrt(n) |Delta w_j|`;
+/// 2. the rounding of the increment: each entry is a combination of at most 6 stages (the flow,
+///    `sum |b_l| < 2`; the dense output at an event, `sum |d_l| < 18` weighted by at most 1/16)
+///    of velocities whose entries are `n`-term sums `sum_l c_l x_li`, each to `(n + 1) eps` of
+///    `sum_l |c_l x_li|`, which projects onto `u` as at most `(n + 1) sqrt(n) eps |v_j|`:
+///    `(2 (n + 1) sqrt(n) + 32) eps |Delta w_j|` in all (gradient descent, one stage: less);
+/// 3. the rounding of `w_j + Delta w_j`: each entry is off by at most `min(|Delta w_ji|, ulp / 2)`
+///    with `ulp / 2 <= eps |w_ji| / 2`, which projects onto `u` (Cauchy-Schwarz, `|u| = 1`) as at
+///    most `min(|Delta w_j|, eps |w_j| / 2)`.
+///
+/// Power-of-two rescalings are exact, and an event's bisection leaves `2^-60` of the step (below
+/// term 3's `eps`). So after steps `s = 1..K` the drift is at most
+/// `sum_s [min(|Delta w_j,s|, eps |w_j,s| / 2) + (g sqrt(n) + (2 (n + 1) sqrt(n) + 32) eps) |Delta w_j,s|]`
+/// (with `|Delta w_j,s|` the change between the states the observer sees, the dense output at a
+/// checkpoint included). A coordinate that entered `Zero` at an event sits at the rounding of the
+/// dense output at the crossing, within the same step's term. Term 3 dominates: while a neuron
+/// grows at rate `gamma` with steps `h` it sums to about `eps |w_j| / (2 gamma h)` (older drift is
+/// diluted); when it stands still it adds `eps |w_j| / 2` per step that moves it at all, and when
+/// it shrinks the drift grows relatively. The reduced path moves an inactive coordinate by exactly
+/// 0 (its velocity is `0 * r_k`, its dense output `p + theta * 0`), so the same sum bounds it
+/// (loosely: only the step at which it froze counts); its lifted `w_j` also carries the frozen
+/// `w_perp_j` of [`reduce`], which is orthogonal to `x_k` only to rounding (for `d = n` it is pure
+/// rounding): `|<w_perp_j, u>|`, computed, plus `d eps |w_perp_j|` for that dot product.
+/// Reading `<w_j, u>` at a comparison adds `(4 (n + d) eps + 2 g sqrt(n)) |theta_j|` for the two
+/// runs together ([`compare`]).
+struct DriftBound {
+    per_motion: f64,
+    checkpoints: Vec<f64>,
+    next: usize,
+    last: Option<ScaledParams>,
+    acc: Drift,
+    at_checkpoints: Vec<Drift>,
+}
+impl DriftBound {
+    fn new(data: &Dataset, theta0: &ScaledParams, checkpoints: &[f64], path: Path) -> Self {
+        let (n, d, m) = (data.n() as f64, data.d(), theta0.m());
+        let g = data.assumptions().max_offdiag_cosine;
+        let per_motion = g * n.sqrt() + (2.0 * (n + 1.0) * n.sqrt() + 32.0) * EPS;
+        let mut checkpoints = checkpoints.to_vec();
+        checkpoints.sort_by(f64::total_cmp);
+        let mut acc = Drift::zero(m);
+        if path == Path::Reduced {
+            let red = reduce(data, theta0).unwrap();
+            for j in 0..m {
+                let perp = red.perp_hat(j);
+                let norm = perp.iter().map(|v| v * v).sum::<f64>().sqrt();
+                let along = (0..data.n())
+                    .map(|k| {
+                        let x = data.x(k);
+                        let xn = x.iter().map(|v| v * v).sum::<f64>().sqrt();
+                        perp.iter().zip(x).map(|(a, b)| a * b).sum::<f64>().abs() / xn
+                    })
+                    .fold(0.0, f64::max);
+                acc.hat[j] = along + d as f64 * EPS * norm;
+                acc.exponent[j] = red.perp_exponent(j);
+            }
+        }
+        Self { per_motion, checkpoints, next: 0, last: None, acc, at_checkpoints: Vec::new() }
+    }
+    /// The drift at the state `p`, one step after the last state seen.
+    fn through(&self, p: &ScaledParams) -> Drift {
+        let Some(last) = &self.last else { return self.acc.clone() };
+        let mut out = self.acc.clone();
+        for j in 0..p.m() {
+            let e = p.exponent(j);
+            let shift = last.exponent(j) - e;
+            let w = p.w_hat(j);
+            let dw = w.iter().zip(last.w_hat(j)).map(|(a, b)| (a - ldexp(*b, shift)).powi(2)).sum::<f64>().sqrt();
+            let wn = w.iter().map(|v| v * v).sum::<f64>().sqrt();
+            out.hat[j] = self.acc.at(j, e) + dw.min(0.5 * EPS * wn) + self.per_motion * dw;
+            out.exponent[j] = e;
+        }
+        out
+    }
+    fn see(&mut self, p: &ScaledParams) {
+        self.acc = self.through(p);
+        self.last = Some(p.clone());
+    }
+}
+impl Observer for DriftBound {
+    fn next_time(&self) -> f64 {
+        self.checkpoints.get(self.next).copied().unwrap_or(f64::INFINITY)
+    }
+    /// A checkpoint: the [`Recorder`] keeps this view for the same checkpoints.
+    fn observe(&mut self, view: &View) {
+        let here = self.through(view.params);
+        while self.checkpoints.get(self.next).is_some_and(|&c| c <= view.time) {
+            self.at_checkpoints.push(here.clone());
+            self.next += 1;
+        }
+    }
+    fn wants_every_step(&self) -> bool {
+        true
+    }
+    fn on_step(&mut self, view: &View) {
+        self.see(view.params);
+    }
+    fn on_end(&mut self, view: &View) {
+        self.see(view.params);
+    }
+}
+
+/// The names of the two runs [`compare`] compares by default.
+const PATHS: (&str, &str) = ("reduced", "full");
+
+/// Compares `fast` against `full` (both on `data`; `fast_name` and `full_name` in the messages),
+/// asserting the rules of the module docs with tolerance `tol` on the resolved part; `drift`
+/// bounds the rounding drift of the inactive coordinates of the two runs together
+/// ([`DriftBound`]). Inactive coordinates are frozen only for a slope-0 model. Coordinates are
+/// compared as `p_jk / |x_k|` (the component of `w_j` along `x_k / |x_k|`), sizes are
+/// `|theta_j|^2 = a_j^2 + sum_k p_jk^2 / |x_k|^2 + |w_perp_j|^2` (for orthonormal inputs the
 /// reduced path's `|x_k|^2` is exactly 1: the plain `p_jk`).
-fn compare(fast: &ScaledParams, full: &ScaledParams, data: &Dataset, slope: f64, tol: f64) -> Agreement {
+///
+/// A coordinate's two values can have opposite signs only if both are within its rounding margin
+/// of 0: the two runs' drift plus the reading of `<w_j, x_k>` in both (a `d`-term dot product,
+/// the lift of the reduced state and the Gram deviation `g` of the inputs: `(4 (n + d) eps +
+/// 2 g sqrt(n)) |theta_j|`). Everywhere else the signs must agree.
+fn compare(
+    fast: &ScaledParams,
+    full: &ScaledParams,
+    data: &Dataset,
+    slope: f64,
+    tol: f64,
+    drift: &Drift,
+    (fast_name, full_name): (&str, &str),
+) -> Agreement {
     let (n, d) = (data.n(), data.d());
     let rf = reduce(data, full).unwrap();
     let rs = reduce(data, fast).unwrap();
-    // the full path's resolution of p_jk: a d-term dot product plus the Gram deviation of X
-    let resolution = 4.0 * (n + d) as f64 * EPS;
+    let g = data.assumptions().max_offdiag_cosine;
+    let reading = 4.0 * (n + d) as f64 * EPS + 2.0 * g * (n as f64).sqrt();
     let mut out = Agreement { full: max_rel_diff(fast, full), ..Default::default() };
     for j in 0..full.m() {
         // everything in the units of the full path's neuron j
@@ -93,6 +260,7 @@ fn compare(fast: &ScaledParams, full: &ScaledParams, data: &Dataset, slope: f64,
         let (perp_f, perp_s) = (rf.perp_hat(j), rs.perp_hat(j));
         let perp_sq: f64 = perp_f.iter().map(|v| (v * perp_scale(&rf)).powi(2)).sum();
         let size = (rf.a_hat(j).powi(2) + pf.iter().map(|v| v * v).sum::<f64>() + perp_sq).sqrt();
+        let margin = reading * size + drift.at(j, rf.exponent(j));
         let act = |p: f64| if p > 0.0 { p } else { slope * p };
         let mut diff_sq = (rf.a_hat(j) - s * rs.a_hat(j)).powi(2);
         diff_sq +=
@@ -100,22 +268,29 @@ fn compare(fast: &ScaledParams, full: &ScaledParams, data: &Dataset, slope: f64,
         for k in 0..n {
             let (f, v) = (pf[k], s * ps[k]);
             diff_sq += (act(f) - act(v)).powi(2);
-            let below_resolution = v.abs() <= resolution * size;
             if (f - v).abs() > tol * size {
                 // only a frozen coordinate that the full path cannot resolve may differ
                 assert!(
-                    slope == 0.0 && below_resolution && f <= resolution * size,
-                    "neuron {j}, point {k}: {f:e} (full) vs {v:e} (reduced), |theta_j| = {size:e}"
+                    slope == 0.0 && v.abs() <= margin && f <= margin,
+                    "neuron {j}, point {k}: {f:e} ({full_name}) vs {v:e} ({fast_name}), |theta_j| = {size:e}, margin {margin:e}"
                 );
                 out.unresolved += 1;
             }
-            if !below_resolution {
-                assert_eq!(f > 0.0, v > 0.0, "neuron {j}, point {k}: activation {f:e} (full) vs {v:e} (reduced)");
+            if (f > 0.0) != (v > 0.0) {
+                assert!(
+                    f.abs() <= margin && v.abs() <= margin,
+                    "neuron {j}, point {k}: activation {f:e} ({full_name}) vs {v:e} ({fast_name}), rounding margin {margin:e}, |theta_j| = {size:e}"
+                );
+                out.unsigned += 1;
             }
         }
         out.resolved = out.resolved.max(diff_sq.sqrt() / size);
     }
-    assert!(out.resolved <= tol, "resolved parameters differ by {:e} > {tol:e}", out.resolved);
+    assert!(
+        out.resolved <= tol,
+        "{fast_name} vs {full_name}: resolved parameters differ by {:e} > {tol:e}",
+        out.resolved
+    );
     out
 }
 
@@ -148,7 +323,8 @@ fn schedule(horizon: f64) -> SampleSchedule {
     }
 }
 
-/// Sample times, losses, classes and checkpoints of two recorded runs.
+/// Sample times, losses, classes and checkpoints of two recorded runs (`drift`: the two runs'
+/// [`Drift`] at the checkpoints, together).
 fn compare_trajectories(
     full: &Trajectory,
     fast: &Trajectory,
@@ -156,6 +332,7 @@ fn compare_trajectories(
     model: &ValidModel,
     tol: f64,
     patterns: bool,
+    drift: &[Drift],
 ) -> (f64, usize) {
     assert_eq!(full.samples.len(), fast.samples.len(), "number of samples");
     let same_dynamics = |a: Class, b: Class| {
@@ -177,10 +354,11 @@ fn compare_trajectories(
         }
     }
     assert_eq!(full.checkpoints.len(), fast.checkpoints.len());
+    assert_eq!(full.checkpoints.len(), drift.len(), "a drift bound per checkpoint");
     let (mut worst, mut unresolved) = (0.0f64, 0);
-    for (c, d) in full.checkpoints.iter().zip(&fast.checkpoints) {
+    for ((c, d), drift) in full.checkpoints.iter().zip(&fast.checkpoints).zip(drift) {
         assert_eq!(c.time, d.time);
-        let a = compare(&d.params, &c.params, data, model.negative_slope(), tol);
+        let a = compare(&d.params, &c.params, data, model.negative_slope(), tol, drift, PATHS);
         worst = worst.max(a.resolved);
         unresolved = unresolved.max(a.unresolved);
     }
@@ -327,11 +505,14 @@ fn gd_tolerance(data: &Dataset, steps: u64) -> f64 {
 }
 
 /// Relative distance to the boundary below which a coordinate counts as unresolved by the full
-/// path. The full path's `p_jk` carries the rounding of one `d`-term dot product (`(n + d) eps`
-/// with the Gram deviation, about `3e-15` here) plus what the updates leak into the direction
-/// `x_k`: at most `eps |Delta w_j|` per step, `eps eta |D| |w_j|` with `eta |D| <= 0.05`, so below
-/// `1e-17 K |w_j|` (`<= 1e-12` for the `K <= 10^5` steps run here); `1e-12` leaves a margin of
-/// ten over the sum.
+/// path (gradient descent; fixed before the runs, as the probe runs only the reduced path). The
+/// full path's `p_jk` carries the rounding of one `d`-term dot product (`(n + d) eps` with the Gram
+/// deviation, about `3e-15` here) plus the drift of [`DriftBound`]: a step moves `w_j` by far more
+/// than an ulp (`eta |D| <= 0.05` relative), so rounding the update costs up to `eps |w_j| / 2` per
+/// step, diluted while the neuron grows. That reaches `1e-12` only after about `9000` steps at a
+/// standstill, about the longest runs compared here (a few hundred steps for `lambda <~ 1e-10`).
+/// The comparison itself ([`compare`]) uses the drift accumulated along the runs; this constant
+/// only has to stop the comparison before the full path can kick a frozen coordinate.
 const RESOLVED: f64 = 1e-12;
 
 /// The first step at which some coordinate is within `RESOLVED |theta_j|` of 0 (read off the
@@ -391,20 +572,24 @@ fn check_gd(instance: &Instance, model: ValidModel) -> (Agreement, u64, u64) {
 
     let cfg = GdConfig { step: ETA, stop: StopRule { max_steps: Some(steps), ..Default::default() } };
     let sched = schedule(steps as f64 * ETA);
-    let mut rec = Recorder::new(data, sched.clone());
-    let full = run_gd(data, model, &theta0, &cfg, &mut rec).unwrap();
-    let full_traj = rec.finish();
-    let mut rec = Recorder::new(data, sched);
-    let fast = run_gd_reduced(data, model, &theta0, &cfg, &mut rec).unwrap();
-    let fast_traj = rec.finish();
+    let mut obs = (Recorder::new(data, sched.clone()), DriftBound::new(data, &theta0, &sched.checkpoints, Path::Full));
+    let full = run_gd(data, model, &theta0, &cfg, &mut obs).unwrap();
+    let (full_traj, full_drift) = (obs.0.finish(), obs.1);
+    let mut obs =
+        (Recorder::new(data, sched.clone()), DriftBound::new(data, &theta0, &sched.checkpoints, Path::Reduced));
+    let fast = run_gd_reduced(data, model, &theta0, &cfg, &mut obs).unwrap();
+    let (fast_traj, fast_drift) = (obs.0.finish(), obs.1);
 
     let (s, t) = (&full.summary, &fast.summary);
     assert_eq!((s.steps, s.gradient_evaluations, s.stop_reason), (t.steps, t.gradient_evaluations, t.stop_reason));
     let tol = gd_tolerance(data, steps);
-    let fin = compare(&fast.final_params, &full.final_params, data, model.negative_slope(), tol);
+    let drift = fast_drift.acc.plus(&full_drift.acc);
+    let fin = compare(&fast.final_params, &full.final_params, data, model.negative_slope(), tol, &drift, PATHS);
     let norm_sq = full.final_params.norm_sq();
     assert_losses_close(s.final_loss, t.final_loss, data.n(), norm_sq, tol, "final loss");
-    let (traj, traj_unresolved) = compare_trajectories(&full_traj, &fast_traj, data, &model, tol, true);
+    let drifts: Vec<Drift> =
+        fast_drift.at_checkpoints.iter().zip(&full_drift.at_checkpoints).map(|(a, b)| a.plus(b)).collect();
+    let (traj, traj_unresolved) = compare_trajectories(&full_traj, &fast_traj, data, &model, tol, true, &drifts);
     eprintln!(
         "gd   n={} d={} m={:3} lambda={:.1e}: {steps:5} of {whole:5} steps: params {:.1e}, trajectory {traj:.1e}, tol {tol:.1e}",
         data.n(),
@@ -514,24 +699,32 @@ fn check_flow(instance: &Instance, model: ValidModel) -> (Agreement, u64) {
     let horizon = end_of_dynamics(instance);
     let cfg = flow_cfg(FLOW_RTOL, horizon);
     let sched = schedule(horizon);
-    let mut full_obs = (Recorder::new(data, sched.clone()), LeftNegative::default());
+    let observers = |path| {
+        (
+            Recorder::new(data, sched.clone()),
+            (LeftNegative::default(), DriftBound::new(data, &theta0, &sched.checkpoints, path)),
+        )
+    };
+    let mut full_obs = observers(Path::Full);
     let full = run_flow(data, model, &theta0, &cfg, &mut full_obs).unwrap();
-    let mut fast_obs = (Recorder::new(data, sched), LeftNegative::default());
+    let mut fast_obs = observers(Path::Reduced);
     let fast = run_flow_reduced(data, model, &theta0, &cfg, &mut fast_obs).unwrap();
     let (s, t) = (&full.summary, &fast.summary);
+    let (full_left, full_drift) = &full_obs.1;
+    let (fast_left, fast_drift) = &fast_obs.1;
 
     // With relu'(0) = 0 and slope 0 a Negative coordinate never moves (Lemma 6): the reduced path
     // holds it exactly; the full path may see its rounding noise cross 0.
     let frozen = model.negative_slope() == 0.0 && model.relu_prime_at_zero() == 0.0;
-    let spurious = if frozen { full_obs.1.to_zero + full_obs.1.to_positive } else { 0 };
+    let spurious = if frozen { full_left.to_zero + full_left.to_positive } else { 0 };
     if frozen {
         assert_eq!(
-            (fast_obs.1.to_zero, fast_obs.1.to_positive),
+            (fast_left.to_zero, fast_left.to_positive),
             (0, 0),
             "a Negative coordinate moved in the reduced path"
         );
         assert_eq!(
-            full_obs.1.to_positive, 0,
+            full_left.to_positive, 0,
             "the full path reactivated a frozen coordinate (Lemma 6 broken by rounding)"
         );
     }
@@ -541,16 +734,23 @@ fn check_flow(instance: &Instance, model: ValidModel) -> (Agreement, u64) {
     let (tol, global) = if spurious == 0 {
         (10.0 * FLOW_RTOL, None)
     } else {
-        let reference = run_flow(data, model, &theta0, &flow_cfg(FLOW_RTOL / 100.0, horizon), &mut NoObserver).unwrap();
-        let e = compare(&full.final_params, &reference.final_params, data, model.negative_slope(), 1.0).resolved;
-        (10.0 * FLOW_RTOL + 3.0 * e, Some(e))
+        // two full-path runs: each with its own rounding drift
+        let mut ref_drift = DriftBound::new(data, &theta0, &[], Path::Full);
+        let reference = run_flow(data, model, &theta0, &flow_cfg(FLOW_RTOL / 100.0, horizon), &mut ref_drift).unwrap();
+        let drift = full_drift.acc.plus(&ref_drift.acc);
+        let names = ("rtol 1e-8", "rtol 1e-10");
+        let e = compare(&full.final_params, &reference.final_params, data, model.negative_slope(), 1.0, &drift, names);
+        (10.0 * FLOW_RTOL + 3.0 * e.resolved, Some(e.resolved))
     };
-    let fin = compare(&fast.final_params, &full.final_params, data, model.negative_slope(), tol);
+    let drift = fast_drift.acc.plus(&full_drift.acc);
+    let fin = compare(&fast.final_params, &full.final_params, data, model.negative_slope(), tol, &drift, PATHS);
     assert_losses_close(s.final_loss, t.final_loss, data.n(), full.final_params.norm_sq(), tol, "final loss");
     let same_dynamics = |a: &Class, b: &Class| a == b || (frozen && *a != Class::Positive && *b != Class::Positive);
     let (cf, cs) = (full.final_classes.as_ref().unwrap(), fast.final_classes.as_ref().unwrap());
     assert!(cf.iter().zip(cs).all(|(a, b)| same_dynamics(a, b)), "final classes");
-    let (traj, _) = compare_trajectories(&full_obs.0.finish(), &fast_obs.0.finish(), data, &model, tol, true);
+    let drifts: Vec<Drift> =
+        fast_drift.at_checkpoints.iter().zip(&full_drift.at_checkpoints).map(|(a, b)| a.plus(b)).collect();
+    let (traj, _) = compare_trajectories(&full_obs.0.finish(), &fast_obs.0.finish(), data, &model, tol, true, &drifts);
     eprintln!(
         "flow n={} d={} m={:3} lambda={:.1e}: steps {}/{} events {}/{} ({spurious} spurious) evals {}/{}: params {:.1e}, trajectory {traj:.1e}, tol {tol:.1e}{}",
         data.n(),
