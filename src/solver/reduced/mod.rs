@@ -44,12 +44,22 @@
 //!
 //! ## Where the two paths part
 //! This path integrates Assumption 1 exactly (`X X^T = I`); the full path integrates the stored
-//! inputs, whose Gram matrix is the identity only to `~1e-17`, and reads `<w_j, x_k>` to about
-//! `1e-16 |w_j|`. A coordinate frozen while its neuron grows by more than `1e16` (any run with
-//! `lambda < ~1e-16`) is then below the full path's resolution: its sign there is rounding, the
-//! full flow records spurious `Negative -> Zero` events and full gradient descent can reactivate
-//! it, which this path never does (its frozen `p_jk` stays exactly where it froze). `tests/reduced.rs`
-//! counts these cases and compares the paths everywhere else.
+//! inputs, whose Gram matrix is the identity only to `~1e-17`, and carries `w_j` in `f64`. On the
+//! full path an inactive coordinate `<w_j, x_k>` therefore moves by rounding: every update
+//! `w_j + dw_j` rounds by up to `min(|dw_j|, eps |w_j| / 2)` along `x_k`, and the Gram leak adds
+//! `~1e-17 |dw_j|`. These errors are diluted while the neuron grows and pile up once it stands
+//! still; on this path the frozen `p_jk` stays exactly where it froze. So:
+//! - a coordinate frozen while its neuron grows by more than `1e16` (any run with
+//!   `lambda < ~1e-16`), or one that sits through thousands of steps of a neuron at rest, is below
+//!   the full path's resolution: its sign there is rounding, the full flow can record spurious
+//!   `Negative -> Zero` events and full gradient descent can reactivate it;
+//! - a neuron that shrinks keeps, on both paths, the absolute rounding it made while it was
+//!   larger: relative to its final size the two paths differ by more than the final-size rounding;
+//! - the lifted `w_j` carries the frozen `w_perp_j`, which for `d = n` is pure rounding
+//!   (`~1e-16 |w_j(0)|`), and so reads an inactive coordinate of a shrunken neuron with that offset.
+//!
+//! `tests/reduced.rs` bounds these effects per neuron along each run (derived rounding budgets,
+//! accumulated step by step) and compares the paths tightly everywhere else.
 
 mod flow;
 mod gd;
