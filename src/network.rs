@@ -100,10 +100,23 @@ impl ValidModel {
     pub fn activation(&self) -> Activation {
         self.activation
     }
-    /// `act(z)`.
+    /// `act(z)`: `z` for `z > 0`, else `slope z`; ReLU (`slope = 0`) gives exactly `0` there, also
+    /// at `z = -inf` (where `0 * z` would be NaN).
+    ///
+    /// ```
+    /// use reluflow::network::Model;
+    /// let relu = Model::relu().validate().unwrap();
+    /// assert_eq!((relu.act(2.0), relu.act(-3.0), relu.act(f64::NEG_INFINITY)), (2.0, 0.0, 0.0));
+    /// ```
     #[inline]
     pub fn act(&self, z: f64) -> f64 {
-        if z > 0.0 { z } else { self.slope * z }
+        if z > 0.0 {
+            z
+        } else if self.slope != 0.0 {
+            self.slope * z
+        } else {
+            0.0
+        }
     }
     /// `act'(z)` with the configured value at 0.
     #[inline]
