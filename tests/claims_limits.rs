@@ -259,6 +259,41 @@ proptest! {
     }
 }
 
+/// The `PROPTEST_RNG_SEED=2` finding: at `lambda = 10/sqrt(16)` the parameters are large
+/// (`|theta|^2 ~ 200`), so the flow's per-step error on `h` reaches `sqrt(UNTIL_LOSS)` and the
+/// computed loss rises between some of the last steps. The check judges each step against the
+/// flow from the previous computed state up to that step's error ([`step_loss_resolution`]) and
+/// holds; the rises stay well inside the resolution.
+#[test]
+fn lz_loss_rises_only_within_the_step_resolution() {
+    let data = reluflow::data::Dataset::from_flat(
+        2,
+        3,
+        vec![
+            0.7270658759349458,
+            -0.2802790732119079,
+            -0.6267526251803208,
+            0.36456054421845757,
+            -0.6159488915550235,
+            0.6983570523673979,
+        ],
+        vec![1.7391108013637435, -0.9278341331048975],
+    )
+    .unwrap();
+    let inst = Instance::balanced(data, 16, lazy_lambda(16), 418788);
+    let rung = simulate_rung(&inst, Integrator::Flow { rtol: RTOL }, UNTIL_LOSS).unwrap();
+    let rises: Vec<f64> = rung
+        .steps
+        .windows(2)
+        .filter(|w| w[1].loss > w[0].loss)
+        .map(|w| (w[1].loss.sqrt() - w[0].loss.sqrt()) / step_loss_resolution(&rung, &w[1]))
+        .collect();
+    assert!(!rises.is_empty(), "the computed loss no longer rises at the end: the finding is gone");
+    assert!(rises.iter().all(|&r| r < 1.0), "a rise beyond the step resolution: {rises:?}");
+    let v = check_lz(&rung);
+    assert!(v.holds, "{v:#?}");
+}
+
 /// Small `lambda` (the rich regime) on the same instances: the weights move by `~1/lambda` times
 /// their initial size, the loss sits on the saddle's plateau, and the norm is minimal.
 #[test]
@@ -293,6 +328,61 @@ proptest! {
         let v = check_no(&nl);
         prop_assert!(v.holds, "{v:#?}");
     }
+}
+
+/// The finding of the earlier seeds: for these inputs the first-order coefficient of the
+/// perturbation seeds 16 and 28 is small, and `delta = 1e-4` gave `max |<x_k, x_l>| = 4.6e-4`
+/// and `1.3e-3`. The generator now redraws such perturbations: within 1% of `delta` on every rung.
+#[test]
+fn no_perturbation_hits_delta_when_the_first_order_coefficient_is_small() {
+    let data = reluflow::data::Dataset::from_flat(
+        2,
+        4,
+        vec![
+            0.2244788188450284,
+            -0.4951549066681487,
+            0.7961813859262162,
+            0.2655674659987677,
+            0.15204871814287496,
+            0.6662209281987689,
+            0.5365940897964854,
+            -0.4950733732857804,
+        ],
+        vec![-1.2186799638617272, 1.7506654911274717],
+    )
+    .unwrap();
+    for seed in [16u64, 28] {
+        for &delta in &NO_LADDER {
+            let got = max_offdiag_inner(&nearly_orthogonal(&data, delta, seed));
+            assert!((got / delta - 1.0).abs() <= 1e-2, "seed {seed}: delta {delta:e}, max |<x_k, x_l>| = {got:e}");
+        }
+    }
+}
+
+/// The `PROPTEST_RNG_SEED=2` finding (200 cases): at `lambda = delta = 1e-12` the step `eta/2`
+/// throws a frozen coordinate of a large neuron to `-2.5e-3` and the step `eta` does not, so the
+/// extrapolated excess carries twice the throw's cost; the overshoot term of [`check_no`]
+/// covers it.
+#[test]
+fn no_gradient_descent_overshoot_is_in_the_resolution() {
+    let data = reluflow::data::Dataset::from_flat(
+        2,
+        2,
+        vec![0.44104576885170355, 0.8974846125577921, 0.8974846125577921, -0.4410457688517032],
+        vec![-0.5446162865708041, 1.1511616669932865],
+    )
+    .unwrap();
+    let inst = Instance::balanced(data, 12, 1e-8, 48013);
+    let nl = simulate_no_ladder(&inst, &NO_LADDER, |l| l, 6277859963398108660, NO_STEP).unwrap();
+    let last = NO_LADDER.len() - 1;
+    assert!(nl.fine.last().overshoot_sq > 1e-6, "the eta/2 throw is gone: {}", nl.fine.last().overshoot_sq);
+    assert!(
+        nl.coarse.rungs[last].overshoot_sq < 1e-20,
+        "the eta run throws too: {}",
+        nl.coarse.rungs[last].overshoot_sq
+    );
+    let v = check_no(&nl);
+    assert!(v.holds, "{v:#?}");
 }
 
 /// A leaky ReLU (slope 0.1): inactive coordinates move, and the norm excess grows as `lambda`

@@ -54,7 +54,7 @@ use super::{ClaimId, Instance, Outcome, Verdict};
 use crate::data::Dataset;
 use crate::generators::InstanceShape;
 use crate::init::NeuronSets;
-use crate::params::{Params, ScaledParams};
+use crate::params::{Params, ScaledParams, ldexp};
 use crate::solver::flow::{FlowConfig, run_flow};
 use crate::solver::gd::{GdConfig, run_gd};
 use crate::solver::{Observer, RunSummary, SimulationError, StopReason, StopRule, View};
@@ -102,12 +102,26 @@ pub struct StepRecord {
     pub u_plus: f64,
     /// `u- = sum_{j in S-,1} |w_j|^2`.
     pub u_minus: f64,
+    /// `sum_j max(|theta_j(t_prev)|, |theta_j(t)|)^2` over the step that ends here (`|theta(0)|^2`
+    /// on the first record): the scale of the integrator's local error on `h`
+    /// ([`step_loss_resolution`]).
+    pub step_scale_sq: f64,
 }
 
-/// Records every step's loss and the masses `u+`, `u-` of `S+,1` and `S-,1`.
+/// Records every step's loss, the masses `u+`, `u-` of `S+,1` and `S-,1`, the step's error
+/// scale ([`StepRecord::step_scale_sq`]) and, for gradient descent, the overshoots at
+/// deactivations ([`Rung::overshoot_sq`]).
 struct PhaseObserver<'a> {
     sets: &'a NeuronSets,
+    data: &'a Dataset,
+    /// Track the pre-activations (gradient descent only: the flow stops at every crossing).
+    track_crossings: bool,
     steps: Vec<StepRecord>,
+    /// `|theta_j|^2` at the previous record.
+    prev_sq: Vec<f64>,
+    /// `<w_j, x_k>` at the previous record (`j * n + k`), when tracked.
+    prev_z: Vec<f64>,
+    overshoot_sq: f64,
 }
 
 impl Observer for PhaseObserver<'_> {
@@ -115,13 +129,39 @@ impl Observer for PhaseObserver<'_> {
         true
     }
     fn on_step(&mut self, view: &View) {
+        let p = view.params;
         // |w_j|^2 from the exact ln|w_j| (underflows to 0 harmlessly while the neurons are tiny)
-        let mass = |set: &[usize]| set.iter().map(|&j| (2.0 * view.params.ln_norm_w(j)).exp()).sum::<f64>();
+        let mass = |set: &[usize]| set.iter().map(|&j| (2.0 * p.ln_norm_w(j)).exp()).sum::<f64>();
+        let first = self.prev_sq.is_empty();
+        if first {
+            self.prev_sq = vec![0.0; p.m()];
+        }
+        let mut step_scale_sq = 0.0;
+        for j in 0..p.m() {
+            let sq = ldexp(p.a_hat(j) * p.a_hat(j) + dot(p.w_hat(j), p.w_hat(j)), 2 * p.exponent(j));
+            step_scale_sq += if first { sq } else { sq.max(self.prev_sq[j]) };
+            self.prev_sq[j] = sq;
+        }
+        if self.track_crossings {
+            let n = self.data.n();
+            let z: Vec<f64> =
+                (0..p.m() * n).map(|i| ldexp(dot(p.w_hat(i / n), self.data.x(i % n)), p.exponent(i / n))).collect();
+            if !first {
+                for (i, (&z0, &z1)) in self.prev_z.iter().zip(&z).enumerate() {
+                    if z0 > 0.0 && z1 <= 0.0 {
+                        let along = z1 / norm(self.data.x(i % n));
+                        self.overshoot_sq += along * along;
+                    }
+                }
+            }
+            self.prev_z = z;
+        }
         self.steps.push(StepRecord {
             time: view.time,
             loss: view.loss,
             u_plus: mass(&self.sets.s_plus_1),
             u_minus: mass(&self.sets.s_minus_1),
+            step_scale_sq,
         });
     }
 }
@@ -139,6 +179,10 @@ pub struct Rung {
     pub initial_params: ScaledParams,
     pub final_params: ScaledParams,
     pub steps: Vec<StepRecord>,
+    /// Gradient descent: `sum zeta^2` over every step at which a pre-activation crossed from
+    /// `> 0` to `<= 0`, `zeta = <w_j, x_k>/|x_k|` just after the crossing (how far the step
+    /// carried the coordinate past 0). The flow stops at every crossing (0). See [`check_no`].
+    pub overshoot_sq: f64,
 }
 
 impl Rung {
@@ -198,7 +242,15 @@ pub fn simulate_rung(instance: &Instance, integrator: Integrator, until_loss: f6
     let initial_loss = model.loss(&init.params.to_params(), &instance.data);
     let horizon = derived_horizon(&instance.data, instance.lambda(), initial_loss, until_loss);
     let stop = StopRule { until_loss: Some(until_loss), horizon: Some(horizon), ..Default::default() };
-    let mut obs = PhaseObserver { sets: &sets, steps: Vec::new() };
+    let mut obs = PhaseObserver {
+        sets: &sets,
+        data: &instance.data,
+        track_crossings: matches!(integrator, Integrator::Gd { .. }),
+        steps: Vec::new(),
+        prev_sq: Vec::new(),
+        prev_z: Vec::new(),
+        overshoot_sq: 0.0,
+    };
     let run = match integrator {
         Integrator::Flow { rtol } => {
             let cfg = FlowConfig { rtol, stop, ..Default::default() };
@@ -218,6 +270,7 @@ pub fn simulate_rung(instance: &Instance, integrator: Integrator, until_loss: f6
         initial_params: init.params,
         final_params: run.final_params,
         steps: obs.steps,
+        overshoot_sq: obs.overshoot_sq,
     })
 }
 
@@ -271,6 +324,40 @@ pub fn pl_constant(data: &Dataset) -> f64 {
 /// (`d sqrt(L)/dt = -|grad L|^2 / (2 sqrt L) <= -(sqrt(mu)/2) |grad L|`; integrate).
 pub fn path_length_bound(final_loss: f64, mu: f64) -> f64 {
     2.0 * (final_loss.max(0.0) / mu).sqrt()
+}
+
+/// The resolution of `sqrt(L)` over one step that ends at `rec`: how far the computed
+/// `sqrt(L_{i+1})` can be above `sqrt(L(Phi_dt theta_i))`, the loss of the exact flow from the
+/// computed `theta_i` over the same step.
+///
+/// `rho = (rtol (1 + rtol) + 2 (d + m + 2) u) sqrt(sum_k |x_k|^2 / (2n)) S`, `S` =
+/// [`StepRecord::step_scale_sq`] `= sum_j s_j^2`, `s_j = max(|theta_j(t_i)|, |theta_j(t_{i+1})|)`,
+/// `u = 2^-53`; `rtol` of the flow (0 for gradient descent, whose step is the map itself).
+///
+/// Derivation: `sqrt(2n L) = |h - y|` (Euclidean over the points), so by the triangle
+/// inequality `sqrt(L_{i+1}) <= sqrt(L(Phi_dt theta_i)) + |h(theta_{i+1}) - h(Phi_dt theta_i)| / sqrt(2n)`.
+/// An accepted step's error estimate is `|e_j| <= rtol s_j` for every neuron
+/// ([`crate::solver::flow`]'s error norm, per neuron relative to the larger of its sizes at the
+/// two ends; the estimate is taken as the bound on the local error, as in the module docs).
+/// For one neuron, `|a' relu(<w', x>) - a relu(<w, x>)| <= |a' - a| |w'| |x| + |a| |w' - w| |x|
+/// <= |e_j| |(|w'|, |a|)| |x| <= rtol s_j (s_j + rtol s_j) |x|` (ReLU is 1-Lipschitz; Cauchy-Schwarz;
+/// `|a| <= |theta_j(t_{i+1})| + |e_j|`). Summed over `j`, then over the points in `l2`:
+/// `|delta h| <= rtol (1 + rtol) S sqrt(sum_k |x_k|^2)`. The rounding of the computed `h_k` (a
+/// dot product of length `d`, a sum over `m` neurons, the residual) adds at most
+/// `(d + m + 2) u sum_j |a_j| |w_j| |x_k| <= (d + m + 2) u S |x_k|` (`2|a_j||w_j| <= |theta_j|^2`)
+/// at either end of the step (`S` covers both ends); the relative rounding of the sum of squares
+/// in `L` itself, `(n + 2) u`, is below both and is left out.
+pub fn step_loss_resolution(rung: &Rung, rec: &StepRecord) -> f64 {
+    let data = &rung.instance.data;
+    let rtol = match rung.integrator {
+        Integrator::Flow { rtol } => rtol,
+        Integrator::Gd { .. } => 0.0,
+    };
+    let u = f64::EPSILON / 2.0;
+    let x_sq: f64 = (0..data.n()).map(|k| dot(data.x(k), data.x(k))).sum();
+    let width = rung.initial_params.m() as f64;
+    let factor = rtol * (1.0 + rtol) + 2.0 * (data.d() as f64 + width + 2.0) * u;
+    factor * (x_sq / (2.0 * data.n() as f64)).sqrt() * rec.step_scale_sq
 }
 
 /// Least-squares slope of `y` against `x`.
@@ -934,7 +1021,23 @@ pub fn lazy_lambda(width: usize) -> f64 {
 /// 2. *no plateau*: between every two consecutive accepted steps, `-d ln L/dt >= |D-|` on average,
 ///    i.e. the final-phase rate of Lemma 15 holds from `t = 0`. A plateau is a stay near a saddle
 ///    with `L > 0`, where `|grad L|^2 / L -> 0`, so it violates this; the lazy regime's rate is the
-///    smallest eigenvalue of the tangent kernel, of order `lambda^2 m / n`.
+///    smallest eigenvalue of the tangent kernel, of order `lambda^2 m / n`. What is compared is
+///    the flow from the computed state `theta_i` over the step `dt`, which the claim bounds by
+///    `sqrt(L(Phi_dt theta_i)) <= sqrt(L_i) exp(-|D-| dt/2)`, against the computed
+///    `theta_{i+1}`, which differs from `Phi_dt theta_i` by that step's local error: so each step
+///    is judged as `sqrt(L_{i+1}) - rho_{i+1} <= sqrt(L_i) exp(-|D-| dt/2)`, `rho` =
+///    [`step_loss_resolution`], i.e. on the rate `-2 ln((sqrt(L_{i+1}) - rho)/sqrt(L_i))/dt`;
+///    a step with `sqrt(L_{i+1}) <= rho` is at the resolution and says nothing. Not the
+///    accumulated `N rtol` of the module docs: the flow from any computed state is again a gradient
+///    flow, so only the last step's error separates `theta_{i+1}` from a state the claim speaks
+///    about. (At `lambda = 10/sqrt(m)` the parameters are large, `|theta|^2 ~ 2 lambda^2 m |g|^2`
+///    in the hundreds, so `rho ~ 1e-10 |theta|^2 / sqrt 2` reaches `sqrt(UNTIL_LOSS) = 1e-8`: the
+///    last steps before the stop sit at the resolution, and a per-step check without `rho` fails
+///    there. Measured on the `PROPTEST_RNG_SEED=2` case, `n = 2`, `d = 3`, `m = 16`,
+///    `|theta|^2 = 542`: `L` rises five times in the last 20 steps, at most from `1.19e-16` to
+///    `1.94e-16`, i.e. `3.0e-9` in `sqrt(L)` against `rho = 3.8e-8`; 372 of the 399 steps are
+///    above the resolution and the worst rate there is `8.7 |D-|`. Over 300 `lazy_shape`
+///    instances the largest one-step rise of `sqrt(L)` was `1.1%` of `rho`.)
 /// 3. *the final norm is not minimal*: `|theta_end|^2 / min_norm_sq - 1 >= rho` (the resolution
 ///    of [`norm_excess_points`]): strictly above Proposition 1's minimum, beyond what the run can
 ///    resolve.
@@ -952,18 +1055,30 @@ pub fn check_lz(rung: &Rung) -> Verdict {
         format!("lambda = {:.3e}: |theta_end - theta_0|/|theta_0| = {moved:.3e} <= 1", rung.lambda),
     ));
     let dm = theory::d_minus_norm(data);
-    let worst = rung
-        .steps
-        .windows(2)
-        .filter(|w| w[1].time > w[0].time && w[0].loss > 0.0 && w[1].loss > 0.0)
-        .map(|w| -(w[1].loss.ln() - w[0].loss.ln()) / (w[1].time - w[0].time))
-        .fold(f64::INFINITY, f64::min);
-    parts.push(Verdict::at_least(
-        id,
-        worst / dm,
-        1.0,
-        format!("no plateau: worst -d ln L/dt between steps = {:.3e} |D-| >= |D-|", worst / dm),
-    ));
+    let (mut worst, mut judged, mut total) = (f64::INFINITY, 0usize, 0usize);
+    for w in rung.steps.windows(2).filter(|w| w[1].time > w[0].time) {
+        total += 1;
+        let above = w[1].loss.max(0.0).sqrt() - step_loss_resolution(rung, &w[1]);
+        if above <= 0.0 {
+            continue;
+        }
+        judged += 1;
+        worst = worst.min(-2.0 * (above.ln() - 0.5 * w[0].loss.max(0.0).ln()) / (w[1].time - w[0].time));
+    }
+    if judged == 0 {
+        parts.push(failed_part(id, format!("no plateau: none of the {total} steps is above the resolution")));
+    } else {
+        parts.push(Verdict::at_least(
+            id,
+            worst / dm,
+            1.0,
+            format!(
+                "no plateau: worst -d ln L/dt between steps = {:.3e} |D-| >= |D-| ({judged} of {total} steps above \
+                 the resolution rho of sqrt(L))",
+                worst / dm
+            ),
+        ));
+    }
     match theory::min_norm_sq(data) {
         Some(m) => {
             let ladder =
@@ -999,20 +1114,51 @@ pub fn check_lz(rung: &Rung) -> Verdict {
 
 /// Nearly orthogonal inputs: `x_k + t e_k` with `e_k` i.i.d. standard Gaussian vectors (from
 /// `seed`) and `t` chosen so that the first-order change of the Gram matrix,
-/// `t max_{k<l} |<x_k, e_l> + <e_k, x_l>|`, equals `delta`. For `delta` of order `lambda` the
-/// second-order term `t^2 <e_k, e_l>` is negligible and `max_{k != l} |<x_k, x_l>| = delta` up to a
-/// relative `O(delta)` ([`max_offdiag_inner`] reports it). Labels unchanged.
+/// `t c1`, `c1 = max_{k<l} |<x_k, e_l> + <e_k, x_l>|`, equals `delta`. Labels unchanged.
+///
+/// The off-diagonal Gram entries are `G_kl(t) = <x_k, x_l> + t c1_kl + t^2 <e_k, e_l>`, so with
+/// `t = delta / c1`, `|max_{k != l} |G_kl| - delta| <= max |<x_k, x_l>| + delta^2 c2 / c1^2`,
+/// `c2 = max_{k<l} |<e_k, e_l>|`. The second term is relative `delta c2 / c1^2`, which is not small
+/// when the first-order coefficient `c1` happens to be small (for `n = 2` a single `N(0, 2)`
+/// draw: `|c1| < 0.03` with probability 1.7%; the `PROPTEST_RNG_SEED=2` finding had
+/// `max |<x_k, x_l>| = 1.1e-4` at `delta = 1e-4`, perturbation seed 28 of the same inputs gives
+/// `13 delta`: not the `delta = lambda` the claim is about).
+/// So the draw of `e` is repeated (same stream, so the result is still a function of `seed`)
+/// until `c1^2 >= c2 / 100`, which bounds the second-order term by a relative `100 delta` (`1%` at
+/// `delta = 1e-4`, `1e-6` at `1e-8`); the first term, the rounding of the orthonormal inputs
+/// (`~1e-16`), is a relative `1e-4` at `delta = 1e-12`. [`max_offdiag_inner`] reports the
+/// result. (After 64 draws the one with the largest `c1^2 / c2` is taken. Measured on
+/// `ladder_shape` inputs: the first draw is redrawn for 5% of the seeds at `n = 2`, 0.05% at
+/// `n = 3`, none at `n = 4`; every other seed keeps its first draw, i.e. the perturbation it had
+/// before the redraw was introduced.)
 pub fn nearly_orthogonal(data: &Dataset, delta: f64, seed: u64) -> Dataset {
     let (n, d) = (data.n(), data.d());
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let e: Vec<f64> = (0..n * d).map(|_| rng.sample::<f64, _>(StandardNormal)).collect();
-    let ek = |k: usize| &e[k * d..(k + 1) * d];
-    let mut lin = 0.0f64;
-    for k in 0..n {
-        for l in k + 1..n {
-            lin = lin.max((dot(data.x(k), ek(l)) + dot(ek(k), data.x(l))).abs());
+    // (e, c1, c2) of a draw
+    let mut draw = || {
+        let e: Vec<f64> = (0..n * d).map(|_| rng.sample::<f64, _>(StandardNormal)).collect();
+        let ek = |k: usize| &e[k * d..(k + 1) * d];
+        let (mut c1, mut c2) = (0.0f64, 0.0f64);
+        for k in 0..n {
+            for l in k + 1..n {
+                c1 = c1.max((dot(data.x(k), ek(l)) + dot(ek(k), data.x(l))).abs());
+                c2 = c2.max(dot(ek(k), ek(l)).abs());
+            }
+        }
+        (e, c1, c2)
+    };
+    let quality = |c1: f64, c2: f64| if c2 > 0.0 { c1 * c1 / c2 } else { f64::INFINITY };
+    let mut best = draw();
+    for _ in 1..64 {
+        if quality(best.1, best.2) >= 0.01 {
+            break;
+        }
+        let next = draw();
+        if quality(next.1, next.2) > quality(best.1, best.2) {
+            best = next;
         }
     }
+    let (e, lin, _) = best;
     let t = if lin > 0.0 { delta / lin } else { 0.0 };
     let x: Vec<f64> = data.x_flat().iter().zip(&e).map(|(x, e)| x + t * e).collect();
     Dataset::from_flat(n, d, x, data.y().to_vec()).expect("a small perturbation of a valid dataset is valid")
@@ -1109,6 +1255,28 @@ pub fn simulate_no_ladder(
 ///   most `2 sqrt(2) |r|` when the labels move by `r`, so `|theta|^2 >= M0 (1 - sqrt(2n) Delta)`.
 ///   The other side is the same bound to first order. (Measured excesses at `delta = 1e-4` go
 ///   down to `-4 delta`.)
+/// - `(4 S(eta/2) + 2 S(eta)) / M0`, `S` = [`Rung::overshoot_sq`]: gradient descent's overshoots
+///   past 0 at deactivations, which the extrapolation does not remove. On these inputs the
+///   `delta`-coupling can bring a frozen coordinate `<w_j, x_k>` (inactive: no gradient from
+///   `x_k`) back to 0 while the neuron is large; the flow then stays on 0 (a sliding mode where
+///   both sides push it back, the reason NO runs gradient descent at all), but one descent step
+///   throws it to about `-eta |a_j r_k| |x_k|^2 / n`, where it stays frozen. A frozen component
+///   `zeta` along `x_k/|x_k|` of a balanced neuron that carries the output `s` on its other points
+///   (`a_j^2 = W^2 + zeta^2`, `a_j W = s`) costs `|theta_j|^2 - 2s = sqrt(zeta^4 + 4s^2) - 2s +
+///   zeta^2`, between `zeta^2` and `2 zeta^2`, whatever the split of the fitted mass among the
+///   neurons (the minimum norm does not depend on it). Whether a step lands past 0, and how far,
+///   changes with `eta` (a fraction of a step; a crossing in one run and not in the other), so this
+///   cost `T(eta) in [0, 2 S(eta)]` is neither first order nor smooth in `eta`: the extrapolation
+///   carries `|2 T(eta/2) - T(eta)| <= 4 S(eta/2) + 2 S(eta)`, which `|e(eta) - e(eta/2)|` does not
+///   bound. Every crossing from `> 0` to `<= 0` is counted (also the early ones at the scale of
+///   `lambda`, negligible, and crossings the flow makes too, which only over-count), so the term
+///   is an upper bound. Measured (`PROPTEST_RNG_SEED=2`, `n = 2`, `d = 2`, `m = 12`,
+///   `lambda = delta = 1e-12`): an `S+,1` neuron's coordinate on the negative point, `-1.03
+///   lambda` at the start, is lifted by the coupling to `-3.4e-15` by the end of the positive fit
+///   (`-4.1e-13` at `lambda = 1e-10`: the margin is a near-cancellation) and reaches 0 during the
+///   negative fit, when `|w_j| = 1.03`; the step `eta/2 = 0.01` throws it to `-2.54e-3`, the step
+///   `eta` never crosses. Excesses `1.88e-6` (`eta/2`) and `-1.2e-8` (`eta`): extrapolated
+///   `3.78e-6` against `|e(eta) - e(eta/2)| = 1.9e-6`; the overshoot term is `7.6e-6`.
 ///
 /// Why the envelope rather than T1's judgement of the perturbed excess alone: the
 /// `delta`-coupling moves inactive coordinates by about `(delta/lambda) lambda^(1-q)` relative to
@@ -1130,7 +1298,11 @@ pub fn check_no(nl: &NoLadder) -> Verdict {
     let signed = |l: &Ladder, i: usize| l.rungs[i].final_params.norm_sq() / m - 1.0;
     let root_2n = (2.0 * base.n() as f64).sqrt();
     let extra: Vec<f64> = (0..nl.fine.rungs.len())
-        .map(|i| (signed(&nl.coarse, i) - signed(&nl.fine, i)).abs() + root_2n * nl.shifts[i])
+        .map(|i| {
+            (signed(&nl.coarse, i) - signed(&nl.fine, i)).abs()
+                + root_2n * nl.shifts[i]
+                + (4.0 * nl.fine.rungs[i].overshoot_sq + 2.0 * nl.coarse.rungs[i].overshoot_sq) / m
+        })
         .collect();
     // Richardson extrapolation of the first-order method to step 0: 2 e(eta/2) - e(eta)
     let pert: Vec<GapPoint> = norm_excess_points(&nl.fine, m, &extra)
