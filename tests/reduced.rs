@@ -23,7 +23,8 @@
 //!   (`full = reduced + spurious`), with a tolerance that accounts for the step sequences parting;
 //! - gradient descent is compared up to the first step at which some coordinate comes within
 //!   [`RESOLVED`] of 0 relative to its neuron (for `lambda <~ 1e-10` that is before the end: the
-//!   test prints how far), and there to rounding, everything included;
+//!   test prints how far), and there to rounding, everything included (per neuron, accumulated
+//!   along the run by [`GdRoundingBound`]: more for a neuron that shrinks);
 //! - both compare the signs of the coordinates (the activation patterns) wherever they differ from
 //!   0 by more than what rounding can have moved them: a bound accumulated along each run by
 //!   [`DriftBound`] (derivation there), never a fixed fraction of the neuron's current size (the
@@ -48,21 +49,24 @@ use reluflow::trajectory::{Recorder, SampleSchedule, Trajectory};
 
 const EPS: f64 = f64::EPSILON;
 
-/// `max_j |theta_j - theta'_j| / |theta'_j|` over the full blocks `(a_j, w_j)`.
-fn max_rel_diff(a: &ScaledParams, b: &ScaledParams) -> f64 {
+/// `|theta_j - theta'_j| / |theta'_j|` per neuron, over the full blocks `(a_j, w_j)`.
+fn rel_diffs(a: &ScaledParams, b: &ScaledParams) -> Vec<f64> {
     assert_eq!((a.m(), a.d()), (b.m(), b.d()));
     let w = a.d() + 1;
-    let mut worst = 0.0f64;
-    for j in 0..a.m() {
-        let shift = a.exponent(j) - b.exponent(j);
-        let (ba, bb) = (&a.theta_hat()[j * w..(j + 1) * w], &b.theta_hat()[j * w..(j + 1) * w]);
-        let diff: f64 = ba.iter().zip(bb).map(|(x, y)| (ldexp(*x, shift) - y).powi(2)).sum::<f64>().sqrt();
-        let size: f64 = bb.iter().map(|y| y * y).sum::<f64>().sqrt();
-        if diff > 0.0 {
-            worst = worst.max(diff / size);
-        }
-    }
-    worst
+    (0..a.m())
+        .map(|j| {
+            let shift = a.exponent(j) - b.exponent(j);
+            let (ba, bb) = (&a.theta_hat()[j * w..(j + 1) * w], &b.theta_hat()[j * w..(j + 1) * w]);
+            let diff: f64 = ba.iter().zip(bb).map(|(x, y)| (ldexp(*x, shift) - y).powi(2)).sum::<f64>().sqrt();
+            let size: f64 = bb.iter().map(|y| y * y).sum::<f64>().sqrt();
+            if diff > 0.0 { diff / size } else { 0.0 }
+        })
+        .collect()
+}
+
+/// `max_j |theta_j - theta'_j| / |theta'_j|` over the full blocks `(a_j, w_j)`.
+fn max_rel_diff(a: &ScaledParams, b: &ScaledParams) -> f64 {
+    rel_diffs(a, b).into_iter().fold(0.0, f64::max)
 }
 
 /// How two parameter sets compare, in reduced coordinates.
@@ -224,12 +228,13 @@ impl Observer for DriftBound {
 const PATHS: (&str, &str) = ("reduced", "full");
 
 /// Compares `fast` against `full` (both on `data`; `fast_name` and `full_name` in the messages),
-/// asserting the rules of the module docs with tolerance `tol` on the resolved part; `drift`
-/// bounds the rounding drift of the inactive coordinates of the two runs together
-/// ([`DriftBound`]). Inactive coordinates are frozen only for a slope-0 model. Coordinates are
-/// compared as `p_jk / |x_k|` (the component of `w_j` along `x_k / |x_k|`), sizes are
-/// `|theta_j|^2 = a_j^2 + sum_k p_jk^2 / |x_k|^2 + |w_perp_j|^2` (for orthonormal inputs the
-/// reduced path's `|x_k|^2` is exactly 1: the plain `p_jk`).
+/// asserting the rules of the module docs with tolerance `tol[j]` on the resolved part of neuron
+/// `j` (relative to its size; [`GdRoundingBound`] for gradient descent); `drift` bounds the
+/// rounding drift of the inactive coordinates of the two runs together ([`DriftBound`]). Inactive
+/// coordinates are frozen only for a slope-0 model. Coordinates are compared as `p_jk / |x_k|`
+/// (the component of `w_j` along `x_k / |x_k|`), sizes are `|theta_j|^2 = a_j^2 + sum_k p_jk^2 /
+/// |x_k|^2 + |w_perp_j|^2` (for orthonormal inputs the reduced path's `|x_k|^2` is exactly 1: the
+/// plain `p_jk`).
 ///
 /// A coordinate's two values can have opposite signs only if both are within its rounding margin
 /// of 0: the two runs' drift plus the reading of `<w_j, x_k>` in both (a `d`-term dot product,
@@ -240,7 +245,7 @@ fn compare(
     full: &ScaledParams,
     data: &Dataset,
     slope: f64,
-    tol: f64,
+    tol: &[f64],
     drift: &Drift,
     (fast_name, full_name): (&str, &str),
 ) -> Agreement {
@@ -250,7 +255,9 @@ fn compare(
     let g = data.assumptions().max_offdiag_cosine;
     let reading = 4.0 * (n + d) as f64 * EPS + 2.0 * g * (n as f64).sqrt();
     let mut out = Agreement { full: max_rel_diff(fast, full), ..Default::default() };
+    assert_eq!(tol.len(), full.m(), "a tolerance per neuron");
     for j in 0..full.m() {
+        let tol = tol[j];
         // everything in the units of the full path's neuron j
         let s = ldexp(1.0, rs.exponent(j) - rf.exponent(j));
         let unit = |r: &reluflow::solver::reduced::Reduced, k: usize| r.p_hat(j)[k] / r.x_norm_sq(k).sqrt();
@@ -284,13 +291,13 @@ fn compare(
                 out.unsigned += 1;
             }
         }
-        out.resolved = out.resolved.max(diff_sq.sqrt() / size);
+        let resolved = diff_sq.sqrt() / size;
+        assert!(
+            resolved <= tol,
+            "{fast_name} vs {full_name}: resolved parameters of neuron {j} differ by {resolved:e} > {tol:e}"
+        );
+        out.resolved = out.resolved.max(resolved);
     }
-    assert!(
-        out.resolved <= tol,
-        "{fast_name} vs {full_name}: resolved parameters differ by {:e} > {tol:e}",
-        out.resolved
-    );
     out
 }
 
@@ -323,8 +330,9 @@ fn schedule(horizon: f64) -> SampleSchedule {
     }
 }
 
-/// Sample times, losses, classes and checkpoints of two recorded runs (`drift`: the two runs'
-/// [`Drift`] at the checkpoints, together).
+/// Sample times, losses (relative tolerance `tol`, see [`assert_losses_close`]), classes and
+/// checkpoints of two recorded runs (`bounds`: per checkpoint, the two runs' [`Drift`] together
+/// and the per-neuron tolerances of [`compare`]).
 fn compare_trajectories(
     full: &Trajectory,
     fast: &Trajectory,
@@ -332,7 +340,7 @@ fn compare_trajectories(
     model: &ValidModel,
     tol: f64,
     patterns: bool,
-    drift: &[Drift],
+    bounds: &[(Drift, Vec<f64>)],
 ) -> (f64, usize) {
     assert_eq!(full.samples.len(), fast.samples.len(), "number of samples");
     let same_dynamics = |a: Class, b: Class| {
@@ -354,11 +362,11 @@ fn compare_trajectories(
         }
     }
     assert_eq!(full.checkpoints.len(), fast.checkpoints.len());
-    assert_eq!(full.checkpoints.len(), drift.len(), "a drift bound per checkpoint");
+    assert_eq!(full.checkpoints.len(), bounds.len(), "bounds per checkpoint");
     let (mut worst, mut unresolved) = (0.0f64, 0);
-    for ((c, d), drift) in full.checkpoints.iter().zip(&fast.checkpoints).zip(drift) {
+    for ((c, d), (drift, tols)) in full.checkpoints.iter().zip(&fast.checkpoints).zip(bounds) {
         assert_eq!(c.time, d.time);
-        let a = compare(&d.params, &c.params, data, model.negative_slope(), tol, drift, PATHS);
+        let a = compare(&d.params, &c.params, data, model.negative_slope(), tols, drift, PATHS);
         worst = worst.max(a.resolved);
         unresolved = unresolved.max(a.unresolved);
     }
@@ -491,17 +499,187 @@ fn toy_instance(width: usize, lambda: f64, seed: u64) -> Instance {
 // Gradient descent
 // ------------------------------------------------------------------------------------------
 
-/// The tolerance of the GD comparison after `steps` steps on `data`.
+/// The tolerance of the GD comparison after `steps` steps on `data`, for a neuron whose size never
+/// decreases (a neuron that shrinks: [`GdRoundingBound`], of which this is the floor).
 ///
 /// Per step the paths differ only by rounding: the full path forms `D_j = sum_k c_k x_k` (`n`
 /// terms) and re-reads `p_jk = <w_j, x_k>` (`d` terms), the reduced one updates `p_jk` directly;
 /// with the Gram deviation of the inputs each step perturbs each neuron by at most about
-/// `2 (n + d) eps` relatively. The linearised dynamics carries a relative perturbation of a neuron
-/// along with the neuron's own growth (both grow at the same rate), so the perturbations at most
-/// add up: `2 (n + d) eps K` after `K` steps if they all align (a random walk gives `sqrt(K)`;
+/// `2 (n + d) eps` relatively. The linearised dynamics carries a relative perturbation of a growing
+/// neuron along with the neuron's own growth (both grow at the same rate), so the perturbations at
+/// most add up: `2 (n + d) eps K` after `K` steps if they all align (a random walk gives `sqrt(K)`;
 /// the test prints the measured difference, far below the bound).
 fn gd_tolerance(data: &Dataset, steps: u64) -> f64 {
     2.0 * (data.n() + data.d()) as f64 * EPS * steps.max(1) as f64
+}
+
+/// Accumulates along a gradient-descent run, per neuron, the relative tolerance `R_j` of the
+/// comparison of the two paths ([`compare`]), in units of the neuron's size at that time (at the
+/// run's end, and at the checkpoint times of a [`SampleSchedule`]). Watches one run (the full
+/// path): the two agree far within the bound.
+///
+/// ## The bound
+/// Sizes are `|theta_j|^2 = a_j^2 + sum_k q_jk^2 + |w_perp_j|^2` with `q_jk = <w_j, x_k> / |x_k|`
+/// (as in [`compare`]), `theta_j,s` is neuron `j` after `s` steps, `e_s` the difference of the two
+/// paths' `theta_j,s` and `R_s` a bound on `|e_s| / |theta_j,s|`.
+/// 1. The rounding of step `s`. Both paths update `(a_j, q_j)` from residuals `r` and signs that
+///    agree (every coordinate is resolved: [`RESOLVED`]). The full path re-reads `p_jk = <w_j, x_k>`
+///    (`d` terms, plus the Gram deviation), forms `sum_k r_k act(p_jk)` and `D_j` (`n` terms), and
+///    rounds `theta_j + Delta theta_j` (half an ulp per entry: `eps |theta_j,s+1| / 2` in norm);
+///    the reduced path forms the same `n`-term sums and rounds `(a_j, p_j) + Delta` the same way.
+///    The read and sum errors enter through the increment, `|Delta theta_j| <= eta |u_s| / n
+///    |theta_j,s|` (below; under `0.1 |theta_j,s|` here), so the step adds to `e` at most about
+///    `rho_s = 2 (n + d) eps max(|theta_j,s|, |theta_j,s+1|)`: the budget of [`gd_tolerance`],
+///    relative to the neuron's size at that step.
+/// 2. How it is carried. At the step's residuals and signs the step of neuron `j` is linear in
+///    `theta_j`: `theta_j,s+1 = M_s theta_j,s` with `M_s = I + eta A_s`, where `A_s` acts on
+///    `(a_j, q_j)` as `-(1/n) [[0, u^T], [u, 0]]`, `u_k = r_k act'(p_jk) |x_k|`, and is 0 on
+///    `w_perp_j`. `A_s` is symmetric with eigenvalues `+-|u| / n` (a saddle in the plane of `a_j`
+///    and `u`) and 0, so `|M_s| = 1 + eta |u| / n` (at `p_jk = 0` the `a_j` row has `act = 0`
+///    where the `q_jk` row has `relu'(0)`: the norm is at most that), and
+///    `|e_s+1| <= |M_s| |e_s| + rho_s`: in the neuron's units
+///    `R_s+1 = gamma_s R_s + 2 (n + d) eps max(1, |theta_j,s| / |theta_j,s+1|)`,
+///    `gamma_s = |M_s| |theta_j,s| / |theta_j,s+1| >= 1`.
+/// 3. Growing and shrinking. A neuron that grows does so along the unstable eigenvector (`+|u| / n`),
+///    with which it aligns, and a difference grows no faster: `gamma_s ~ 1`, the assumption of
+///    [`gd_tolerance`], taken exactly at every step where `|theta_j|` does not decrease, so a
+///    neuron that never shrinks gets `2 (n + d) eps K`, the tolerance before. A neuron that shrinks
+///    does so along the stable eigenvector (`-|u| / n`; e.g. `a_j < 0` with `w_j` near a point of
+///    positive label, until that coordinate crosses 0 and the neuron dies), while the component of
+///    a difference along the unstable eigenvector grows at rate `|u| / n`: rounding made while the
+///    neuron was larger does not merely persist, it grows, and relative to the neuron as the
+///    square of the shrink (`gamma_s = (1 + eta c) / (1 - eta c)`, `c = |u| / n`, on the stable
+///    eigenvector). At such steps `gamma_s` is taken in full, `|u|` from the residuals of the
+///    state seen. (In [`gd_reduced_matches_full_for_a_shrinking_neuron`] a neuron shrinks by a
+///    factor 144, 2.7 per 20 steps, and its relative difference grows by 5 to 7 per 20 steps
+///    (`2.7^2 = 7.2`), to `3.4e-12` against `2 (n + d) eps K = 8.2e-13`. Carrying the absolute
+///    difference unchanged instead, `gamma_s = |theta_j,s| / |theta_j,s+1|`, allows 2.7 per 20
+///    steps and was exceeded, by up to 13 times, on 5 of 1000 random `n = d = 2` instances; this
+///    bound held on all of them, and on 60 instances of the default shape, with a factor 50 to
+///    spare.)
+///
+/// Not counted, here as in [`gd_tolerance`]: the two runs' residuals differ too (by the other
+/// neurons' differences), which enters neuron `j`'s step as `eta |Delta r| |theta_j| / n`; the
+/// measured differences stay far below the bound (the test prints them).
+struct GdRoundingBound<'a> {
+    data: &'a Dataset,
+    /// `|x_k|`.
+    x_norm: Vec<f64>,
+    eta: f64,
+    slope: f64,
+    sigma0: f64,
+    /// `2 (n + d) eps`.
+    per_step: f64,
+    checkpoints: Vec<f64>,
+    next: usize,
+    /// The last state seen: its step, its parameters and `|M_s|` per neuron.
+    last: Option<(u64, ScaledParams, Vec<f64>)>,
+    /// `R_j` at the last state seen.
+    acc: Vec<f64>,
+    at_checkpoints: Vec<Vec<f64>>,
+}
+impl<'a> GdRoundingBound<'a> {
+    fn new(data: &'a Dataset, m: usize, eta: f64, model: &ValidModel, checkpoints: &[f64]) -> Self {
+        let x_norm = (0..data.n()).map(|k| data.x(k).iter().map(|v| v * v).sum::<f64>().sqrt()).collect();
+        let mut checkpoints = checkpoints.to_vec();
+        checkpoints.sort_by(f64::total_cmp);
+        Self {
+            data,
+            x_norm,
+            eta,
+            slope: model.negative_slope(),
+            sigma0: model.relu_prime_at_zero(),
+            per_step: 2.0 * (data.n() + data.d()) as f64 * EPS,
+            checkpoints,
+            next: 0,
+            last: None,
+            acc: vec![0.0; m],
+            at_checkpoints: Vec::new(),
+        }
+    }
+    /// `|M_s| = 1 + eta |u| / n` per neuron at the state `p`.
+    fn growth(&self, p: &ScaledParams) -> Vec<f64> {
+        let (n, m) = (self.data.n(), p.m());
+        let z: Vec<f64> = (0..m)
+            .flat_map(|j| (0..n).map(move |k| p.w_hat(j).iter().zip(self.data.x(k)).map(|(a, b)| a * b).sum::<f64>()))
+            .collect();
+        let mut r: Vec<f64> = self.data.y().iter().map(|y| -y).collect();
+        for j in 0..m {
+            for (k, rk) in r.iter_mut().enumerate() {
+                let z = z[j * n + k];
+                *rk += ldexp(p.a_hat(j) * if z > 0.0 { z } else { self.slope * z }, 2 * p.exponent(j));
+            }
+        }
+        (0..m)
+            .map(|j| {
+                let u_sq: f64 = (0..n)
+                    .map(|k| {
+                        let z = z[j * n + k];
+                        let gate = if z > 0.0 {
+                            1.0
+                        } else if z < 0.0 {
+                            self.slope
+                        } else {
+                            self.sigma0
+                        };
+                        (r[k] * gate * self.x_norm[k]).powi(2)
+                    })
+                    .sum();
+                1.0 + self.eta * u_sq.sqrt() / n as f64
+            })
+            .collect()
+    }
+    /// `R_j` at the state of `view`, one step after the last state seen.
+    fn through(&self, view: &View) -> Vec<f64> {
+        let Some((step, last, growth)) = self.last.as_ref().filter(|l| l.0 != view.step) else {
+            return self.acc.clone();
+        };
+        debug_assert_eq!(*step + 1, view.step);
+        let p = view.params;
+        let size =
+            |q: &ScaledParams, j: usize| (q.a_hat(j).powi(2) + q.w_hat(j).iter().map(|v| v * v).sum::<f64>()).sqrt();
+        (0..p.m())
+            .map(|j| {
+                // |theta_j,s| / |theta_j,s+1|
+                let shrink = ldexp(size(last, j) / size(p, j), last.exponent(j) - p.exponent(j));
+                let gamma = if shrink > 1.0 { growth[j] * shrink } else { 1.0 };
+                gamma * self.acc[j] + self.per_step * shrink.max(1.0)
+            })
+            .collect()
+    }
+    fn see(&mut self, view: &View) {
+        if self.last.as_ref().is_some_and(|l| l.0 == view.step) {
+            return;
+        }
+        self.acc = self.through(view);
+        self.last = Some((view.step, view.params.clone(), self.growth(view.params)));
+    }
+    /// The tolerances of [`compare`]: `R_j`, at least `floor` (`gd_tolerance` of the whole run).
+    fn tolerances(r: &[f64], floor: f64) -> Vec<f64> {
+        r.iter().map(|r| r.max(floor)).collect()
+    }
+}
+impl Observer for GdRoundingBound<'_> {
+    fn next_time(&self) -> f64 {
+        self.checkpoints.get(self.next).copied().unwrap_or(f64::INFINITY)
+    }
+    /// A checkpoint: the [`Recorder`] keeps this view for the same checkpoints.
+    fn observe(&mut self, view: &View) {
+        let here = self.through(view);
+        while self.checkpoints.get(self.next).is_some_and(|&c| c <= view.time) {
+            self.at_checkpoints.push(here.clone());
+            self.next += 1;
+        }
+    }
+    fn wants_every_step(&self) -> bool {
+        true
+    }
+    fn on_step(&mut self, view: &View) {
+        self.see(view);
+    }
+    fn on_end(&mut self, view: &View) {
+        self.see(view);
+    }
 }
 
 /// Relative distance to the boundary below which a coordinate counts as unresolved by the full
@@ -572,9 +750,15 @@ fn check_gd(instance: &Instance, model: ValidModel) -> (Agreement, u64, u64) {
 
     let cfg = GdConfig { step: ETA, stop: StopRule { max_steps: Some(steps), ..Default::default() } };
     let sched = schedule(steps as f64 * ETA);
-    let mut obs = (Recorder::new(data, sched.clone()), DriftBound::new(data, &theta0, &sched.checkpoints, Path::Full));
+    let mut obs = (
+        Recorder::new(data, sched.clone()),
+        (
+            DriftBound::new(data, &theta0, &sched.checkpoints, Path::Full),
+            GdRoundingBound::new(data, theta0.m(), ETA, &model, &sched.checkpoints),
+        ),
+    );
     let full = run_gd(data, model, &theta0, &cfg, &mut obs).unwrap();
-    let (full_traj, full_drift) = (obs.0.finish(), obs.1);
+    let (full_traj, (full_drift, rounding)) = (obs.0.finish(), obs.1);
     let mut obs =
         (Recorder::new(data, sched.clone()), DriftBound::new(data, &theta0, &sched.checkpoints, Path::Reduced));
     let fast = run_gd_reduced(data, model, &theta0, &cfg, &mut obs).unwrap();
@@ -582,16 +766,24 @@ fn check_gd(instance: &Instance, model: ValidModel) -> (Agreement, u64, u64) {
 
     let (s, t) = (&full.summary, &fast.summary);
     assert_eq!((s.steps, s.gradient_evaluations, s.stop_reason), (t.steps, t.gradient_evaluations, t.stop_reason));
+    // per neuron: the rounding budget of the whole run, more for a neuron that shrank
     let tol = gd_tolerance(data, steps);
+    let tols = GdRoundingBound::tolerances(&rounding.acc, tol);
     let drift = fast_drift.acc.plus(&full_drift.acc);
-    let fin = compare(&fast.final_params, &full.final_params, data, model.negative_slope(), tol, &drift, PATHS);
+    let fin = compare(&fast.final_params, &full.final_params, data, model.negative_slope(), &tols, &drift, PATHS);
+    // losses at `tol`: a neuron's share of h is quadratic in its size, so one that shrank adds only
+    // its (amplified) absolute difference times its small size
     let norm_sq = full.final_params.norm_sq();
     assert_losses_close(s.final_loss, t.final_loss, data.n(), norm_sq, tol, "final loss");
-    let drifts: Vec<Drift> =
-        fast_drift.at_checkpoints.iter().zip(&full_drift.at_checkpoints).map(|(a, b)| a.plus(b)).collect();
-    let (traj, traj_unresolved) = compare_trajectories(&full_traj, &fast_traj, data, &model, tol, true, &drifts);
+    assert_eq!(rounding.at_checkpoints.len(), full_drift.at_checkpoints.len());
+    let bounds: Vec<(Drift, Vec<f64>)> = (fast_drift.at_checkpoints.iter().zip(&full_drift.at_checkpoints))
+        .zip(&rounding.at_checkpoints)
+        .map(|((a, b), r)| (a.plus(b), GdRoundingBound::tolerances(r, tol)))
+        .collect();
+    let (traj, traj_unresolved) = compare_trajectories(&full_traj, &fast_traj, data, &model, tol, true, &bounds);
+    let (worst_j, max_tol) = tols.iter().enumerate().fold((0, 0.0f64), |w, (j, &t)| if t > w.1 { (j, t) } else { w });
     eprintln!(
-        "gd   n={} d={} m={:3} lambda={:.1e}: {steps:5} of {whole:5} steps: params {:.1e}, trajectory {traj:.1e}, tol {tol:.1e}",
+        "gd   n={} d={} m={:3} lambda={:.1e}: {steps:5} of {whole:5} steps: params {:.1e}, trajectory {traj:.1e}, tol {tol:.1e} (up to {max_tol:.1e}, neuron {worst_j})",
         data.n(),
         data.d(),
         theta0.m(),
@@ -600,7 +792,9 @@ fn check_gd(instance: &Instance, model: ValidModel) -> (Agreement, u64, u64) {
     );
     // every coordinate was resolved: nothing is exempt
     assert_eq!((fin.unresolved, traj_unresolved), (0, 0));
-    assert!(fin.full <= tol, "parameters differ by {:e} > {tol:e}", fin.full);
+    for (j, (diff, tol)) in rel_diffs(&fast.final_params, &full.final_params).into_iter().zip(&tols).enumerate() {
+        assert!(diff <= *tol, "parameters of neuron {j} differ by {diff:e} > {tol:e}");
+    }
     (fin, steps, whole)
 }
 
@@ -641,6 +835,18 @@ fn gd_reduced_matches_full_for_other_activations() {
     ] {
         check_gd(&instance, model.validate().unwrap());
     }
+}
+
+/// A neuron that shrinks (the shrunk case of a `PROPTEST_RNG_SEED=7` failure, `n = d = 2`): neuron
+/// 0 has `a_0 < 0` and `w_0` near the point of positive label, shrinks by a factor 144 along the
+/// stable direction of its saddle until that coordinate crosses 0, and the paths' difference,
+/// amplified meanwhile, exceeds `2 (n + d) eps K` relative to its final size ([`GdRoundingBound`]).
+#[test]
+fn gd_reduced_matches_full_for_a_shrinking_neuron() {
+    let x = vec![vec![-0.7609103167955766, -0.648857064224515], vec![-0.648857064224515, 0.760910316795576]];
+    let data = Dataset::new(x, vec![-0.5403487805259132, 1.920678484755257]).unwrap();
+    let instance = Instance::balanced(data, 16, 1.4999999999999999e-36, 470703);
+    check_gd(&instance, instance.valid_model().unwrap());
 }
 
 // ------------------------------------------------------------------------------------------
@@ -739,18 +945,32 @@ fn check_flow(instance: &Instance, model: ValidModel) -> (Agreement, u64) {
         let reference = run_flow(data, model, &theta0, &flow_cfg(FLOW_RTOL / 100.0, horizon), &mut ref_drift).unwrap();
         let drift = full_drift.acc.plus(&ref_drift.acc);
         let names = ("rtol 1e-8", "rtol 1e-10");
-        let e = compare(&full.final_params, &reference.final_params, data, model.negative_slope(), 1.0, &drift, names);
+        let m = theta0.m();
+        let e = compare(
+            &full.final_params,
+            &reference.final_params,
+            data,
+            model.negative_slope(),
+            &vec![1.0; m],
+            &drift,
+            names,
+        );
         (10.0 * FLOW_RTOL + 3.0 * e.resolved, Some(e.resolved))
     };
     let drift = fast_drift.acc.plus(&full_drift.acc);
-    let fin = compare(&fast.final_params, &full.final_params, data, model.negative_slope(), tol, &drift, PATHS);
+    let tols = vec![tol; theta0.m()];
+    let fin = compare(&fast.final_params, &full.final_params, data, model.negative_slope(), &tols, &drift, PATHS);
     assert_losses_close(s.final_loss, t.final_loss, data.n(), full.final_params.norm_sq(), tol, "final loss");
     let same_dynamics = |a: &Class, b: &Class| a == b || (frozen && *a != Class::Positive && *b != Class::Positive);
     let (cf, cs) = (full.final_classes.as_ref().unwrap(), fast.final_classes.as_ref().unwrap());
     assert!(cf.iter().zip(cs).all(|(a, b)| same_dynamics(a, b)), "final classes");
-    let drifts: Vec<Drift> =
-        fast_drift.at_checkpoints.iter().zip(&full_drift.at_checkpoints).map(|(a, b)| a.plus(b)).collect();
-    let (traj, _) = compare_trajectories(&full_obs.0.finish(), &fast_obs.0.finish(), data, &model, tol, true, &drifts);
+    let bounds: Vec<(Drift, Vec<f64>)> = fast_drift
+        .at_checkpoints
+        .iter()
+        .zip(&full_drift.at_checkpoints)
+        .map(|(a, b)| (a.plus(b), tols.clone()))
+        .collect();
+    let (traj, _) = compare_trajectories(&full_obs.0.finish(), &fast_obs.0.finish(), data, &model, tol, true, &bounds);
     eprintln!(
         "flow n={} d={} m={:3} lambda={:.1e}: steps {}/{} events {}/{} ({spurious} spurious) evals {}/{}: params {:.1e}, trajectory {traj:.1e}, tol {tol:.1e}{}",
         data.n(),
@@ -807,7 +1027,8 @@ fn flow_reduced_matches_full_for_leaky_relu() {
 // ------------------------------------------------------------------------------------------
 
 /// GD on the toy and on scaled orthonormal data: the same agreement criterion as on orthonormal
-/// inputs (`2 (n + d) eps K` over the steps the full path resolves).
+/// inputs (`2 (n + d) eps K` over the steps the full path resolves, more for a neuron that shrinks:
+/// [`GdRoundingBound`]).
 #[test]
 fn gd_reduced_matches_full_on_orthogonal_inputs() {
     for (lambda, seed) in [(1e-2, 1), (1e-6, 2), (1e-30, 3)] {
