@@ -79,6 +79,32 @@ pub const ZERO_BAND: f64 = 1e-9;
 /// Relative size below which a boundary velocity counts as 0 (rounding of `<x_l, x_k>`).
 pub const VELOCITY_ZERO: f64 = 1e-10;
 
+/// The class a coordinate `<w_j, x_k>` takes when it reaches 0 (Filippov's rule), from its
+/// velocities `v_pos` with `act' = 1` (the positive side) and `v_neg` with `act' = slope` (the
+/// negative side), of scale `scale`: `Positive` when both push it up, `Negative` when both push it
+/// down, `Zero` when it stays (a velocity within [`VELOCITY_ZERO`]` scale` of 0), and the
+/// [`SimulationError::SlidingMode`] (neuron `j`, point `k`, time `t`) when both sides push it
+/// back onto 0 (possible only on non-orthogonal inputs).
+pub(crate) fn boundary_class(
+    j: usize,
+    k: usize,
+    t: f64,
+    v_pos: f64,
+    v_neg: f64,
+    scale: f64,
+) -> Result<Class, SimulationError> {
+    let thr = VELOCITY_ZERO * scale;
+    if v_pos < -thr && v_neg > thr {
+        Err(SimulationError::SlidingMode { neuron: j, point: k, time: t, v_negative: v_neg, v_positive: v_pos })
+    } else if v_pos > thr && v_neg > thr {
+        Ok(Class::Positive)
+    } else if v_neg < -thr && v_pos < thr {
+        Ok(Class::Negative)
+    } else {
+        Ok(Class::Zero)
+    }
+}
+
 /// The flow as a switching [`System`] on the mantissas of [`ScaledParams`].
 struct FlowSystem<'a> {
     kernel: Kernel<'a>,
@@ -195,22 +221,12 @@ impl System for FlowSystem<'_> {
             }
             let (v_pos, scale) = self.boundary_velocity(j, k, y, 1.0);
             let (v_neg, _) = self.boundary_velocity(j, k, y, slope);
-            let thr = VELOCITY_ZERO * scale;
-            self.classes[i] = if v_pos < -thr && v_neg > thr {
-                self.sliding = Some(SimulationError::SlidingMode {
-                    neuron: j,
-                    point: k,
-                    time: t,
-                    v_negative: v_neg,
-                    v_positive: v_pos,
-                });
-                return Err(format!("sliding mode on <w_{j}, x_{k}>"));
-            } else if v_pos > thr && v_neg > thr {
-                Class::Positive
-            } else if v_neg < -thr && v_pos < thr {
-                Class::Negative
-            } else {
-                Class::Zero
+            self.classes[i] = match boundary_class(j, k, t, v_pos, v_neg, scale) {
+                Ok(c) => c,
+                Err(sliding) => {
+                    self.sliding = Some(sliding);
+                    return Err(format!("sliding mode on <w_{j}, x_{k}>"));
+                }
             };
         }
         // The step was cut where the dense output first crosses for the coordinates that were

@@ -6,7 +6,7 @@ use crate::network::{Class, ValidModel, dot};
 use crate::params::{ScaledParams, ldexp};
 use crate::solver::flow::dopri::{System, Tolerances};
 use crate::solver::flow::driver::{FlowCoordinates, Measure, drive};
-use crate::solver::flow::{FlowConfig, VELOCITY_ZERO, ZERO_BAND};
+use crate::solver::flow::{FlowConfig, ZERO_BAND, boundary_class};
 use crate::solver::{DivergenceBounds, Observer, Run, SimulationError};
 use std::ops::Range;
 
@@ -211,24 +211,13 @@ impl System for ReducedFlow<'_> {
             }
             let (v_pos, scale) = self.boundary_velocity(j, k, y, 1.0);
             let (v_neg, _) = self.boundary_velocity(j, k, y, slope);
-            let thr = VELOCITY_ZERO * scale;
-            let c = if v_pos < -thr && v_neg > thr {
-                self.sliding = Some(SimulationError::SlidingMode {
-                    neuron: j,
-                    point: k,
-                    time: t,
-                    v_negative: v_neg,
-                    v_positive: v_pos,
-                });
-                return Err(format!("sliding mode on <w_{j}, x_{k}>"));
-            } else if v_pos > thr && v_neg > thr {
-                Class::Positive
-            } else if v_neg < -thr && v_pos < thr {
-                Class::Negative
-            } else {
-                Class::Zero
-            };
-            self.set_class(i, c);
+            match boundary_class(j, k, t, v_pos, v_neg, scale) {
+                Ok(c) => self.set_class(i, c),
+                Err(sliding) => {
+                    self.sliding = Some(sliding);
+                    return Err(format!("sliding mode on <w_{j}, x_{k}>"));
+                }
+            }
         }
         Ok(())
     }
