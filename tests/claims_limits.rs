@@ -160,6 +160,83 @@ fn t1_negative_control_large_lambda() {
     assert_fails(&check_t1(&ladder));
 }
 
+/// The resolution `sqrt(L_b) - R_ab` of [`final_phase_rate`] in both directions, on the
+/// smallest-`lambda` rung of a real run:
+/// - a run continued to the integrator's floor (`until_loss = 1e-24`, out of reach at `rtol =
+///   1e-10`: the computed loss stalls near `1e-22` and wanders there until the horizon) holds
+///   the claimed rate: the stalled windows end below `R_ab`. Comparing raw losses, the stall
+///   reads as a rate near 0 and fails;
+/// - the same record with its last `3/|D-|` of time flattened at its level (a real stall, at
+///   `sqrt(L)` about `1e3 R_ab`) fails, on windows judged above the resolution. An
+///   implementation that charged each window the whole run's accumulated error
+///   (`N rtol |theta|^2 |x|/sqrt(2n)`, the module docs' end-point resolution) would call
+///   these windows unresolved and pass; the assertion below shows that resolution is above
+///   the stall.
+#[test]
+fn t1_final_rate_resolution_separates_the_integrator_floor_from_a_stall() {
+    let inst = fixed_instance(3).with_lambda(1e-300);
+    let data = &inst.data;
+    let dm = theory::d_minus_norm(data);
+    let sets = inst.sets().unwrap();
+    let floor = simulate_rung(&inst, Integrator::Flow { rtol: RTOL }, 1e-24).unwrap();
+    assert!(!floor.converged() && floor.summary.final_loss > 1e-24, "the floor moved: {:?}", floor.summary);
+    let f = final_phase_rate(&floor, &sets, 1.0).unwrap();
+    assert!(f.worst >= 1.0 && f.judged < f.windows, "{f:?}");
+    let raw = |r: &Rung| {
+        let s: Vec<&StepRecord> = r.steps.iter().filter(|s| s.time >= f.start).collect();
+        let mut worst = f64::INFINITY;
+        for (a, sa) in s.iter().enumerate() {
+            if let Some(sb) = s[a..].iter().find(|sb| sb.time - sa.time >= 1.0 / dm) {
+                worst = worst.min(-(sb.loss.ln() - sa.loss.ln()) / (sb.time - sa.time) / dm);
+            }
+        }
+        worst
+    };
+    assert!(raw(&floor) < 1.0, "raw losses at the floor no longer fail the rate: {}", raw(&floor));
+
+    let mut stall = simulate_rung(&inst, Integrator::Flow { rtol: RTOL }, UNTIL_LOSS).unwrap();
+    assert!(final_phase_rate(&stall, &sets, 1.0).unwrap().worst >= 1.0);
+    let t_end = stall.steps.last().unwrap().time;
+    let p = stall.steps.iter().position(|s| s.time >= t_end - 3.0 / dm).unwrap();
+    let level = stall.steps[p].loss;
+    for s in &mut stall.steps[p..] {
+        s.loss = level;
+    }
+    let g = final_phase_rate(&stall, &sets, 1.0).unwrap();
+    assert!(g.worst < 1.0 && g.worst_share < 1e-2, "{g:?}");
+    assert_fails(&check_t1_with(
+        &Ladder { rungs: vec![stall.clone()], sets: sets.clone(), until_loss: UNTIL_LOSS },
+        theory::min_norm_sq(data).unwrap(),
+    ));
+    let x_sq: f64 = (0..data.n()).map(|k| data.x(k).iter().map(|v| v * v).sum::<f64>()).sum();
+    let whole_run =
+        stall.integrator_resolution() * stall.final_params.norm_sq() * (x_sq / (2.0 * data.n() as f64)).sqrt();
+    assert!(whole_run > level.sqrt(), "whole-run resolution {whole_run:.1e} vs stall sqrt(L) {:.1e}", level.sqrt());
+}
+
+/// Assumption 3 violated with a saddle after the negative fit: `S+,1` is empty, so the
+/// positive label is fitted by neurons active on part of the data only, at a rate below `|D-|`,
+/// after the negative labels. The final phase then holds a plateau (`L = 0.124` for about
+/// `80/|D-|`), where `|grad L|^2 / L -> 0`: Lemma 15's rate fails there, far above the
+/// resolution, while the loss still reaches zero within the horizon. The other
+/// Assumption 3 control fails on the norm excess only; this one fails on the rate part, which
+/// a rate check that skipped windows or averaged over the whole phase would pass.
+#[test]
+fn t1_negative_control_assumption_3_violated_plateau_in_the_final_phase() {
+    let shape = InstanceShape { assumption_3: false, ..ladder_shape() };
+    let inst = shape.sample(226).unwrap().with_lambda(1e-300);
+    let sets = inst.sets().unwrap();
+    assert!(sets.s_plus_1.is_empty() && !sets.s_minus_1.is_empty());
+    let rung = simulate_rung(&inst, Integrator::Flow { rtol: RTOL }, UNTIL_LOSS).unwrap();
+    assert!(rung.converged(), "zero loss still holds without Assumption 3");
+    let f = final_phase_rate(&rung, &sets, 1.0).unwrap();
+    assert!(f.worst < 1e-3 && f.judged == f.windows, "{f:?}");
+    let ladder = Ladder { rungs: vec![rung], sets, until_loss: UNTIL_LOSS };
+    let v = check_t1_with(&ladder, theory::min_norm_sq(&inst.data).unwrap());
+    assert_fails(&v);
+    assert!(v.statement.contains("[FAIL] final phase"), "{v:#?}");
+}
+
 // ---------------------------------------------------------------------------------------------
 // L12
 // ---------------------------------------------------------------------------------------------
