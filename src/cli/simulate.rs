@@ -386,6 +386,9 @@ pub fn train(args: &SimulateArgs, p: &Prepared, observer: &mut dyn Observer) -> 
             }
         }
         Method::Flow => {
+            if let Some(w) = stiffness_warning(p, args.horizon) {
+                eprintln!("warning: {w}");
+            }
             let mut stop = stop;
             if stop.horizon.is_none() && stop.max_steps.is_none() {
                 // until-loss alone: a generous cap so that a run that never gets there ends
@@ -398,6 +401,50 @@ pub fn train(args: &SimulateArgs, p: &Prepared, observer: &mut dyn Observer) -> 
             }
         }
     })
+}
+
+/// Explicit Dormand-Prince steps per unit of time above which [`stiffness_warning`] speaks.
+const STIFF_STEPS_PER_TIME: f64 = 1e5;
+/// Total explicit steps to the horizon above which [`stiffness_warning`] speaks.
+const STIFF_STEPS: f64 = 1e6;
+
+/// A warning when the flow is stiff at `theta_0`, as at large `lambda` (the lazy regime): the
+/// Gauss-Newton part of the Hessian of `L`, `(1/n) J^T J` with `J` the Jacobian of the outputs
+/// `h(x_k)`, has its largest eigenvalue `mu >= trace / n` with
+/// `trace = (1/n) sum_k |grad h(x_k)|^2 = (1/n) sum_k sum_j (act(<w_j, x_k>)^2 + a_j^2 act'^2 |x_k|^2)`,
+/// and an explicit Dormand-Prince step is stable only for `h <~ 3.3 / mu` (its stability region on
+/// the negative real axis), so the run needs at least `mu / 3.3` steps per unit of time. `None`
+/// below [`STIFF_STEPS_PER_TIME`] per unit of time and (with a horizon) [`STIFF_STEPS`] in all.
+fn stiffness_warning(p: &Prepared, horizon: Option<f64>) -> Option<String> {
+    let params = p.theta0.to_params();
+    let n = p.data.n();
+    let mut trace = 0.0;
+    for k in 0..n {
+        let x = p.data.x(k);
+        let x_sq: f64 = x.iter().map(|v| v * v).sum();
+        for (a, w) in params.a.iter().zip(&params.w) {
+            let z: f64 = w.iter().zip(x).map(|(u, v)| u * v).sum();
+            let (act, der) = (p.model.act(z), p.model.act_prime(z));
+            trace += act * act + a * a * der * der * x_sq;
+        }
+    }
+    let mu_lower = trace / (n as f64 * n as f64);
+    let per_time = mu_lower / 3.3;
+    let total = horizon.map(|t| t * per_time);
+    if !(per_time > STIFF_STEPS_PER_TIME && total.is_none_or(|s| s > STIFF_STEPS)) {
+        return None;
+    }
+    let expect = match total {
+        Some(s) => format!("at least {s:.1e} steps to the horizon"),
+        None => format!("at least {per_time:.1e} steps per unit of time"),
+    };
+    Some(format!(
+        "the flow is stiff at this initialisation: the loss's Hessian has an eigenvalue >= {mu_lower:.3e}, so the \
+         explicit integrator needs steps below ~{:.1e} ({expect}); lower --lambda (the lazy regime is stiff), or use \
+         --method gd with --step below {:.1e}",
+        3.3 / mu_lower,
+        2.0 / mu_lower
+    ))
 }
 
 /// Runs `simulate` and returns its report (no printing): the library entry point of the CLI.
