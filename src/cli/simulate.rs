@@ -413,7 +413,9 @@ const STIFF_STEPS: f64 = 1e6;
 /// `h(x_k)`, has its largest eigenvalue `mu >= trace / n` with
 /// `trace = (1/n) sum_k |grad h(x_k)|^2 = (1/n) sum_k sum_j (act(<w_j, x_k>)^2 + a_j^2 act'^2 |x_k|^2)`,
 /// and an explicit Dormand-Prince step is stable only for `h <~ 3.3 / mu` (its stability region on
-/// the negative real axis), so the run needs at least `mu / 3.3` steps per unit of time. `None`
+/// the negative real axis), so the run needs about `mu / 3.3` steps per unit of time or more (the
+/// rest of the Hessian, `(1/n) sum_k r_k grad^2 h(x_k)`, is left out: an estimate, which
+/// `tests/cli.rs` holds against the integrator's actual steps at `lambda = 1e3`). `None`
 /// below [`STIFF_STEPS_PER_TIME`] per unit of time and (with a horizon) [`STIFF_STEPS`] in all.
 fn stiffness_warning(p: &Prepared, horizon: Option<f64>) -> Option<String> {
     let params = p.theta0.to_params();
@@ -428,6 +430,7 @@ fn stiffness_warning(p: &Prepared, horizon: Option<f64>) -> Option<String> {
             trace += act * act + a * a * der * der * x_sq;
         }
     }
+    // trace of (1/n) J^T J is (1/n) sum_k |grad h(x_k)|^2; its largest eigenvalue is >= trace / n
     let mu_lower = trace / (n as f64 * n as f64);
     let per_time = mu_lower / 3.3;
     let total = horizon.map(|t| t * per_time);
@@ -439,7 +442,8 @@ fn stiffness_warning(p: &Prepared, horizon: Option<f64>) -> Option<String> {
         None => format!("at least {per_time:.1e} steps per unit of time"),
     };
     Some(format!(
-        "the flow is stiff at this initialisation: the loss's Hessian has an eigenvalue >= {mu_lower:.3e}, so the \
+        "the flow is stiff at this initialisation: the Gauss-Newton part of the loss's Hessian has an eigenvalue >= \
+         {mu_lower:.3e}, so the \
          explicit integrator needs steps below ~{:.1e} ({expect}); lower --lambda (the lazy regime is stiff), or use \
          --method gd with --step below {:.1e}",
         3.3 / mu_lower,
