@@ -427,19 +427,22 @@ fn stiffness_warning(p: &Prepared, horizon: Option<f64>) -> Option<String> {
         for (a, w) in params.a.iter().zip(&params.w) {
             let z: f64 = w.iter().zip(x).map(|(u, v)| u * v).sum();
             let (act, der) = (p.model.act(z), p.model.act_prime(z));
-            trace += act * act + a * a * der * der * x_sq;
+            // (a act')^2, not a^2 act'^2: no inf * 0 = NaN when a^2 overflows on an inactive coordinate
+            let ad = a * der;
+            trace += act * act + ad * ad * x_sq;
         }
     }
     // trace of (1/n) J^T J is (1/n) sum_k |grad h(x_k)|^2; its largest eigenvalue is >= trace / n
     let mu_lower = trace / (n as f64 * n as f64);
     let per_time = mu_lower / 3.3;
     let total = horizon.map(|t| t * per_time);
-    if !(per_time > STIFF_STEPS_PER_TIME && total.is_none_or(|s| s > STIFF_STEPS)) {
+    // (a non-finite estimate means a non-finite start: the run reports that as an error at step 0)
+    if !(per_time.is_finite() && per_time > STIFF_STEPS_PER_TIME && total.is_none_or(|s| s > STIFF_STEPS)) {
         return None;
     }
     let expect = match total {
-        Some(s) => format!("at least {s:.1e} steps to the horizon"),
-        None => format!("at least {per_time:.1e} steps per unit of time"),
+        Some(s) => format!("about {s:.1e} steps to the horizon or more"),
+        None => format!("about {per_time:.1e} steps per unit of time or more"),
     };
     Some(format!(
         "the flow is stiff at this initialisation: the Gauss-Newton part of the loss's Hessian has an eigenvalue >= \
@@ -451,7 +454,8 @@ fn stiffness_warning(p: &Prepared, horizon: Option<f64>) -> Option<String> {
     ))
 }
 
-/// Runs `simulate` and returns its report (no printing): the library entry point of the CLI.
+/// Runs `simulate` and returns its report: the library entry point of the CLI. It prints nothing
+/// to stdout; a stiff flow (large `lambda`) is announced on stderr before it runs.
 pub fn simulate(args: &SimulateArgs) -> Result<SimulateReport, CliError> {
     let prepared = prepare(args)?;
     let Prepared { data, model, theta0, lambda, m } = &prepared;

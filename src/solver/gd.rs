@@ -216,12 +216,10 @@ pub fn run_gd(
     // 4^e_j: |theta|^2 = sum_j 4^e_j |mantissa_j|^2 (0 for neurons below the f64 range)
     let mut scale_sq: Vec<f64> = (0..params.m()).map(|j| ldexp(1.0, 2 * params.exponent(j))).collect();
     let mut step = 0u64;
-    let mut evals = 0u64;
     let (stop_reason, final_loss) = loop {
         let loss = if driver.at_end(step) {
             kernel.forward(&params.theta, Pattern::Sign)
         } else {
-            evals += 1;
             kernel.velocity(&params.theta, Pattern::Sign, &mut velocity)
         };
         if let Some(reason) = driver.visit(step, loss, norm_sq, observer, &mut FullView(&params))? {
@@ -251,6 +249,10 @@ pub fn run_gd(
         }
         step += 1;
     };
-    let summary = driver.summary(step, evals, final_loss, stop_reason);
+    // one gradient evaluation per step taken, as the reduced path counts: a gradient computed at
+    // the state where the run then stops (on `until_loss`) is not used
+    // one gradient evaluation per step taken (as the reduced path counts): the gradient computed at
+    // the state where the run stops on `until_loss` is not used
+    let summary = driver.summary(step, step, final_loss, stop_reason);
     Ok(Run { summary, final_params: params, final_classes: None })
 }

@@ -53,7 +53,8 @@ pub(crate) trait FlowCoordinates: System {
 /// then rescales flagged neurons. A failed step is the system's `SlidingMode` if it has one,
 /// else `NonFinite` or `Integrator` at the step it was attempted from. The end state is returned
 /// renormalised (every neuron's mantissa brought back to `[2^-64, 2^64]`, no value changes).
-/// `cfg` and `bounds` are checked by the caller.
+/// `cfg` is validated by the caller; `bounds` is checked here at step 0 (a non-finite or
+/// out-of-bounds start) and after every accepted step.
 pub(crate) fn drive<S: FlowCoordinates>(
     mut sys: S,
     y0: Vec<f64>,
@@ -63,6 +64,9 @@ pub(crate) fn drive<S: FlowCoordinates>(
     cfg: &FlowConfig,
     observer: &mut dyn Observer,
 ) -> Result<Run, SimulationError> {
+    // A non-finite start is an error at step 0, as for gradient descent (it would otherwise
+    // surface after one step integrated from NaN, as a divergence "at step 1").
+    bounds.check(0, 0.0, initial_loss, Some(theta0.norm_sq()))?;
     let tol = Tolerances { rtol: cfg.rtol, atol: cfg.atol };
     let mut solver = Dopri5::new(0.0, y0, tol, None, cfg.h_max);
     let horizon = cfg.stop.horizon.unwrap_or(f64::INFINITY);

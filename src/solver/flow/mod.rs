@@ -364,8 +364,5 @@ pub fn run_flow(
     };
     let initial_loss = sys.kernel.forward(&theta0.theta, Pattern::Fixed(&sys.classes));
     let bounds = DivergenceBounds::new(&cfg.stop, data, initial_loss, theta0.norm_sq());
-    // A non-finite start is an error at step 0, as for gradient descent (it used to surface after
-    // one step integrated from NaN, as a divergence "at step 1").
-    bounds.check(0, 0.0, initial_loss, Some(theta0.norm_sq()))?;
     drive(sys, theta0.theta.clone(), theta0, initial_loss, &bounds, cfg, observer)
 }

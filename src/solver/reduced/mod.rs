@@ -37,8 +37,8 @@
 //!   so on the same instance it takes the same steps as the full path up to rounding, as long as
 //!   the full path resolves every coordinate (below).
 //! - Gradient descent fuses the update of a neuron with its contribution to the next residuals:
-//!   one sweep over the state per step, neuron-major and vectorised across neurons (see `gd.rs`). It counts one gradient evaluation per step taken (the full
-//!   path also counts the gradient it computes at a state where it then stops on `until_loss`).
+//!   one sweep over the state per step, neuron-major and vectorised across neurons (see `gd.rs`).
+//!   Both paths count one gradient evaluation per step taken.
 //!   Its [`View`](super::View)s carry the classes by the sign of `p_hat` (`Some`), exact, where the full path
 //!   leaves `None` and a recorder recomputes them from `<w_j, x_k>`.
 //!
