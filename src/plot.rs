@@ -14,6 +14,20 @@ fn err<E: std::fmt::Display>(e: E) -> PlotError {
     PlotError(e.to_string())
 }
 
+/// The series legend of every figure: framed, on a translucent white background, at `position`.
+fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> Result<(), PlotError> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()
+        .map_err(err)
+}
+
 /// The positive finite losses of a trajectory against `time / x_unit`, with log-axis limits.
 struct LossSeries {
     points: Vec<(f64, f64)>,
@@ -115,13 +129,7 @@ pub fn loss_timeline_svg(title: &str, trajectory: &Trajectory, timeline: &PhaseT
                 )))
                 .map_err(err)?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::MiddleLeft)
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .draw()
-            .map_err(err)?;
+        draw_legend(&mut chart, SeriesLabelPosition::MiddleLeft)?;
         root.present().map_err(err)?;
     }
     Ok(svg)
@@ -168,13 +176,7 @@ pub fn loss_curve_svg(
                 .label(format!("predicted plateau (1/2n) sum_(y<0) y^2 = {level}"))
                 .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED.mix(0.6)));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerLeft)
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .draw()
-            .map_err(err)?;
+        draw_legend(&mut chart, SeriesLabelPosition::LowerLeft)?;
         root.present().map_err(err)?;
     }
     Ok(svg)

@@ -21,3 +21,22 @@ pub fn config(default_cases: u32) -> Config {
         ..Config::default()
     }
 }
+
+/// A small `reluflow timeline` run (3 points in 4 dimensions, flow to loss 1e-11 from
+/// `lambda = 1e-16`) printing JSON: shared by the tests of the command and of its reproducibility.
+pub const TIMELINE_JSON: [&str; 14] = [
+    "timeline",
+    "--random-orthonormal",
+    "3,4",
+    "--data-seed",
+    "1",
+    "--width",
+    "32",
+    "--lambda",
+    "1e-16",
+    "--method",
+    "flow",
+    "--until-loss",
+    "1e-11",
+    "--json",
+];

@@ -330,6 +330,17 @@ fn schedule(horizon: f64) -> SampleSchedule {
     }
 }
 
+/// At each checkpoint: the drift bound of both runs together, and the per-neuron tolerances
+/// `tols(i)` of checkpoint `i` (what [`compare_trajectories`] takes).
+fn checkpoint_bounds(
+    fast: &DriftBound,
+    full: &DriftBound,
+    mut tols: impl FnMut(usize) -> Vec<f64>,
+) -> Vec<(Drift, Vec<f64>)> {
+    assert_eq!(fast.at_checkpoints.len(), full.at_checkpoints.len(), "the two runs saw the same checkpoints");
+    fast.at_checkpoints.iter().zip(&full.at_checkpoints).enumerate().map(|(i, (a, b))| (a.plus(b), tols(i))).collect()
+}
+
 /// Sample times, losses (relative tolerance `tol`, see [`assert_losses_close`]), classes and
 /// checkpoints of two recorded runs (`bounds`: per checkpoint, the two runs' [`Drift`] together
 /// and the per-neuron tolerances of [`compare`]).
@@ -776,10 +787,8 @@ fn check_gd(instance: &Instance, model: ValidModel) -> (Agreement, u64, u64) {
     let norm_sq = full.final_params.norm_sq();
     assert_losses_close(s.final_loss, t.final_loss, data.n(), norm_sq, tol, "final loss");
     assert_eq!(rounding.at_checkpoints.len(), full_drift.at_checkpoints.len());
-    let bounds: Vec<(Drift, Vec<f64>)> = (fast_drift.at_checkpoints.iter().zip(&full_drift.at_checkpoints))
-        .zip(&rounding.at_checkpoints)
-        .map(|((a, b), r)| (a.plus(b), GdRoundingBound::tolerances(r, tol)))
-        .collect();
+    let bounds =
+        checkpoint_bounds(&fast_drift, &full_drift, |i| GdRoundingBound::tolerances(&rounding.at_checkpoints[i], tol));
     let (traj, traj_unresolved) = compare_trajectories(&full_traj, &fast_traj, data, &model, tol, true, &bounds);
     let (worst_j, max_tol) = tols.iter().enumerate().fold((0, 0.0f64), |w, (j, &t)| if t > w.1 { (j, t) } else { w });
     eprintln!(
@@ -964,12 +973,7 @@ fn check_flow(instance: &Instance, model: ValidModel) -> (Agreement, u64) {
     let same_dynamics = |a: &Class, b: &Class| a == b || (frozen && *a != Class::Positive && *b != Class::Positive);
     let (cf, cs) = (full.final_classes.as_ref().unwrap(), fast.final_classes.as_ref().unwrap());
     assert!(cf.iter().zip(cs).all(|(a, b)| same_dynamics(a, b)), "final classes");
-    let bounds: Vec<(Drift, Vec<f64>)> = fast_drift
-        .at_checkpoints
-        .iter()
-        .zip(&full_drift.at_checkpoints)
-        .map(|(a, b)| (a.plus(b), tols.clone()))
-        .collect();
+    let bounds = checkpoint_bounds(fast_drift, full_drift, |_| tols.clone());
     let (traj, _) = compare_trajectories(&full_obs.0.finish(), &fast_obs.0.finish(), data, &model, tol, true, &bounds);
     eprintln!(
         "flow n={} d={} m={:3} lambda={:.1e}: steps {}/{} events {}/{} ({spurious} spurious) evals {}/{}: params {:.1e}, trajectory {traj:.1e}, tol {tol:.1e}{}",

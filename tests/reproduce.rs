@@ -1,5 +1,6 @@
 //! The paper's experiments reproduced (`reluflow reproduce`): the numbers, not the pictures.
 
+use crate::common::TIMELINE_JSON;
 use reluflow::reproduce::{self, PAPER_STEP};
 use reluflow::timeline::PLATEAU_BAND;
 
@@ -66,24 +67,9 @@ fn timeline_command_prints_the_events_as_json_and_draws_the_svg() {
     let dir = std::env::temp_dir().join(format!("reluflow_timeline_{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let svg = dir.join("t.svg");
-    let out = reluflow(&[
-        "timeline",
-        "--random-orthonormal",
-        "3,4",
-        "--data-seed",
-        "1",
-        "--width",
-        "32",
-        "--lambda",
-        "1e-16",
-        "--method",
-        "flow",
-        "--until-loss",
-        "1e-11",
-        "--json",
-        "--svg",
-        svg.to_str().unwrap(),
-    ]);
+    let mut args = TIMELINE_JSON.to_vec();
+    args.extend(["--svg", svg.to_str().unwrap()]);
+    let out = reluflow(&args);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     for key in

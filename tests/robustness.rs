@@ -10,7 +10,7 @@
 //! Proptest cases: `crate::common::config` (`PROPTEST_CASES=10000` for the deep run), failures
 //! persisted to `proptest-regressions/robustness.txt`.
 
-use crate::common::config;
+use crate::common::{TIMELINE_JSON, config};
 use clap::Parser;
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -1776,29 +1776,12 @@ fn verify_json_is_byte_identical_across_processes_and_rayon_pool_sizes() {
     assert!(parallel.iter().all(|p| *p == first));
 }
 
-const TIMELINE: [&str; 14] = [
-    "timeline",
-    "--random-orthonormal",
-    "3,4",
-    "--data-seed",
-    "1",
-    "--width",
-    "32",
-    "--lambda",
-    "1e-16",
-    "--method",
-    "flow",
-    "--until-loss",
-    "1e-11",
-    "--json",
-];
-
 #[test]
 fn timeline_json_is_byte_identical_across_processes_and_threads() {
-    let first = stdout_of(&TIMELINE, &[]);
+    let first = stdout_of(&TIMELINE_JSON, &[]);
     assert!(first.contains("\"converged\""), "{first}");
-    assert_eq!(stdout_of(&TIMELINE, &[]), first);
-    let cli = Cli::try_parse_from(std::iter::once("reluflow").chain(TIMELINE)).unwrap();
+    assert_eq!(stdout_of(&TIMELINE_JSON, &[]), first);
+    let cli = Cli::try_parse_from(std::iter::once("reluflow").chain(TIMELINE_JSON)).unwrap();
     let Command::Timeline(args) = cli.command else { panic!("not timeline") };
     let run = || reluflow::cli::timeline::run(&args).unwrap();
     assert_eq!(run(), first, "in-process");

@@ -799,7 +799,7 @@ fn min_norm_parts(id: ClaimId, ladder: &Ladder, min_norm_sq: f64, extra: &[f64])
     parts.push(v);
     let points = norm_excess_points(ladder, min_norm_sq, extra);
     parts.extend(trend_verdicts(id, "relative norm excess", &points, eps / 31.0, "ln(1/lambda)", true));
-    let delta = (eps / 31.0 * last.lambda.ln()).exp();
+    let delta = theory::ln_lemma12_distance_bound(last.lambda.ln(), eps).exp();
     let star = min_norm_sq.sqrt();
     let bound = (2.0 * delta * star + delta * delta) / min_norm_sq;
     let p = points.last().expect("non-empty");
@@ -920,7 +920,7 @@ pub fn check_l12_against(ladder: &Ladder, theta_star: &Params) -> Verdict {
     let eps = eps_of(&last.instance.data);
     let points = distance_points(ladder, theta_star);
     let mut parts = trend_verdicts(id, "|theta_end - theta*|", &points, eps / 31.0, "ln(1/lambda)", true);
-    let bound = (eps / 31.0 * last.lambda.ln()).exp();
+    let bound = theory::ln_lemma12_distance_bound(last.lambda.ln(), eps).exp();
     let p = points.last().expect("non-empty");
     parts.push(Verdict::at_most(
         id,
@@ -1431,7 +1431,7 @@ pub fn check_no(nl: &NoLadder) -> Verdict {
         true,
     ));
     let last = nl.fine.last();
-    let delta = (eps / 31.0 * last.lambda.ln()).exp();
+    let delta = theory::ln_lemma12_distance_bound(last.lambda.ln(), eps).exp();
     let bound = (2.0 * delta * m.sqrt() + delta * delta) / m;
     let p = pert.last().expect("non-empty");
     parts.push(Verdict::at_most(

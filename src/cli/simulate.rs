@@ -3,7 +3,7 @@
 use super::CliError;
 use crate::data::{Dataset, generate, io as data_io};
 use crate::init::{InitKind, InitSpec, NeuronSets};
-use crate::network::{Activation, Model};
+use crate::network::{Activation, Model, dot};
 use crate::params::{Params, ScaledParams};
 use crate::solver::flow::{FlowConfig, run_flow};
 use crate::solver::gd::{GdConfig, run_gd};
@@ -423,9 +423,9 @@ fn stiffness_warning(p: &Prepared, horizon: Option<f64>) -> Option<String> {
     let mut trace = 0.0;
     for k in 0..n {
         let x = p.data.x(k);
-        let x_sq: f64 = x.iter().map(|v| v * v).sum();
+        let x_sq = dot(x, x);
         for (a, w) in params.a.iter().zip(&params.w) {
-            let z: f64 = w.iter().zip(x).map(|(u, v)| u * v).sum();
+            let z = dot(w, x);
             let (act, der) = (p.model.act(z), p.model.act_prime(z));
             // (a act')^2, not a^2 act'^2: no inf * 0 = NaN when a^2 overflows on an inactive coordinate
             let ad = a * der;

@@ -3,7 +3,7 @@
 
 use super::CliError;
 use crate::claims::ClaimId;
-use crate::claims::registry::{VerifyReport, verify};
+use crate::claims::registry::{ClaimSummary, VerifyReport, verify};
 use clap::Args;
 use std::fmt::Write as _;
 use std::io::IsTerminal;
@@ -82,23 +82,26 @@ fn margin(m: Option<f64>) -> String {
     m.map_or("-".into(), |m| format!("{m:+.3e}"))
 }
 
+/// The cells of a claim's row, in the column order of both tables.
+fn row(c: &ClaimSummary) -> [String; 7] {
+    [
+        c.claim.to_string(),
+        c.reference.to_string(),
+        c.instances.to_string(),
+        c.held.to_string(),
+        c.failed.to_string(),
+        c.skipped.to_string(),
+        margin(c.worst_margin),
+    ]
+}
+
 /// The report as a Markdown table.
 pub fn markdown(report: &VerifyReport) -> String {
     let mut o = String::new();
     let _ = writeln!(o, "| claim | paper | instances | held | failed | skipped | worst margin |");
     let _ = writeln!(o, "|---|---|---|---|---|---|---|");
     for c in &report.claims {
-        let _ = writeln!(
-            o,
-            "| {} | {} | {} | {} | {} | {} | {} |",
-            c.claim,
-            c.reference,
-            c.instances,
-            c.held,
-            c.failed,
-            c.skipped,
-            margin(c.worst_margin)
-        );
+        let _ = writeln!(o, "| {} |", row(c).join(" | "));
     }
     o
 }
@@ -113,17 +116,8 @@ pub fn table(report: &VerifyReport) -> String {
         "claim", "paper", "instances", "held", "failed", "skipped", "worst margin"
     );
     for c in &report.claims {
-        let _ = writeln!(
-            o,
-            "{:<5} {:<26} {:>9} {:>5} {:>6} {:>7} {:>12}",
-            c.claim.to_string(),
-            c.reference,
-            c.instances,
-            c.held,
-            c.failed,
-            c.skipped,
-            margin(c.worst_margin)
-        );
+        let [claim, paper, instances, held, failed, skipped, worst] = row(c);
+        let _ = writeln!(o, "{claim:<5} {paper:<26} {instances:>9} {held:>5} {failed:>6} {skipped:>7} {worst:>12}");
     }
     let failing: Vec<String> = report.claims.iter().filter(|c| !c.holds()).map(|c| c.claim.to_string()).collect();
     let unchecked: Vec<String> =
