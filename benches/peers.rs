@@ -12,11 +12,19 @@
 //!    issue's flow goal (loss < 1e-10, final parameters within 1e-6 of a 100x tighter run, gradient
 //!    evaluations against GD, wall time against the peer's RK45).
 //!
+//! 6. The full path's gradient evaluation (one GD step) at m = 10^4, n = 64, d = 64 and 256,
+//!    against the time of the two matrix products it needs (numpy's matmul, same run), the numpy
+//!    peer and the jitted JAX peer (`../shared/peers/jax_gd.py`, its `wall_s`, compile excluded).
+//! 7. `reluflow reproduce highdim --full` (Appendix A.2, n = 75, d = 150, m = 200, 200000 GD steps),
+//!    whole process.
+//!
 //! `RELUFLOW_BENCH_ONLY=2,5` runs only the listed sections.
 //!
 //! The peer needs numpy (and scipy for the flow). Without them (or without the script) the peer's
 //! columns read "peer unavailable: <reason>" and reluflow's own timings are still printed.
-//! Environment: `RELUFLOW_PEER` (path of the peer script), `RELUFLOW_PYTHON` (default `python3`).
+//! The JAX peer needs `pip install "jax[cpu]"`; without it its column reads "peer unavailable".
+//! Environment: `RELUFLOW_PEER` (path of the peer script), `RELUFLOW_JAX_PEER` (the JAX peer),
+//! `RELUFLOW_PYTHON` (default `python3`).
 //!
 //! Every in-process reluflow run here is the library call behind an equivalent
 //! `target/release/reluflow simulate ...` line, printed with it (same data seed 0, init seed 0).
@@ -56,6 +64,7 @@ const PEER_FLOW_ARGS: [&str; 14] = [
     "80",
 ];
 const DEFAULT_PEER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/peers/numpy_gd.py");
+const DEFAULT_JAX_PEER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/peers/jax_gd.py");
 
 fn main() {
     let started = Instant::now();
@@ -82,6 +91,12 @@ fn main() {
     }
     if wanted("5") {
         section_reduced(&peer);
+    }
+    if wanted("6") {
+        section_matmul_speed(&peer);
+    }
+    if wanted("7") {
+        section_highdim();
     }
     println!("\ntotal bench time {:.1} s", started.elapsed().as_secs_f64());
 }
@@ -628,6 +643,153 @@ fn least_squares_line(points: &[(f64, f64)]) -> (f64, f64) {
     (mean_y - b * mean_x, b)
 }
 
+/// 6. The full path at matrix-multiply speed: one GD step against the two products it needs.
+fn section_matmul_speed(peer: &Peer) {
+    const N: usize = 64;
+    const M: usize = 10_000;
+    const TARGET_S: f64 = 0.3;
+    heading("6. Full-path gradient evaluation (one GD step) vs the two matrix products it needs: m = 10^4, n = 64");
+    let jax = peer.with_script(
+        std::env::var_os("RELUFLOW_JAX_PEER").map_or_else(|| PathBuf::from(DEFAULT_JAX_PEER), PathBuf::from),
+    );
+    let jax_missing = jax.unavailable("numpy").or_else(|| python_import(&jax.python, "jax").err());
+    println!(
+        "reluflow: run_gd in-process, per step = (t(K) - t(0)) / K, medians of 3 (= {})",
+        reluflow_line("--random-orthonormal 64,D --width 10000 --lambda 1e-3 --method gd --step 1e-3 --steps K")
+    );
+    println!(
+        "two products: numpy `W @ X.T` (m x d times d x n) and `C @ X` (m x n times n x d), median of 30, same process as no peer"
+    );
+    println!(
+        "peers: {} and the JAX peer with the same flags (its wall_s / K; JAX: compile excluded)",
+        peer.line(&[
+            "--data", "ortho", "--n", "64", "--d", "D", "--width", "10000", "--lam", "1e-3", "--step", "1e-3",
+            "--steps", "K"
+        ])
+    );
+    let mut t = Table::new(&[
+        "d",
+        "threads",
+        "reluflow ms / step",
+        "two products ms",
+        "reluflow / products",
+        "numpy peer ms / step",
+        "numpy / reluflow",
+        "JAX peer ms / step",
+        "JAX / reluflow",
+    ]);
+    let mut notes = Vec::new();
+    for d in [64usize, 256] {
+        let data = random_orthonormal(N, d, &Default::default(), 0).expect("random orthonormal data");
+        let theta0 = balanced_init(M, 1e-3, 0, d);
+        let pieces = reluflow::network::Kernel::new(&data, Model::relu().validate().unwrap(), M).pieces();
+        let cfg = |k| GdConfig { step: 1e-3, stop: StopRule { max_steps: Some(k), ..Default::default() } };
+        let (_, ours) = per_step_seconds(TARGET_S, |k| gd(&data, &theta0, &cfg(k)));
+        let products = numpy_two_products(&peer.python, M, N, d);
+        let (dd, mm) = (d.to_string(), M.to_string());
+        let peer_args = |k: u64| -> Vec<String> {
+            [
+                "--data",
+                "ortho",
+                "--n",
+                "64",
+                "--d",
+                &dd,
+                "--width",
+                &mm,
+                "--lam",
+                "1e-3",
+                "--step",
+                "1e-3",
+                "--steps",
+                &k.to_string(),
+            ]
+            .map(String::from)
+            .to_vec()
+        };
+        let numpy_k = if d == 64 { 30 } else { 10 };
+        let numpy = peer.run_median(&peer_args(numpy_k), 1, "numpy").map(|r| r.field("wall_s") / numpy_k as f64);
+        let jax_k = if d == 64 { 200 } else { 60 };
+        let jax_step = match &jax_missing {
+            Some(reason) => Err(reason.clone()),
+            None => jax.run_median(&peer_args(jax_k), 1, "numpy").map(|r| r.field("wall_s") / jax_k as f64),
+        };
+        let cell = |x: &Result<f64, String>, f: &dyn Fn(f64) -> String| match x {
+            Ok(v) => f(*v),
+            Err(_) => "peer unavailable".into(),
+        };
+        t.row(vec![
+            d.to_string(),
+            pieces.to_string(),
+            format!("{:.2}", ours * 1e3),
+            cell(&products, &|p| format!("{:.2}", p * 1e3)),
+            cell(&products, &|p| format!("{:.2}x (goal <= 2)", ours / p)),
+            cell(&numpy, &|p| format!("{:.2}", p * 1e3)),
+            cell(&numpy, &|p| format!("{:.1}x (goal >= 3)", p / ours)),
+            cell(&jax_step, &|p| format!("{:.2}", p * 1e3)),
+            cell(&jax_step, &|p| format!("{:.2}x (goal >= 1)", p / ours)),
+        ]);
+        for (name, r) in [("two products", &products), ("numpy peer", &numpy), ("JAX peer", &jax_step)] {
+            if let Err(e) = r {
+                notes.push(format!("d = {d}, {name}: peer unavailable: {e}"));
+            }
+        }
+    }
+    t.print();
+    for n in notes {
+        println!("{n}");
+    }
+    println!("(reluflow: no fused multiply-add, a fixed order of operations, bit-identical for any thread count;");
+    println!(
+        " numpy's BLAS and XLA use fused multiply-adds; 'threads' = pieces the kernel splits one evaluation into)"
+    );
+}
+
+/// Seconds of numpy's two products for one gradient evaluation at `m x n x d`, or why not.
+fn numpy_two_products(python: &str, m: usize, n: usize, d: usize) -> Result<f64, String> {
+    let script = format!(
+        "import numpy as np, time\n\
+         rng = np.random.default_rng(0)\n\
+         W = rng.standard_normal(({m}, {d})); X = rng.standard_normal(({n}, {d})); C = rng.standard_normal(({m}, {n}))\n\
+         ts = []\n\
+         for _ in range(35):\n\
+         \x20   t = time.perf_counter(); Z = W @ X.T; G = C @ X; ts.append(time.perf_counter() - t)\n\
+         ts = sorted(ts[5:])\n\
+         print(ts[len(ts) // 2])\n"
+    );
+    let out = Command::new(python).args(["-c", &script]).output().map_err(|e| format!("cannot run {python}: {e}"))?;
+    if !out.status.success() {
+        return Err(last_line(&String::from_utf8_lossy(&out.stderr)).to_string());
+    }
+    last_line(&String::from_utf8_lossy(&out.stdout)).parse::<f64>().map_err(|e| format!("numpy printed no time: {e}"))
+}
+
+/// 7. `reproduce highdim --full`, whole process.
+fn section_highdim() {
+    heading("7. reluflow reproduce highdim --full (Appendix A.2: n = 75, d = 150, m = 200, 200000 GD steps)");
+    let out = std::env::temp_dir().join(format!("reluflow-bench-highdim-{}", std::process::id()));
+    let mut cmd = Command::new(RELUFLOW_BIN);
+    cmd.args(["reproduce", "highdim", "--full", "--out"]).arg(&out);
+    println!("process (1 run): {}", display_cmd(&cmd));
+    let (wall, status) = time_once(|| cmd.output());
+    match status {
+        Ok(o) if o.status.success() => {
+            let numbers = std::fs::read_to_string(out.join("highdim.json")).unwrap_or_default();
+            let loss = serde_json::from_str::<Value>(&numbers)
+                .ok()
+                .and_then(|v| v.pointer("/final_loss").or_else(|| v.pointer("/0/final_loss")).and_then(Value::as_f64));
+            println!(
+                "wall {:.1} s (goal < 90 s), final loss {}",
+                wall,
+                loss.map_or("?".into(), |l| format!("{l:.4e}"))
+            );
+        }
+        Ok(o) => println!("failed ({}): {}", o.status, last_line(&String::from_utf8_lossy(&o.stderr))),
+        Err(e) => println!("cannot start: {e}"),
+    }
+    let _ = std::fs::remove_dir_all(&out);
+}
+
 // ------------------------------------------------------------------------------------------
 // reluflow runs
 // ------------------------------------------------------------------------------------------
@@ -791,6 +953,22 @@ impl Peer {
         let numpy = found.clone().and_then(|()| python_import(&python, "numpy"));
         let scipy = numpy.clone().and_then(|()| python_import(&python, "scipy.integrate"));
         Self { python, script, numpy, scipy }
+    }
+
+    /// The same interpreter and modules with another script.
+    fn with_script(&self, raw: PathBuf) -> Self {
+        let script = raw.canonicalize().unwrap_or(raw);
+        let found = if script.is_file() {
+            Ok(())
+        } else {
+            Err(format!("no peer script at {} (set RELUFLOW_JAX_PEER to its path)", script.display()))
+        };
+        Self {
+            python: self.python.clone(),
+            script,
+            numpy: found.clone().and(self.numpy.clone()),
+            scipy: found.and(self.scipy.clone()),
+        }
     }
 
     /// Why the peer cannot run with `module` (`"numpy"` or `"scipy"`), if it cannot.

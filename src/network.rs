@@ -12,6 +12,9 @@
 
 use crate::data::Dataset;
 use crate::params::Params;
+
+mod kernel;
+pub use kernel::{Kernel, SPLIT_WORK, SPLIT_WORK_IN_POOL};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -217,180 +220,11 @@ pub(crate) enum Pattern<'a> {
     Fixed(&'a [Class]),
 }
 
-/// Allocation-free evaluation of the vector field `-grad L` on per-neuron mantissas.
-///
-/// State layout: blocks `[a_hat_j, w_hat_j (d values)]` for `j = 0..m`; neuron `j` is
-/// `2^e_j` times its block. Because `act` is positively homogeneous, neuron `j` contributes
-/// `4^e_j a_hat_j act(<w_hat_j, x_k>)` to `h(x_k)`, and the mantissa velocity is
-/// `d a_hat_j/dt = -(1/n) sum_k r_k act(z_jk)`, `d w_hat_j/dt = a_hat_j D_j`, exactly the
-/// equations of the plain parameters (eq. (3)) at another scale.
-pub struct Kernel<'a> {
-    data: &'a Dataset,
-    model: ValidModel,
-    m: usize,
-    /// `z[j*n + k] = <w_hat_j, x_k>`.
-    z: Vec<f64>,
-    /// Residuals `h(x_k) - y_k`.
-    residual: Vec<f64>,
-    /// `4^e_j`.
-    scale_sq: Vec<f64>,
-    d_buf: Vec<f64>,
-    /// `act(z_jk)` and `act'(z_jk)` of the last forward pass (`act'` as the pattern says).
-    act: Vec<f64>,
-    gate: Vec<f64>,
-    /// Whether the CPU has AVX2 (the kernel then runs a copy compiled for it; same results).
-    avx2: bool,
-}
-
-impl<'a> Kernel<'a> {
-    /// A kernel for width `m` on `data`.
-    pub fn new(data: &'a Dataset, model: ValidModel, m: usize) -> Self {
-        Self {
-            data,
-            model,
-            m,
-            z: vec![0.0; m * data.n()],
-            residual: vec![0.0; data.n()],
-            scale_sq: vec![0.0; m],
-            d_buf: vec![0.0; data.d()],
-            act: vec![0.0; m * data.n()],
-            gate: vec![0.0; m * data.n()],
-            avx2: avx2_available(),
-        }
-    }
-    /// The data.
-    pub fn data(&self) -> &'a Dataset {
-        self.data
-    }
-    /// The model.
-    pub fn model(&self) -> ValidModel {
-        self.model
-    }
-    /// Sets the per-neuron exponents (call whenever they change).
-    pub fn set_exponents(&mut self, exponent: &[i32]) {
-        for (s, &e) in self.scale_sq.iter_mut().zip(exponent) {
-            *s = crate::params::ldexp(1.0, 2 * e);
-        }
-    }
-    /// Pre-activations of the last evaluation, `z[j*n + k] = <w_hat_j, x_k>` (mantissa units).
-    pub fn pre_activations(&self) -> &[f64] {
-        &self.z
-    }
-    /// Residuals `h(x_k) - y_k` of the last evaluation.
-    pub fn residuals(&self) -> &[f64] {
-        &self.residual
-    }
-
-    /// Forward pass: fills pre-activations and residuals, returns the loss `L`.
-    pub(crate) fn forward(&mut self, theta: &[f64], pattern: Pattern) -> f64 {
-        #[cfg(target_arch = "x86_64")]
-        if self.avx2 {
-            // SAFETY: `avx2` is set only when the CPU reports AVX2 (`Kernel::new`).
-            return unsafe { self.forward_avx2(theta, pattern) };
-        }
-        self.forward_portable(theta, pattern)
-    }
-
-    /// The vector field `-grad L` in mantissa units into `out` (same layout as `theta`);
-    /// returns the loss at `theta`.
-    pub(crate) fn velocity(&mut self, theta: &[f64], pattern: Pattern, out: &mut [f64]) -> f64 {
-        #[cfg(target_arch = "x86_64")]
-        if self.avx2 {
-            // SAFETY: as in `forward`.
-            return unsafe { self.velocity_avx2(theta, pattern, out) };
-        }
-        self.velocity_portable(theta, pattern, out)
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
-    fn forward_avx2(&mut self, theta: &[f64], pattern: Pattern) -> f64 {
-        self.forward_portable(theta, pattern)
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
-    fn velocity_avx2(&mut self, theta: &[f64], pattern: Pattern, out: &mut [f64]) -> f64 {
-        self.velocity_portable(theta, pattern, out)
-    }
-
-    /// The forward pass. Every floating-point operation happens in an order fixed by the code
-    /// (the dot products use four interleaved partial sums, see [`dot4`]; no fused multiply-add),
-    /// so the AVX2 and the portable builds of this function give bit-identical results.
-    #[inline(always)]
-    fn forward_portable(&mut self, theta: &[f64], pattern: Pattern) -> f64 {
-        let n = self.data.n();
-        let d = self.data.d();
-        let x = self.data.x_flat();
-        let (slope, sigma0) = (self.model.slope, self.model.sigma0);
-        for (r, y) in self.residual.iter_mut().zip(self.data.y()) {
-            *r = -y;
-        }
-        for j in 0..self.m {
-            let block = &theta[j * (d + 1)..(j + 1) * (d + 1)];
-            let w = &block[1..];
-            let c = block[0] * self.scale_sq[j];
-            let row = j * n..(j + 1) * n;
-            let (z_row, act_row, gate_row) =
-                (&mut self.z[row.clone()], &mut self.act[row.clone()], &mut self.gate[row.clone()]);
-            for k in 0..n {
-                let z = dot4(w, &x[k * d..(k + 1) * d]);
-                z_row[k] = z;
-                let class = match pattern {
-                    Pattern::Sign => Class::of(z),
-                    Pattern::Fixed(classes) => classes[j * n + k],
-                };
-                let (act, gate) = match class {
-                    Class::Positive => (z, 1.0),
-                    Class::Negative => (slope * z, slope),
-                    Class::Zero => (0.0, sigma0),
-                };
-                act_row[k] = act;
-                gate_row[k] = gate;
-                self.residual[k] += c * act;
-            }
-        }
-        self.residual.iter().map(|r| r * r).sum::<f64>() / (2.0 * n as f64)
-    }
-
-    #[inline(always)]
-    fn velocity_portable(&mut self, theta: &[f64], pattern: Pattern, out: &mut [f64]) -> f64 {
-        let loss = self.forward_portable(theta, pattern);
-        let n = self.data.n();
-        let d = self.data.d();
-        let inv_n = 1.0 / n as f64;
-        let x = self.data.x_flat();
-        for j in 0..self.m {
-            let a_hat = theta[j * (d + 1)];
-            let (act_row, gate_row) = (&self.act[j * n..(j + 1) * n], &self.gate[j * n..(j + 1) * n]);
-            for b in self.d_buf.iter_mut() {
-                *b = 0.0;
-            }
-            let mut da = 0.0;
-            for k in 0..n {
-                let r = self.residual[k];
-                da -= r * act_row[k];
-                let c = -r * gate_row[k];
-                if c != 0.0 {
-                    for (b, xv) in self.d_buf.iter_mut().zip(&x[k * d..(k + 1) * d]) {
-                        *b += c * xv;
-                    }
-                }
-            }
-            let block = &mut out[j * (d + 1)..(j + 1) * (d + 1)];
-            block[0] = da * inv_n;
-            let scale = a_hat * inv_n;
-            for (o, b) in block[1..].iter_mut().zip(&self.d_buf) {
-                *o = scale * b;
-            }
-        }
-        loss
-    }
-}
-
 /// `<a, b>` with four interleaved partial sums `s_i = sum_{l = i mod 4} a_l b_l`, combined as
 /// `(s_0 + s_1) + (s_2 + s_3)`, then the tail in order: a fixed order of operations that a
-/// vectorising compiler keeps, so the result does not depend on the SIMD width.
+/// vectorising compiler keeps, so the result does not depend on the SIMD width. The kernel's
+/// forward tile computes every `<w_j, x_k>` in this order (its tests compare against this function).
+#[cfg(test)]
 #[inline(always)]
 pub(crate) fn dot4(a: &[f64], b: &[f64]) -> f64 {
     let len = a.len().min(b.len());

@@ -209,50 +209,40 @@ pub fn run_gd(
     }
     let eta = cfg.step;
     let mut params = theta0.clone();
-    let mut kernel = Kernel::new(data, model, params.m());
+    let (m, width) = (params.m(), params.d() + 1);
+    let mut kernel = Kernel::new(data, model, m);
     kernel.set_exponents(&params.exponent);
-    let mut velocity = vec![0.0; params.theta.len()];
+    // |block_j|^2 of each neuron after a step (from the kernel's update sweep)
+    let mut block_sq = vec![0.0; m];
     let mut norm_sq = params.norm_sq();
     // 4^e_j: |theta|^2 = sum_j 4^e_j |mantissa_j|^2 (0 for neurons below the f64 range)
-    let mut scale_sq: Vec<f64> = (0..params.m()).map(|j| ldexp(1.0, 2 * params.exponent(j))).collect();
+    let mut scale_sq: Vec<f64> = (0..m).map(|j| ldexp(1.0, 2 * params.exponent(j))).collect();
+    let mut loss = kernel.forward(&params.theta, Pattern::Sign);
     let mut step = 0u64;
     let (stop_reason, final_loss) = loop {
-        let loss = if driver.at_end(step) {
-            kernel.forward(&params.theta, Pattern::Sign)
-        } else {
-            kernel.velocity(&params.theta, Pattern::Sign, &mut velocity)
-        };
         if let Some(reason) = driver.visit(step, loss, norm_sq, observer, &mut FullView(&params))? {
             break (reason, loss);
         }
-        // one pass: update each neuron, accumulate |theta|^2 for the next divergence check, and
-        // rescale (exactly, by a power of two) a neuron whose mantissa left its range
-        let width = params.d() + 1;
-        let mut rescaled = false;
+        // one sweep: -grad L at this state (from the forward pass above), theta += eta v, each
+        // neuron's |block|^2, and the pre-activations of the new state
+        kernel.gd_step(&mut params.theta, eta, &mut block_sq);
+        // |theta|^2 for the next divergence check, and an exact rescaling (by a power of two) of
+        // a neuron whose mantissa left its range (its pre-activations are then recomputed)
         norm_sq = 0.0;
-        for j in 0..params.m() {
-            let block = &mut params.theta[j * width..(j + 1) * width];
-            let mut ss = 0.0;
-            for (t, v) in block.iter_mut().zip(&velocity[j * width..(j + 1) * width]) {
-                *t += eta * v;
-                ss += *t * *t;
-            }
+        for j in 0..m {
+            let mut ss = block_sq[j];
             if !(MANTISSA_SQ_RANGE.0..=MANTISSA_SQ_RANGE.1).contains(&ss) && params.renormalize(j) {
-                rescaled = true;
                 ss = params.theta[j * width..(j + 1) * width].iter().map(|v| v * v).sum();
                 scale_sq[j] = ldexp(1.0, 2 * params.exponent(j));
+                kernel.refresh_neuron(j, &params.theta, params.exponent(j));
             }
             norm_sq += ss * scale_sq[j];
         }
-        if rescaled {
-            kernel.set_exponents(&params.exponent);
-        }
+        loss = kernel.residual_loss(&params.theta, Pattern::Sign);
         step += 1;
     };
-    // one gradient evaluation per step taken, as the reduced path counts: a gradient computed at
-    // the state where the run then stops (on `until_loss`) is not used
-    // one gradient evaluation per step taken (as the reduced path counts): the gradient computed at
-    // the state where the run stops on `until_loss` is not used
+    // one gradient evaluation per step taken (as the reduced path counts): no gradient is
+    // computed at the state where the run stops
     let summary = driver.summary(step, step, final_loss, stop_reason);
     Ok(Run { summary, final_params: params, final_classes: None })
 }
