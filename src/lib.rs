@@ -58,6 +58,7 @@ pub mod network;
 pub mod params;
 pub mod plot;
 pub mod reproduce;
+pub mod seeds;
 pub mod solver;
 pub mod theory;
 pub mod timeline;

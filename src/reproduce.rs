@@ -12,13 +12,13 @@ use crate::data::Dataset;
 use crate::init::{InitKind, InitSpec};
 use crate::network::{Model, dot};
 use crate::params::Params;
+use crate::seeds::{self, Stream};
 use crate::solver::StopRule;
 use crate::solver::gd::GdConfig;
 use crate::theory;
 use crate::timeline::{PLATEAU_BAND, phase_timeline};
 use crate::trajectory::{SampleSchedule, Trajectory};
-use rand::rngs::ChaCha8Rng;
-use rand::{RngExt, SeedableRng};
+use rand::RngExt;
 use rand_distr::StandardNormal;
 use serde::Serialize;
 
@@ -306,9 +306,10 @@ pub fn nonorthogonal(
 /// with `v_i ~ N(0, I_d)` the labels are `O(sqrt(d))` and gradient descent with the paper's step
 /// is unstable: it kills neurons and stalls at a non-zero loss.)
 pub fn highdim_data(n: usize, d: usize, seed: u64) -> Dataset {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut normal = || -> f64 { rng.sample(StandardNormal) };
-    let x: Vec<Vec<f64>> = (0..n).map(|_| (0..d).map(|_| normal()).collect()).collect();
+    let mut inputs = seeds::rng(seed, Stream::DataInputs);
+    let x: Vec<Vec<f64>> = (0..n).map(|_| (0..d).map(|_| inputs.sample(StandardNormal)).collect()).collect();
+    let mut teacher_rng = seeds::rng(seed, Stream::Teacher);
+    let mut normal = || -> f64 { teacher_rng.sample(StandardNormal) };
     let scale = 1.0 / (d as f64).sqrt();
     let teacher: Vec<(f64, Vec<f64>)> =
         (0..6).map(|_| (normal(), (0..d).map(|_| scale * normal()).collect())).collect();

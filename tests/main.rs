@@ -16,5 +16,6 @@ mod integrators;
 mod reduced;
 mod reproduce;
 mod robustness;
+mod seeds;
 mod snapshots;
 mod theory;

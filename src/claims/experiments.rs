@@ -21,14 +21,13 @@ use crate::data::generate::toy;
 use crate::init::{InitKind, InitSpec};
 use crate::network::Model;
 use crate::params::ScaledParams;
+use crate::seeds::{self, Stream};
 use crate::solver::gd::{GdConfig, run_gd};
 use crate::solver::{SimulationError, StopRule};
 use crate::theory;
 use crate::trajectory::{Recorder, SampleSchedule, Trajectory};
 use nalgebra::DMatrix;
 use rand::RngExt;
-use rand::SeedableRng;
-use rand::rngs::ChaCha8Rng;
 use rand_distr::StandardNormal;
 
 // ---------------------------------------------------------------------------------------------
@@ -447,10 +446,12 @@ pub fn a1_run(lambda: f64, seed: u64, step: f64, max_steps: u64) -> Result<Exper
 
 /// A.2 data: `n` inputs `x ~ N(0, I_d)`, labels `y = sum_{i<6} a_i relu(<w_i, x>)` of a teacher
 /// drawn as the paper code does (`init_scale = 1`, unbalanced): `w_i ~ N(0, I_d / (6d))`,
-/// `a_i ~ N(0, 1/6)`. One `ChaCha8Rng(seed)` draws the inputs, then the teacher.
+/// `a_i ~ N(0, 1/6)`. The inputs come from the stream [`Stream::DataInputs`] of `seed`, the teacher
+/// from [`Stream::Teacher`].
 pub fn a2_data(n: usize, d: usize, seed: u64) -> Dataset {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let x: Vec<Vec<f64>> = (0..n).map(|_| (0..d).map(|_| rng.sample::<f64, _>(StandardNormal)).collect()).collect();
+    let mut inputs = seeds::rng(seed, Stream::DataInputs);
+    let x: Vec<Vec<f64>> = (0..n).map(|_| (0..d).map(|_| inputs.sample::<f64, _>(StandardNormal)).collect()).collect();
+    let mut rng = seeds::rng(seed, Stream::Teacher);
     let s = 1.0 / ((6 * d) as f64).sqrt();
     let tw: Vec<Vec<f64>> =
         (0..6).map(|_| (0..d).map(|_| s * rng.sample::<f64, _>(StandardNormal)).collect()).collect();

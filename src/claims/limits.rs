@@ -55,12 +55,12 @@ use crate::data::Dataset;
 use crate::generators::InstanceShape;
 use crate::init::NeuronSets;
 use crate::params::{Params, ScaledParams, ldexp};
+use crate::seeds::{self, Stream};
 use crate::solver::flow::{FlowConfig, run_flow};
 use crate::solver::gd::{GdConfig, run_gd};
 use crate::solver::{Observer, RunSummary, SimulationError, StopReason, StopRule, View};
 use crate::theory;
-use rand::rngs::ChaCha8Rng;
-use rand::{RngExt, SeedableRng};
+use rand::RngExt;
 use rand_distr::StandardNormal;
 
 /// The lambda ladder of L12, T1, TS: the exponent doubles at each rung, down to the smallest
@@ -1210,7 +1210,7 @@ pub fn check_lz(rung: &Rung) -> Verdict {
 /// before the redraw was introduced.)
 pub fn nearly_orthogonal(data: &Dataset, delta: f64, seed: u64) -> Dataset {
     let (n, d) = (data.n(), data.d());
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut rng = seeds::rng(seed, Stream::InputPerturbation);
     // (e, c1, c2) of a draw
     let mut draw = || {
         let e: Vec<f64> = (0..n * d).map(|_| rng.sample::<f64, _>(StandardNormal)).collect();
