@@ -481,7 +481,7 @@ pub const A2_MAX_STEPS: u64 = 60_000;
 
 /// The reduced A.2 dataset: [`a2_data`]`(A2_N, A2_D, s)` for the first seed `s = 0, 1, ...` with
 /// `r = |D+|/|D-|` in `[1.5, 4]` (both label signs matter and the second saddle is left within
-/// the horizon: its duration grows like `1/|D-|`). Returns the data and `s` (4).
+/// the horizon: its duration grows like `1/|D-|`). Returns the data and `s` (0).
 pub fn a2_reduced_data() -> (Dataset, u64) {
     (0u64..)
         .map(|s| (a2_data(A2_N, A2_D, s), s))
