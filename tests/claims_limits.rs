@@ -491,10 +491,13 @@ fn no_perturbation_hits_delta_when_the_first_order_coefficient_is_small() {
     }
 }
 
-/// The `PROPTEST_RNG_SEED=2` finding (200 cases): at `lambda = delta = 1e-12` the step `eta/2`
-/// throws a frozen coordinate of a large neuron to `-2.5e-3` and the step `eta` does not, so the
-/// extrapolated excess carries twice the throw's cost; the overshoot term of [`check_no`]
-/// covers it.
+/// The `PROPTEST_RNG_SEED=2` finding (200 cases): at `lambda = delta = 1e-12` a GD step throws a
+/// frozen coordinate of a large neuron past 0 (overshoot cost `~eta^2`, not first order in
+/// `eta`), so the extrapolation to `eta -> 0` carries the throw; the overshoot term of
+/// [`check_no`] covers it. The finding's own initialisation (the step `eta/2` throws, `eta` does
+/// not) is not reachable from a seed since the random streams were made independent (none among
+/// init seeds 0..2000 on its data); init seed 16 is the seed of `0..64` with the largest throw at
+/// `eta/2`: both steps throw (`6.5e-6` and `2.6e-5`, the ratio ~4 of an `eta^2` cost).
 #[test]
 fn no_gradient_descent_overshoot_is_in_the_resolution() {
     let data = reluflow::data::Dataset::from_flat(
@@ -504,15 +507,11 @@ fn no_gradient_descent_overshoot_is_in_the_resolution() {
         vec![-0.5446162865708041, 1.1511616669932865],
     )
     .unwrap();
-    let inst = Instance::balanced(data, 12, 1e-8, 48013);
+    let inst = Instance::balanced(data, 12, 1e-8, 16);
     let nl = simulate_no_ladder(&inst, &NO_LADDER, |l| l, 6277859963398108660, NO_STEP).unwrap();
     let last = NO_LADDER.len() - 1;
     assert!(nl.fine.last().overshoot_sq > 1e-6, "the eta/2 throw is gone: {}", nl.fine.last().overshoot_sq);
-    assert!(
-        nl.coarse.rungs[last].overshoot_sq < 1e-20,
-        "the eta run throws too: {}",
-        nl.coarse.rungs[last].overshoot_sq
-    );
+    assert!(nl.coarse.rungs[last].overshoot_sq > 1e-6, "the eta throw is gone: {}", nl.coarse.rungs[last].overshoot_sq);
     let v = check_no(&nl);
     assert!(v.holds, "{v:#?}");
 }

@@ -296,4 +296,3 @@ fn l3_l4_checks_use_the_instance_sets() {
     assert_eq!(verdict_on(ClaimId::F1, &trace, &th), check_f1(&trace, &th));
     assert!(check_l3(&trace, &th).holds);
 }
-

@@ -1841,4 +1841,3 @@ fn reproduce_toy_writes_byte_identical_files_in_two_processes() {
     });
     assert!(parallel.iter().all(|p| *p == json));
 }
-
