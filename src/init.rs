@@ -40,6 +40,16 @@ pub enum InitKind {
     Unbalanced,
 }
 
+impl std::fmt::Display for InitKind {
+    /// `balanced` or `unbalanced`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            InitKind::Balanced => "balanced",
+            InitKind::Unbalanced => "unbalanced",
+        })
+    }
+}
+
 /// What to draw: unchecked (see [`InitSpec::validate`]).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct InitSpec {

@@ -182,7 +182,7 @@ pub struct L1Run {
 
 fn context(instance: &Instance, method: &str) -> String {
     format!(
-        "{method} on n = {}, d = {}, m = {}, lambda = {:.3e}, {:?} init",
+        "{method} on n = {}, d = {}, m = {}, lambda = {:.3e}, {} init",
         instance.data.n(),
         instance.data.d(),
         instance.init.width,
@@ -576,7 +576,7 @@ pub fn flow_checkpoints(
     Ok(CheckpointRun {
         data: instance.data.clone(),
         context: format!(
-            "flow (rtol {rtol:e}) on n = {}, d = {}, m = {}, lambda = {:.3e}, {:?}",
+            "flow (rtol {rtol:e}) on n = {}, d = {}, m = {}, lambda = {:.3e}, {}",
             instance.data.n(),
             instance.data.d(),
             instance.init.width,
