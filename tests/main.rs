@@ -18,3 +18,4 @@ mod reproduce;
 mod robustness;
 mod snapshots;
 mod theory;
+mod verify_margins;

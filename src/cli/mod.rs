@@ -23,6 +23,18 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check every claim of the paper on random instances and print which hold (exit 1 if any fails).
+    ///
+    /// Prints one row per claim: instances run, held, failed, skipped (instances that do not meet
+    /// the claim's assumptions, never counted as held) and the worst margin.
+    ///
+    /// The worst margin is dimensionless, so that claims can be compared: over the instances and
+    /// the parts of a claim, the smallest of `margin / |bound|` (`1 - measured/bound` for an upper
+    /// bound: 1 when the measured value is 0, 0 on the bound, negative when it fails) for the
+    /// parts stated in plain units, and of `ln(bound/measured)` for the parts stated in log units
+    /// (the bounds that are powers of lambda, such as Lemma 7's `2 c lambda^(1-eps)`: the measured
+    /// value is e^margin times inside its bound); a part whose bound is 0 (a fitted exponent
+    /// required positive) contributes its margin as is. `--json` also gives the binding part's
+    /// raw `measured`, `bound` and `margin` and whether they are logs.
     Verify(verify::VerifyArgs),
     /// Reproduce one of the paper's experiments: SVG figures and a JSON of the measured numbers.
     Reproduce(reproduce::ReproduceArgs),
