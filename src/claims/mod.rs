@@ -1,4 +1,4 @@
-//! Claim checks: one function per claim ID of `shared/CLAIMS.md`, each judging a simulated
+//! Claim checks: one function per claim ID of the paper's list of claims, each judging a simulated
 //! trajectory (or a parameter point) and returning a [`Verdict`] with the measured value, the
 //! bound, the margin and the claim ID.
 //!
@@ -12,7 +12,10 @@
 //! - [`ClaimId`], [`Verdict`], [`Outcome`]: names, results, and "skipped" for instances that
 //!   do not meet a claim's assumptions (never counted as held).
 //! - [`registry`]: every claim as a function of a seed, which `reluflow verify` runs.
+//! - [`catalogue`]: every claim's statement, finite statement checked, tolerance, evidence and
+//!   negative controls, which `reluflow claims` prints.
 
+pub mod catalogue;
 pub mod conservation;
 pub mod early;
 pub mod experiments;
@@ -31,7 +34,8 @@ use crate::solver::{Run, SimulationError, StopRule};
 use crate::trajectory::{Recorder, SampleSchedule, Trajectory};
 use serde::Serialize;
 
-/// The claim IDs of `shared/CLAIMS.md`, in its order.
+/// The IDs of the claims reluflow checks, in the order of the paper's list of claims (the
+/// [`catalogue`] describes each; `reluflow claims` prints it, `docs/claims.md` is its Markdown).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum ClaimId {
     L1,
@@ -59,7 +63,7 @@ pub enum ClaimId {
 }
 
 impl ClaimId {
-    /// Every claim, in the order of `CLAIMS.md`.
+    /// Every claim, in the order of the list.
     pub const ALL: [ClaimId; 22] = [
         ClaimId::L1,
         ClaimId::L6,
@@ -85,8 +89,8 @@ impl ClaimId {
         ClaimId::XA,
     ];
 
-    /// Where the claim is in the paper (the "where" column of `CLAIMS.md`).
-    pub fn reference(self) -> &'static str {
+    /// Where the claim is in the paper.
+    pub const fn reference(self) -> &'static str {
         match self {
             ClaimId::L1 => "Lemma 1",
             ClaimId::L6 => "Lemma 6, eq. (11)",

@@ -1,5 +1,7 @@
-//! The `reluflow` command line: `verify` (which claims hold) and `simulate` (one training run).
+//! The `reluflow` command line: `verify` (which claims hold), `claims` (what each claim is and how it
+//! is checked), `simulate` (one training run), `timeline` and `reproduce`.
 
+pub mod claims;
 pub mod errors;
 pub mod reproduce;
 pub mod simulate;
@@ -36,6 +38,9 @@ pub enum Command {
     /// required positive) contributes its margin as is. `--json` also gives the binding part's
     /// raw `measured`, `bound` and `margin` and whether they are logs.
     Verify(verify::VerifyArgs),
+    /// Print the catalogue of the claims: statement, finite statement checked, tolerance, evidence,
+    /// negative controls (text, --json or --markdown; docs/claims.md is the Markdown).
+    Claims(claims::ClaimsArgs),
     /// Reproduce one of the paper's experiments: SVG figures and a JSON of the measured numbers.
     Reproduce(reproduce::ReproduceArgs),
     /// Train one network (the `simulate` flags) and print its phase timeline (Figure 1).
@@ -48,6 +53,7 @@ pub enum Command {
 pub fn run(cli: Cli) -> Result<(String, u8), CliError> {
     match cli.command {
         Command::Verify(args) => verify::run(&args),
+        Command::Claims(args) => Ok((claims::run(&args)?, 0)),
         Command::Simulate(args) => Ok((simulate::run(&args)?, 0)),
         Command::Timeline(args) => Ok((timeline::run(&args)?, 0)),
         Command::Reproduce(args) => Ok((reproduce::run(&args)?, 0)),

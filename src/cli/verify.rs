@@ -16,7 +16,7 @@ pub const DEFAULT_CASES: usize = 8;
 /// `verify` flags.
 #[derive(Debug, Clone, Args)]
 pub struct VerifyArgs {
-    /// Claims to check, comma-separated IDs from CLAIMS.md (default: all).
+    /// Claims to check, comma-separated IDs (`reluflow claims` lists them; default: all).
     #[arg(long, value_delimiter = ',', value_name = "IDS")]
     pub claims: Option<Vec<String>>,
     /// Random instances per claim.
