@@ -97,8 +97,8 @@ fn row(c: &ClaimSummary) -> [String; 7] {
 
 /// What the "worst margin" column means (printed under both tables; `reluflow verify --help` and
 /// [`crate::claims::Verdict::relative_margin`] give the details).
-pub const MARGIN_NOTE: &str = "worst margin: dimensionless, the smallest over instances and parts of margin/|bound| \
-(plain units) or ln(bound/measured) (log units, the bounds in powers of lambda); raw numbers in --json";
+pub const MARGIN_NOTE: &str = "worst margin: dimensionless, margin/|bound| (plain units) or ln(bound/measured) (log \
+units); see verify --help; raw numbers in --json";
 
 /// The report as a Markdown table.
 pub fn markdown(report: &VerifyReport) -> String {
