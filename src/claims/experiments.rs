@@ -183,11 +183,12 @@ pub fn top2_explained_variance(params: &ScaledParams) -> f64 {
     if total > 0.0 { s2.iter().take(2).sum::<f64>() / total } else { 0.0 }
 }
 
-/// All parts must hold; the numbers are those of the first failing part (or the first part).
+/// All parts must hold; the numbers are those of the worst part ([`Verdict::worst`]: a failing
+/// part first, then the smallest relative margin).
 fn combine(parts: Vec<Verdict>) -> Verdict {
     let holds = parts.iter().all(|v| v.holds);
     let statement = parts.iter().map(|v| v.statement.as_str()).collect::<Vec<_>>().join(" | ");
-    let pick = parts.iter().find(|v| !v.holds).unwrap_or(&parts[0]).clone();
+    let pick = parts.iter().cloned().reduce(Verdict::worst).expect("at least one part");
     Verdict { holds, statement, ..pick }
 }
 
