@@ -8,7 +8,8 @@
 //!   DejaVu Sans ([`text_width`]): `sans-serif` is DejaVu Sans on Debian, and it is wider than the
 //!   usual alternatives (Arial, Helvetica, Liberation Sans), so the figures fit with those too;
 //! - legends sit outside the plotting areas (they cover no data), one marker per series;
-//! - event labels sit in a strip above the plot, in rows, joined to their lines by leaders.
+//! - event labels stand upright in a strip above the plot, in time order, each joined to its line
+//!   by a leader (leaders keep the order, so they never cross).
 
 use crate::timeline::PhaseTimeline;
 use crate::trajectory::Trajectory;
@@ -342,32 +343,34 @@ fn loss_chart<'a, 'b>(
 // Event labels
 // ---------------------------------------------------------------------------------------------
 
-/// Places labels of widths `w_i` centred on `x_i` (clamped into `[lo, hi]`) into rows: row 0 is
-/// the one next to the plot. Labels are taken in order of `x`; each goes to the lowest row where
-/// it keeps `gap` px from the labels there and, if such a row exists, where no label of a lower
-/// row hides its leader line and it hides no leader of a higher row. Returns `(row, left)`.
-fn place_labels(labels: &[(f64, f64)], lo: f64, hi: f64, gap: f64) -> Vec<(usize, f64)> {
-    let mut order: Vec<usize> = (0..labels.len()).collect();
-    order.sort_by(|&a, &b| labels[a].0.total_cmp(&labels[b].0));
-    let mut out = vec![(0, 0.0); labels.len()];
-    // (row, left, right, leader x)
-    let mut placed: Vec<(usize, f64, f64, f64)> = Vec::new();
-    for i in order {
-        let (x, w) = labels[i];
-        let left = (x - w / 2.0).min(hi - w).max(lo);
-        let right = left + w;
-        let fits = |row: usize| placed.iter().all(|p| p.0 != row || p.2 + gap <= left || right + gap <= p.1);
-        let clean = |row: usize| {
-            placed.iter().all(|p| {
-                let hides_mine = p.0 < row && p.1 - gap <= x && x <= p.2 + gap;
-                let hides_theirs = p.0 > row && left - gap <= p.3 && p.3 <= right + gap;
-                !hides_mine && !hides_theirs
-            })
-        };
-        let rows = placed.iter().map(|p| p.0 + 1).max().unwrap_or(0) + 1;
-        let row = (0..rows + 8).find(|&r| fits(r) && clean(r)).unwrap_or_else(|| (0..).find(|&r| fits(r)).unwrap());
-        placed.push((row, left, right, x));
-        out[i] = (row, left);
+/// Positions for labels of thickness `h` wanted at `x_i`: in the order of `x`, at least `h`
+/// apart, inside `[lo, hi]`, each as close to its `x_i` as that allows (least squares: adjacent
+/// labels that would collide are pooled into a block centred on their mean). Since the order is
+/// kept, straight leaders from `p_i` to `x_i` never cross.
+fn spread_labels(xs: &[f64], h: f64, lo: f64, hi: f64) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..xs.len()).collect();
+    order.sort_by(|&a, &b| xs[a].total_cmp(&xs[b]));
+    // blocks of consecutive labels (in x order): (first index in `order`, count, start position)
+    let mut blocks: Vec<(usize, usize, f64)> = Vec::new();
+    let clamp = |start: f64, count: usize| start.min(hi - (count as f64 - 1.0) * h).max(lo);
+    for (rank, &i) in order.iter().enumerate() {
+        blocks.push((rank, 1, clamp(xs[i], 1)));
+        while blocks.len() > 1 {
+            let (b, a) = (blocks[blocks.len() - 1], blocks[blocks.len() - 2]);
+            if a.2 + a.1 as f64 * h <= b.2 {
+                break;
+            }
+            let count = a.1 + b.1;
+            let mean = (a.0..a.0 + count).map(|r| xs[order[r]] - (r - a.0) as f64 * h).sum::<f64>() / count as f64;
+            blocks.pop();
+            *blocks.last_mut().expect("two blocks") = (a.0, count, clamp(mean, count));
+        }
+    }
+    let mut out = vec![0.0; xs.len()];
+    for (first, count, start) in blocks {
+        for r in first..first + count {
+            out[order[r]] = start + (r - first) as f64 * h;
+        }
     }
     out
 }
@@ -473,11 +476,11 @@ pub fn loss_timeline_svg(title: &str, trajectory: &Trajectory, timeline: &PhaseT
         let chart = loss_chart(&area, &axes, "", 4)?;
         labels.iter().map(|l| f64::from(chart.backend_coord(&(l.time, axes.y_max)).0)).collect()
     };
-    let widths: Vec<f64> = labels.iter().map(|l| width_at(&l.text, TEXT_SIZE) + 4.0).collect();
-    let spans: Vec<(f64, f64)> = xs.iter().copied().zip(widths.iter().copied()).collect();
-    let placement = place_labels(&spans, 4.0, f64::from(WIDTH) - 4.0, 6.0);
-    let rows = placement.iter().map(|p| p.0 + 1).max().unwrap_or(0) as i32;
-    let row_height = LINE_HEIGHT + 1;
+    // labels read upwards, one column each, spread apart where lines are close
+    let thickness = (font_px(TEXT_SIZE) + 3.0).ceil();
+    let positions = spread_labels(&xs, thickness, 8.0, f64::from(WIDTH) - 8.0);
+    let longest = labels.iter().map(|l| width_at(&l.text, TEXT_SIZE)).fold(0.0, f64::max).ceil() as i32;
+    const LEADER: i32 = 28;
 
     // header height: draw it on a scratch canvas first
     let header = {
@@ -487,7 +490,7 @@ pub fn loss_timeline_svg(title: &str, trajectory: &Trajectory, timeline: &PhaseT
         let frame = draw_legend(&area, &legend, 16, WIDTH as i32 - 16, y)?;
         frame.y1 + 6
     };
-    let strip = rows * row_height + 8;
+    let strip = if labels.is_empty() { 0 } else { longest + LEADER + 6 };
     let height = header as u32 + strip as u32 + CHART_HEIGHT;
     let mut svg = String::new();
     {
@@ -520,22 +523,18 @@ pub fn loss_timeline_svg(title: &str, trajectory: &Trajectory, timeline: &PhaseT
                     .map_err(err)?;
             }
         }
-        // the strip: leaders first, then each label on a white box
+        // the strip: each label upright above its leader, the leader down to its line
         let plot_top = chart.plotting_area().get_pixel_range().1.start;
-        let row_y = |row: usize| header + strip - 4 - row as i32 * row_height - row_height / 2;
-        for ((l, &(row, left)), (&x, &w)) in labels.iter().zip(&placement).zip(xs.iter().zip(&widths)) {
-            let y = row_y(row);
-            let anchor = x.clamp(left + 2.0, left + w - 2.0) as i32;
-            let color = if l.predicted { PREDICTED_COLOR.to_rgba() } else { l.color };
-            root.draw(&PathElement::new(vec![(anchor, y), (anchor, header + strip - 4), (x as i32, plot_top)], color))
-                .map_err(err)?;
-        }
-        for ((l, &(row, left)), &w) in labels.iter().zip(&placement).zip(&widths) {
-            let y = row_y(row);
-            let (x0, x1) = (left as i32, (left + w) as i32);
-            root.draw(&Rectangle::new([(x0, y - row_height / 2 + 1), (x1, y + row_height / 2 - 1)], WHITE.filled()))
-                .map_err(err)?;
-            draw_text(&root, &l.text, ((left + 2.0) as i32, y), TEXT_SIZE, l.color, HPos::Left)?;
+        let base = header + strip - LEADER;
+        for ((l, &p), &x) in labels.iter().zip(&positions).zip(&xs) {
+            let p = p.round() as i32;
+            root.draw(&PathElement::new(
+                vec![(p, base), (p, base + 6), (x as i32, plot_top - 2), (x as i32, plot_top)],
+                l.color,
+            ))
+            .map_err(err)?;
+            let style = style(TEXT_SIZE, l.color, HPos::Left, VPos::Center).transform(FontTransform::Rotate270);
+            root.draw(&Text::new(l.text.clone(), (p, base - 3), style)).map_err(err)?;
         }
         root.present().map_err(err)?;
     }
@@ -729,20 +728,24 @@ mod tests {
         }
     }
 
-    /// Row placement: no two labels of one row closer than the gap, every label inside the
-    /// bounds; two labels at one x go to different rows.
+    /// Spreading: order kept, at least `h` apart, inside the bounds, untouched when apart, and a
+    /// colliding pair centred on its mean.
     #[test]
-    fn event_labels_are_placed_without_overlap() {
-        let labels: Vec<(f64, f64)> = (0..12).map(|i| (100.0 + 3.0 * i as f64, 90.0)).chain([(995.0, 80.0)]).collect();
-        let placed = place_labels(&labels, 4.0, 996.0, 6.0);
-        for (i, &(ri, li)) in placed.iter().enumerate() {
-            assert!(li >= 4.0 && li + labels[i].1 <= 996.0);
-            for (j, &(rj, lj)) in placed.iter().enumerate().skip(i + 1) {
-                if ri == rj {
-                    assert!(li + labels[i].1 + 6.0 <= lj || lj + labels[j].1 + 6.0 <= li, "{i} and {j} overlap");
-                }
-            }
+    fn event_labels_are_spread_in_order_without_overlap() {
+        let xs: Vec<f64> = [500.0, 100.0, 103.0, 101.0, 990.0, 995.0, 300.0, 5.0].to_vec();
+        let p = spread_labels(&xs, 12.0, 8.0, 992.0);
+        let mut order: Vec<usize> = (0..xs.len()).collect();
+        order.sort_by(|&a, &b| xs[a].total_cmp(&xs[b]));
+        for w in order.windows(2) {
+            assert!(p[w[1]] - p[w[0]] >= 12.0 - 1e-9, "{p:?}");
         }
+        assert!(p.iter().all(|&v| (8.0..=992.0).contains(&v)), "{p:?}");
+        assert_eq!((p[0], p[6]), (500.0, 300.0), "isolated labels stay on their lines");
+        let (a, b) = (
+            spread_labels(&[100.0, 104.0], 12.0, 0.0, 1000.0)[0],
+            spread_labels(&[100.0, 104.0], 12.0, 0.0, 1000.0)[1],
+        );
+        assert_eq!((a, b), (96.0, 108.0));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use reluflow::timeline::PLATEAU_BAND;
 /// One `<text>` of an SVG figure: its content and its box in canvas pixels, from the anchor,
 /// `dy` and `font-size` attributes plotters writes and the DejaVu Sans advance widths
 /// ([`text_width`]; `sans-serif` is DejaVu Sans on Debian, wider than Arial or Liberation Sans).
-/// Vertically the box is one em: ascent 0.76 em above the baseline, descent 0.24 em below.
+/// Across the text the box is one em: 0.76 em above the baseline, 0.24 em below.
 #[derive(Debug)]
 struct TextBox {
     text: String,
@@ -27,7 +27,9 @@ fn attr(tag: &str, name: &str) -> Option<String> {
     Some(tag[start..start + tag[start..].find('"')?].to_string())
 }
 
-/// The canvas size and the horizontal texts of `svg` (rotated ones, the y-axis titles, are left out).
+/// The canvas size and the texts of `svg`. A text rotated by `rotate(270, x, y)` (read upwards:
+/// the y-axis titles, the event labels) has its box turned: it extends upwards from the anchor,
+/// and its glyphs' depth is horizontal.
 fn svg_texts(svg: &str) -> ((f64, f64), Vec<TextBox>) {
     let head = &svg[..svg.find('>').unwrap()];
     let size = (attr(head, "width").unwrap().parse().unwrap(), attr(head, "height").unwrap().parse().unwrap());
@@ -46,25 +48,32 @@ fn svg_texts(svg: &str) -> ((f64, f64), Vec<TextBox>) {
             .replace("&#39;", "'")
             .replace("&amp;", "&");
         rest = &rest[close..];
-        if tag.contains("transform=") {
-            continue;
-        }
         let num = |name: &str| attr(tag, name).unwrap().parse::<f64>().unwrap();
         let (x, y, px) = (num("x"), num("y"), num("font-size"));
         let w = text_width(&text, px);
-        let x0 = match attr(tag, "text-anchor").as_deref() {
-            Some("middle") => x - w / 2.0,
-            Some("end") => x - w,
-            _ => x,
+        // along the text: from the anchor, its start (a0) and end (a1) offsets
+        let (a0, a1) = match attr(tag, "text-anchor").as_deref() {
+            Some("middle") => (-w / 2.0, w / 2.0),
+            Some("end") => (-w, 0.0),
+            _ => (0.0, w),
         };
-        // the baseline: plotters' dy is 0.76em (top anchor), 0.5ex (centre), -0.5ex (bottom); 1 ex ~ 0.55 em
+        // across it (downwards when upright): the baseline, from plotters' dy of 0.76em (top
+        // anchor), 0.5ex (centre), -0.5ex (bottom), with 1 ex ~ 0.55 em; glyphs from 0.76 em
+        // above the baseline to 0.24 em below
         let baseline = match attr(tag, "dy").as_deref() {
-            Some("0.76em") => y + 0.76 * px,
-            Some("0.5ex") => y + 0.275 * px,
-            Some("-0.5ex") => y - 0.275 * px,
+            Some("0.76em") => 0.76 * px,
+            Some("0.5ex") => 0.275 * px,
+            Some("-0.5ex") => -0.275 * px,
             other => panic!("unexpected dy {other:?} in {tag}"),
         };
-        out.push(TextBox { text, x0, x1: x0 + w, y0: baseline - 0.76 * px, y1: baseline + 0.24 * px });
+        let (c0, c1) = (baseline - 0.76 * px, baseline + 0.24 * px);
+        let b = match attr(tag, "transform") {
+            None => TextBox { text, x0: x + a0, x1: x + a1, y0: y + c0, y1: y + c1 },
+            // rotate(270) maps an offset (along, across) to (across, -along)
+            Some(t) if t.starts_with("rotate(270,") => TextBox { text, x0: x + c0, x1: x + c1, y0: y - a1, y1: y - a0 },
+            Some(t) => panic!("unexpected transform {t}"),
+        };
+        out.push(b);
     }
     (size, out)
 }
