@@ -254,7 +254,7 @@ pub fn decade_ticks(lo: f64, hi: f64, max_labels: usize) -> (Vec<f64>, Vec<f64>)
     let stride = [1usize, 2, 3, 4, 5]
         .into_iter()
         .chain((1..).flat_map(|p| [10usize, 20, 25, 50].map(|b| b * 10usize.pow(p - 1))))
-        .find(|s| span / s + 1 <= max_labels)
+        .find(|s| span / s < max_labels)
         .expect("some stride fits");
     let (mut bold, mut light) = (Vec::new(), Vec::new());
     for k in k_lo..=k_hi {
