@@ -245,34 +245,49 @@ pub struct RunNumbers {
     pub explained_variance_top2: Option<f64>,
 }
 
-fn run_numbers(
-    instance: &Instance,
-    iterations: u64,
-    one_d: bool,
-) -> Result<(RunNumbers, Trajectory), crate::solver::SimulationError> {
+/// One Appendix A run: its numbers, trajectory, and initial and final parameters.
+struct RunRecord {
+    numbers: RunNumbers,
+    trajectory: Trajectory,
+    start: Params,
+    end: Params,
+}
+
+fn run_numbers(instance: &Instance, iterations: u64, one_d: bool) -> Result<RunRecord, crate::solver::SimulationError> {
     let cfg = GdConfig { step: PAPER_STEP, stop: StopRule { max_steps: Some(iterations), ..Default::default() } };
     let every = (iterations as f64 * PAPER_STEP / 2000.0).max(PAPER_STEP);
     let (run, traj) = instance.gd(&cfg, SampleSchedule { every, max_samples: 4000, ..SampleSchedule::default() })?;
     let start = instance.initialisation()?.params.to_params();
     let end = run.final_params.to_params();
     let evr = explained_variance_ratio(&end.w);
-    Ok((
-        RunNumbers {
-            lambda: instance.lambda(),
-            iterations,
-            final_loss: run.summary.final_loss,
-            plateaus: plateaus(&traj, 0.05),
-            relative_movement: relative_movement(&start, &end),
-            kinks: one_d.then(|| kinks(&end, 1e-3, 1e-2)),
-            explained_variance_top2: (!one_d).then(|| evr.iter().take(2).sum()),
-        },
-        traj,
-    ))
+    let numbers = RunNumbers {
+        lambda: instance.lambda(),
+        iterations,
+        final_loss: run.summary.final_loss,
+        plateaus: plateaus(&traj, 0.05),
+        relative_movement: relative_movement(&start, &end),
+        kinks: one_d.then(|| kinks(&end, 1e-3, 1e-2)),
+        explained_variance_top2: (!one_d).then(|| evr.iter().take(2).sum()),
+    };
+    Ok(RunRecord { numbers, trajectory: traj, start, end })
+}
+
+/// A panel caption: the name, the iteration and the kinks of `params` (listed if at most 5).
+fn kink_caption(name: &str, iteration: u64, params: &Params) -> String {
+    let k = kinks(params, 1e-3, 1e-2);
+    let list = if k.len() <= 5 {
+        let at: Vec<String> = k.iter().map(|v| format!("{v:.2}")).collect();
+        format!("kinks at {}", at.join(", "))
+    } else {
+        format!("{} kinks", k.len())
+    };
+    format!("{name} (iteration {iteration}): {list}")
 }
 
 /// Appendix A.1: `x = (-1.5, -1, 0, 0.25, 2)` with a bias column,
 /// `y = (0.7, -0.3, -0.3, 0.4, 0.2)`, `m = 60`, small (`1e-4/sqrt(m)`) and large (`10/sqrt(m)`)
-/// initialisation, GD with the paper's step.
+/// initialisation, GD with the paper's step. Figures: the two loss curves and the network at the
+/// start and end of each run (`nonorthogonal_network.svg`, neurons at their kinks).
 pub fn nonorthogonal(
     iterations_small: u64,
     iterations_large: u64,
@@ -281,21 +296,31 @@ pub fn nonorthogonal(
     let m = 60usize;
     let mut numbers = Vec::new();
     let mut figures = Vec::new();
+    let mut panels = Vec::new();
     for (name, lambda, iters) in
         [("small", 1e-4 / (m as f64).sqrt(), iterations_small), ("large", 10.0 / (m as f64).sqrt(), iterations_large)]
     {
         let instance = Instance::balanced(data.clone(), m, lambda, 0);
-        let (n, traj) = run_numbers(&instance, iters, true)?;
+        let record = run_numbers(&instance, iters, true)?;
         let svg = crate::plot::loss_curve_svg(
             &format!("Appendix A.1, {name} initialisation (lambda = {lambda:.3e})"),
-            &traj,
+            &record.trajectory,
             PAPER_STEP,
             None,
         )
         .map_err(|e| crate::solver::SimulationError::Config(e.to_string()))?;
         figures.push(Figure { file: format!("nonorthogonal_{name}_loss.svg"), svg });
-        numbers.push(n);
+        panels.push((format!("{name} initialisation (lambda = {lambda:.3e}), iteration 0"), record.start));
+        panels.push((kink_caption(&format!("{name} init., end"), iters, &record.end), record.end));
+        numbers.push(record.numbers);
     }
+    let svg = crate::plot::network_states_svg(
+        "Appendix A.1: network at the start and end of training (small and large initialisation)",
+        &data,
+        &panels,
+    )
+    .map_err(|e| crate::solver::SimulationError::Config(e.to_string()))?;
+    figures.push(Figure { file: "nonorthogonal_network.svg".into(), svg });
     Ok((numbers, figures))
 }
 
@@ -332,8 +357,9 @@ pub fn highdim(reduced: bool, iterations: u64) -> Result<(RunNumbers, Vec<Figure
     let lambda = 1e-20 / ((m * d) as f64).sqrt();
     let instance =
         Instance { data, init: InitSpec { kind: InitKind::Balanced, width: m, lambda, seed: 0 }, model: Model::relu() };
-    let (numbers, traj) = run_numbers(&instance, iterations, false)?;
-    let svg = crate::plot::loss_curve_svg(&format!("Appendix A.2: n = {n}, d = {d}, m = {m}"), &traj, PAPER_STEP, None)
-        .map_err(|e| crate::solver::SimulationError::Config(e.to_string()))?;
+    let RunRecord { numbers, trajectory, .. } = run_numbers(&instance, iterations, false)?;
+    let svg =
+        crate::plot::loss_curve_svg(&format!("Appendix A.2: n = {n}, d = {d}, m = {m}"), &trajectory, PAPER_STEP, None)
+            .map_err(|e| crate::solver::SimulationError::Config(e.to_string()))?;
     Ok((numbers, vec![Figure { file: format!("highdim{}_loss.svg", if reduced { "_reduced" } else { "" }), svg }]))
 }
