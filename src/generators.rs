@@ -28,10 +28,10 @@ use crate::data::Dataset;
 use crate::data::generate::{LabelSpec, random_orthonormal};
 use crate::init::{InitKind, InitSpec, NeuronSets};
 use crate::network::Model;
+use crate::seeds::{self, Stream};
 use crate::theory;
 use proptest::prelude::*;
-use rand::rngs::ChaCha8Rng;
-use rand::{RngExt, SeedableRng};
+use rand::RngExt;
 use std::ops::RangeInclusive;
 
 /// Smallest Appendix B.2 `eps` a "well-separated" instance may have: below it the lemma bounds
@@ -140,10 +140,11 @@ impl InstanceShape {
         Some(instance)
     }
 
-    /// A seeded instance (for `reluflow verify`): draws choices from `ChaCha8Rng(seed)` until one
+    /// A seeded instance (for `reluflow verify`): draws choices from the stream
+    /// [`Stream::InstanceChoice`] of `seed` until one
     /// builds (at most 200 tries; `None` if none does).
     pub fn sample(&self, seed: u64) -> Option<Instance> {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut rng = seeds::rng(seed, Stream::InstanceChoice);
         for _ in 0..200 {
             let n = rng.random_range(self.n.clone());
             let c = InstanceChoice {

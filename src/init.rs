@@ -4,10 +4,13 @@
 //!   probability 1/2. Lemma 1 then keeps `a_j = s_j |w_j|` along the flow.
 //! - Unbalanced (negative controls): `w_j = lambda g_j`, `a_j ~ N(0, lambda^2)` independent.
 //!
-//! A seed fixes everything: one `ChaCha8Rng` draws, for `j = 0..m` in order, the `d`
-//! coordinates of `g_j` and then the sign `s_j` (balanced) or the Gaussian `a_j / lambda`
-//! (unbalanced). `lambda` only scales the draws, so the same seed gives the same directions
-//! `g_j` at every `lambda` (the "lambda ladder" of the limit claims).
+//! A seed fixes everything, through independent streams ([`crate::seeds`]):
+//! [`Stream::InitDirections`] draws the `d` coordinates of `g_j` for `j = 0..m` in order,
+//! [`Stream::InitSigns`] the signs `s_j` (balanced) and [`Stream::InitOutputWeights`] the
+//! Gaussians `a_j / lambda` (unbalanced). `lambda` only scales the draws, so the same seed gives
+//! the same directions `g_j` at every `lambda` (the "lambda ladder" of the limit claims), and the
+//! same directions for the balanced and the unbalanced kind. No stream is shared with the data,
+//! so equal data and initialisation seeds are as good as any other pair.
 //!
 //! ```
 //! use reluflow::init::{InitKind, InitSpec};
@@ -21,8 +24,8 @@
 use crate::data::Dataset;
 use crate::network::dot;
 use crate::params::{ScaledParams, exponent_of, ldexp, norm};
-use rand::rngs::ChaCha8Rng;
-use rand::{RngExt, SeedableRng};
+use crate::seeds::{self, Stream};
+use rand::RngExt;
 use rand_distr::StandardNormal;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -35,6 +38,16 @@ pub enum InitKind {
     Balanced,
     /// `a_j ~ N(0, lambda^2)` independent of `w_j`: breaks Lemma 1's premise.
     Unbalanced,
+}
+
+impl std::fmt::Display for InitKind {
+    /// `balanced` or `unbalanced`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            InitKind::Balanced => "balanced",
+            InitKind::Unbalanced => "unbalanced",
+        })
+    }
 }
 
 /// What to draw: unchecked (see [`InitSpec::validate`]).
@@ -106,7 +119,9 @@ impl ValidInitSpec {
     pub fn draw(&self, d: usize) -> Initialisation {
         let spec = self.0;
         let m = spec.width;
-        let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
+        let mut directions = seeds::rng(spec.seed, Stream::InitDirections);
+        let mut signs = seeds::rng(spec.seed, Stream::InitSigns);
+        let mut output_weights = seeds::rng(spec.seed, Stream::InitOutputWeights);
         // lambda = 2^e * mu exactly, mu in [1, 2): neurons are stored as 2^e * (mu g_j, ...).
         let e = exponent_of(spec.lambda);
         let mu = ldexp(spec.lambda, -e);
@@ -115,17 +130,17 @@ impl ValidInitSpec {
         let mut g = vec![0.0; d];
         for _ in 0..m {
             for v in g.iter_mut() {
-                *v = rng.sample(StandardNormal);
+                *v = directions.sample(StandardNormal);
             }
             let g_norm = norm(&g);
             c = c.max(g_norm);
             c_min = c_min.min(g_norm);
             let a_hat = match spec.kind {
                 InitKind::Balanced => {
-                    let s = if rng.random::<bool>() { 1.0 } else { -1.0 };
+                    let s = if signs.random::<bool>() { 1.0 } else { -1.0 };
                     s * mu * g_norm
                 }
-                InitKind::Unbalanced => mu * rng.sample::<f64, _>(StandardNormal),
+                InitKind::Unbalanced => mu * output_weights.sample::<f64, _>(StandardNormal),
             };
             theta.push(a_hat);
             theta.extend(g.iter().map(|v| mu * v));

@@ -2,7 +2,8 @@
 //!
 //! Empirical, continuous verification of Boursier, Pillaud-Vivien and Flammarion,
 //! *Gradient flow dynamics of shallow ReLU networks for square loss and orthogonal inputs*
-//! (NeurIPS 2022). Claims are named by their IDs in `shared/CLAIMS.md` (L1, L6, T1, P1, ...).
+//! (NeurIPS 2022). Claims are named by their IDs (L1, L6, T1, P1, ...): [`claims::catalogue`]
+//! describes each (`reluflow claims` prints it; `docs/claims.md` is its Markdown).
 //!
 //! ## From a problem to a verdict
 //!
@@ -58,6 +59,7 @@ pub mod network;
 pub mod params;
 pub mod plot;
 pub mod reproduce;
+pub mod seeds;
 pub mod solver;
 pub mod theory;
 pub mod timeline;

@@ -90,6 +90,20 @@ impl Default for Model {
     }
 }
 
+impl std::fmt::Display for Model {
+    /// In words: `ReLU` (the paper's model), `ReLU with relu'(0) = 1`, `leaky ReLU (slope 0.1)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.activation {
+            Activation::Relu => write!(f, "ReLU")?,
+            Activation::Leaky { slope } => write!(f, "leaky ReLU (slope {slope})")?,
+        }
+        if self.relu_prime_at_zero != 0.0 {
+            write!(f, " with relu'(0) = {}", self.relu_prime_at_zero)?;
+        }
+        Ok(())
+    }
+}
+
 impl ValidModel {
     /// `act'(0)`.
     pub fn relu_prime_at_zero(&self) -> f64 {

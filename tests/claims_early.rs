@@ -139,9 +139,9 @@ fn l7_l8_l9_al_hold_through_the_verify_entry_point() {
 /// (ii) `1 - cos ~ 1e-3` against `2 lambda^eps ~ 4e-22`.
 #[test]
 fn l7_negative_control_leaky_relu() {
-    for seed in 0..3 {
+    // the first three seeds with the premise (some S+,1 neuron starts active on a negative label)
+    for seed in (0..20).filter(|&s| starts_active_on_other_sign(&fixed(s), true)).take(3) {
         let instance = fixed(seed);
-        assert!(starts_active_on_other_sign(&instance, true), "seed {seed}: premise");
         let run = simulate(&instance.with_model(leaky()), eps(ClaimId::L7, &instance, 1.0), &[]);
         let parts = l7_parts(&run, run.at_t_plus_1());
         assert!(!parts.deactivation.holds, "{}", show(&parts.deactivation));
@@ -181,21 +181,42 @@ fn l7_negative_control_checked_too_late() {
 }
 
 /// `lambda = 1e-2` (not `<= lambda*`): `t+1 = -eps ln(lambda)/|D+|` is a fraction of a time
-/// unit (0.2-0.8 here), too short for the negative-label coordinates of `S+,1` to reach 0: (iii)
-/// fails. ((ii) holds vacuously there: `1 - 2 lambda^eps < 0`.) Measured `max |cos(w_j, x_k)|`
-/// on the still-active coordinates, seeds 0, 1, 4, 5: 0.32, 0.37, 0.48, 0.57 (against `1e-9`).
-/// Not every instance fails at `1e-2`: on seeds 2 and 6 the coordinates that start active are
-/// small and reach 0 before `t+1` (for them `1e-2 <= lambda*`); seeds 3 and 7 fail too.
+/// unit (0.2-1.1 here), too short for the negative-label coordinates of `S+,1` to reach 0: (iii)
+/// fails. ((ii) holds vacuously there: `1 - 2 lambda^eps < 0`.) Judged on the instances of seeds
+/// `0..12` where (iii) has something to deactivate (some `S+,1` neuron starts active on a negative
+/// label). Not every such instance fails at `1e-2`: where the coordinates that start active are
+/// small they reach 0 before `t+1` (for that instance `1e-2 <= lambda*`). The control asserts that
+/// most do fail (more than half; measured: 10 of the 11 instances with the premise, worst
+/// `|cos(w_j, x_k)|` 0.03 to 0.92 against `1e-9`; seed 1 holds).
 #[test]
 fn l7_negative_control_large_lambda() {
-    for seed in [0, 1, 4, 5] {
+    large_lambda_control(true);
+}
+
+/// The large-`lambda` control of L7 (`plus`) or L8: over seeds `0..12` with the premise, (iii)
+/// and the whole check fail on more than half, and (ii) holds (vacuously) on every one.
+fn large_lambda_control(plus: bool) {
+    let (mut premise, mut failed) = (0, 0);
+    for seed in 0..12 {
+        if !starts_active_on_other_sign(&fixed(seed), plus) {
+            continue;
+        }
+        premise += 1;
         let instance = fixed(seed).with_lambda(1e-2);
         let run = simulate(&instance, theory::epsilon_max(&instance.data).unwrap(), &[]);
-        let parts = l7_parts(&run, run.at_t_plus_1());
-        assert!(!parts.deactivation.holds, "seed {seed}: {}", show(&parts.deactivation));
+        let (parts, whole) = if plus {
+            (l7_parts(&run, run.at_t_plus_1()), check_l7(&run, run.at_t_plus_1()))
+        } else {
+            (l8_parts(&run, run.at_t_minus_1()), check_l8(&run, run.at_t_minus_1()))
+        };
         assert!(parts.alignment.holds, "seed {seed}: {}", show(&parts.alignment));
-        assert!(!check_l7(&run, run.at_t_plus_1()).holds);
+        if !parts.deactivation.holds {
+            assert!(!whole.holds, "seed {seed}: a failed part must fail the check");
+            failed += 1;
+        }
     }
+    assert!(premise >= 6, "only {premise} of 12 seeds have the premise");
+    assert!(2 * failed > premise, "(iii) failed on only {failed} of {premise} instances at lambda = 1e-2");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -245,18 +266,13 @@ fn l8_negative_control_checked_too_late() {
     }
 }
 
-/// `lambda = 1e-2`: `t-1` (0.7-1.8 here) is too short for `S-,1` to deactivate on the positive
-/// labels; (iii) fails. Measured `max |cos(w_j, x_k)|`, seeds 0, 1, 4, 5: 0.32, 0.58, 0.37, 0.46
-/// (seeds 2, 3, 6, 7 deactivate in time).
+/// `lambda = 1e-2`: `t-1` (0.3-2.2 here) is too short for `S-,1` to deactivate on the positive
+/// labels; (iii) fails, on more than half of the instances with the premise (measured: 8 of 12,
+/// worst `|cos(w_j, x_k)|` 0.1 to 0.9; seeds 1, 2, 8, 9 deactivate in time). See
+/// [`large_lambda_control`].
 #[test]
 fn l8_negative_control_large_lambda() {
-    for seed in [0, 1, 4, 5] {
-        let instance = fixed(seed).with_lambda(1e-2);
-        let run = simulate(&instance, theory::epsilon_max(&instance.data).unwrap(), &[]);
-        let parts = l8_parts(&run, run.at_t_minus_1());
-        assert!(!parts.deactivation.holds, "seed {seed}: {}", show(&parts.deactivation));
-        assert!(!check_l8(&run, run.at_t_minus_1()).holds);
-    }
+    large_lambda_control(false);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@
 
 use proptest::prelude::*;
 use reluflow::claims::limits::*;
+use reluflow::claims::regimes::labels_covered;
 use reluflow::claims::{Instance, Verdict};
 use reluflow::generators::InstanceShape;
 use reluflow::init::InitKind;
@@ -23,16 +24,48 @@ fn fixed_instance(seed: u64) -> Instance {
 }
 
 /// A fixed instance from `shape` whose `S+,1` is empty but `S-,1` is not (Assumption 3 fails on
-/// the positive side only, so that the final-phase part of T1 still has a negative fit to time).
+/// the positive side only, so that the final-phase part of T1 still has a negative fit to time),
+/// every label is covered by a neuron of its sign, and the positive labels the fastest positive
+/// neuron misses are fitted faster than `|D-|` ([`positive_fit_rates`]): the whole positive fit
+/// ends before the negative one, so every rung reaches zero loss within its horizon.
 fn assumption_3_violated() -> Instance {
     let shape = InstanceShape { assumption_3: false, ..ladder_shape() };
     (1..200u64)
         .filter_map(|s| shape.sample(s))
         .find(|i| {
             let sets = i.sets().unwrap();
-            sets.s_plus_1.is_empty() && !sets.s_minus_1.is_empty()
+            sets.s_plus_1.is_empty()
+                && !sets.s_minus_1.is_empty()
+                && labels_covered(i)
+                && positive_fit_rates(i).1 > theory::d_minus_norm(&i.data)
         })
         .expect("an instance with S+,1 empty among the first seeds")
+}
+
+/// The escape rates of the positive fit when `S+,1` is empty, from Lemma 3's growth restricted to
+/// the points a neuron sees: a neuron `j` with `s_j = +1` starts active on the positive labels
+/// `A_j` and grows at rate `|D_{A_j}| = sqrt(sum_{k in A_j} y_k^2) / n` (orthonormal inputs). The
+/// fastest such neuron fits its `A_fast` first; the positive labels it misses are fitted next, at
+/// the rate `max_j sqrt(sum_{k in A_j \ A_fast} y_k^2) / n` (0 when none is missed). Returns
+/// `(fastest, second)`.
+fn positive_fit_rates(inst: &Instance) -> (f64, f64) {
+    let init = inst.initialisation().unwrap();
+    let p = &init.params;
+    let data = &inst.data;
+    let active = |j: usize, k: usize| p.w_hat(j).iter().zip(data.x(k)).map(|(a, b)| a * b).sum::<f64>() > 0.0;
+    let rate = |j: usize, skip: &dyn Fn(usize) -> bool| {
+        let sq: f64 = (0..data.n())
+            .filter(|&k| data.y()[k] > 0.0 && active(j, k) && !skip(k))
+            .map(|k| data.y()[k] * data.y()[k])
+            .sum();
+        sq.sqrt() / data.n() as f64
+    };
+    let positive: Vec<usize> = (0..p.m()).filter(|&j| p.a_hat(j) > 0.0).collect();
+    let Some(&fast) = positive.iter().max_by(|&&i, &&j| rate(i, &|_| false).total_cmp(&rate(j, &|_| false))) else {
+        return (0.0, 0.0);
+    };
+    let second = positive.iter().map(|&j| rate(j, &|k| active(fast, k))).fold(0.0, f64::max);
+    (rate(fast, &|_| false), second)
 }
 
 fn assert_fails(v: &Verdict) {
@@ -221,14 +254,33 @@ fn t1_final_rate_resolution_separates_the_integrator_floor_from_a_stall() {
 /// resolution, while the loss still reaches zero within the horizon. The other
 /// Assumption 3 control fails on the norm excess only; this one fails on the rate part, which
 /// a rate check that skipped windows or averaged over the whole phase would pass.
+///
+/// The instance: the first seed of the shape (without the Assumption 3 filter) whose `S+,1` is
+/// empty, `S-,1` is not, every label is covered, the positive labels the fastest positive neuron
+/// misses are fitted slower than `|D-|` ([`positive_fit_rates`]: that fit comes after the negative
+/// one), and whose flow reaches zero loss within the rung's horizon.
 #[test]
 fn t1_negative_control_assumption_3_violated_plateau_in_the_final_phase() {
     let shape = InstanceShape { assumption_3: false, ..ladder_shape() };
-    let inst = shape.sample(226).unwrap().with_lambda(1e-300);
+    let (inst, rung) = (0..400u64)
+        .filter_map(|s| shape.sample(s))
+        .filter(|i| {
+            let sets = i.sets().unwrap();
+            let second = positive_fit_rates(i).1;
+            sets.s_plus_1.is_empty()
+                && !sets.s_minus_1.is_empty()
+                && labels_covered(i)
+                && second > 0.0
+                && second < theory::d_minus_norm(&i.data)
+        })
+        .map(|i| i.with_lambda(1e-300))
+        .map(|i| {
+            let rung = simulate_rung(&i, Integrator::Flow { rtol: RTOL }, UNTIL_LOSS).unwrap();
+            (i, rung)
+        })
+        .find(|(_, rung)| rung.converged())
+        .expect("an instance with a slow positive fit among the first seeds");
     let sets = inst.sets().unwrap();
-    assert!(sets.s_plus_1.is_empty() && !sets.s_minus_1.is_empty());
-    let rung = simulate_rung(&inst, Integrator::Flow { rtol: RTOL }, UNTIL_LOSS).unwrap();
-    assert!(rung.converged(), "zero loss still holds without Assumption 3");
     let f = final_phase_rate(&rung, &sets, 1.0).unwrap();
     assert!(f.worst < 1e-3 && f.judged == f.windows, "{f:?}");
     let ladder = Ladder { rungs: vec![rung], sets, until_loss: UNTIL_LOSS };
@@ -357,7 +409,10 @@ fn lz_loss_rises_only_within_the_step_resolution() {
         vec![1.7391108013637435, -0.9278341331048975],
     )
     .unwrap();
-    let inst = Instance::balanced(data, 16, lazy_lambda(16), 418788);
+    // init seed 130: with independent random streams (`reluflow::seeds`) the finding's init seed
+    // 418788 draws other directions; 130 is the third seed from 0 whose run rises (3 rises, the
+    // largest 0.11 of the step resolution; seeds 15 and 91 rise by at most 5e-9 and 0.08)
+    let inst = Instance::balanced(data, 16, lazy_lambda(16), 130);
     let rung = simulate_rung(&inst, Integrator::Flow { rtol: RTOL }, UNTIL_LOSS).unwrap();
     let rises: Vec<f64> = rung
         .steps
@@ -436,10 +491,13 @@ fn no_perturbation_hits_delta_when_the_first_order_coefficient_is_small() {
     }
 }
 
-/// The `PROPTEST_RNG_SEED=2` finding (200 cases): at `lambda = delta = 1e-12` the step `eta/2`
-/// throws a frozen coordinate of a large neuron to `-2.5e-3` and the step `eta` does not, so the
-/// extrapolated excess carries twice the throw's cost; the overshoot term of [`check_no`]
-/// covers it.
+/// The `PROPTEST_RNG_SEED=2` finding (200 cases): at `lambda = delta = 1e-12` a GD step throws a
+/// frozen coordinate of a large neuron past 0 (overshoot cost `~eta^2`, not first order in
+/// `eta`), so the extrapolation to `eta -> 0` carries the throw; the overshoot term of
+/// [`check_no`] covers it. The finding's own initialisation (the step `eta/2` throws, `eta` does
+/// not) is not reachable from a seed since the random streams were made independent (none among
+/// init seeds 0..2000 on its data); init seed 16 is the seed of `0..64` with the largest throw at
+/// `eta/2`: both steps throw (`6.5e-6` and `2.6e-5`, the ratio ~4 of an `eta^2` cost).
 #[test]
 fn no_gradient_descent_overshoot_is_in_the_resolution() {
     let data = reluflow::data::Dataset::from_flat(
@@ -449,15 +507,11 @@ fn no_gradient_descent_overshoot_is_in_the_resolution() {
         vec![-0.5446162865708041, 1.1511616669932865],
     )
     .unwrap();
-    let inst = Instance::balanced(data, 12, 1e-8, 48013);
+    let inst = Instance::balanced(data, 12, 1e-8, 16);
     let nl = simulate_no_ladder(&inst, &NO_LADDER, |l| l, 6277859963398108660, NO_STEP).unwrap();
     let last = NO_LADDER.len() - 1;
     assert!(nl.fine.last().overshoot_sq > 1e-6, "the eta/2 throw is gone: {}", nl.fine.last().overshoot_sq);
-    assert!(
-        nl.coarse.rungs[last].overshoot_sq < 1e-20,
-        "the eta run throws too: {}",
-        nl.coarse.rungs[last].overshoot_sq
-    );
+    assert!(nl.coarse.rungs[last].overshoot_sq > 1e-6, "the eta throw is gone: {}", nl.coarse.rungs[last].overshoot_sq);
     let v = check_no(&nl);
     assert!(v.holds, "{v:#?}");
 }

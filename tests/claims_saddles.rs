@@ -267,17 +267,21 @@ proptest! {
 /// of `saddles::run`): the phases are then separated by `O(1)` times only and the negative
 /// labels are half fitted before `(1-eps) ln(1/lambda)/|D-|`, so Fact 1's timeline fails. This is
 /// not universal: "lambda small enough" is the only assumption broken, and some well-separated
-/// instances (large `r`) still show Fact 1's timeline at `1e-2` (a proptest over the shape found
-/// one with margin +0.04), so this control is on fixed instances. L3 and L4 are not controlled
-/// by large `lambda`: their bounds `lambda^(eps/k)` are then vacuous and they hold.
+/// instances still show Fact 1's timeline at `1e-2` (a proptest over the shape found one with
+/// margin +0.04), so this control is on the seeded instances `0..10` and asserts that F1 fails on
+/// most of them (more than half; measured: 8 of 10, margins -0.12 to -0.52; seeds 0 and 9 hold
+/// with +0.12 and +0.02). L3 and L4 are not controlled by large `lambda`: their bounds
+/// `lambda^(eps/k)` are then vacuous and they hold.
 #[test]
 fn f1_negative_control_large_lambda() {
-    for seed in 0..4 {
-        let (instance, _) = saddles::setup(seed).expect("instance");
-        let big = instance.with_lambda(1e-2);
-        let v = verdict_at(ClaimId::F1, &big, &theory_of(&big));
-        assert!(!v.holds, "seed {seed}: {v:#?}");
-    }
+    let failed = (0..10)
+        .filter(|&seed| {
+            let (instance, _) = saddles::setup(seed).expect("instance");
+            let big = instance.with_lambda(1e-2);
+            !verdict_at(ClaimId::F1, &big, &theory_of(&big)).holds
+        })
+        .count();
+    assert!(2 * failed > 10, "F1 failed on only {failed} of 10 instances at lambda = 1e-2");
 }
 
 /// The sets the checks use are the instance's own (eqs. (5)-(6)), and the direct check functions

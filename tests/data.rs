@@ -272,9 +272,11 @@ fn toy_is_the_section_5_dataset_orthogonal_but_not_unit_with_r_equal_2() {
     assert!((r.ratio() - 2.0).abs() < 1e-14);
     // S+ = S- = 1: the literal Assumption 2 fails, the general |D+| != |D-| holds.
     assert!(!r.sums_distinct && !r.assumption_2 && r.d_norms_distinct);
-    let problems = r.problems().join("\n");
-    assert!(problems.contains("not unit-norm"), "{problems}");
-    assert!(problems.contains("r = 2"), "{problems}");
+    // what is reported is what is true: no problem, two notes (not unit-norm; the |D+| != |D-| form)
+    assert!(r.problems().is_empty(), "{:?}", r.problems());
+    let notes = r.notes().join("\n");
+    assert!(notes.contains("orthogonal but not unit-norm"), "{notes}");
+    assert!(notes.contains("Assumption 2 holds in the form these inputs need") && notes.contains("r = 2"), "{notes}");
 }
 
 // ---------------------------------------------------------------- files
@@ -533,7 +535,8 @@ fn orthogonal_inputs_with_other_norms_are_detected_as_such() {
     assert!(r.orthogonal && r.orthogonal_not_unit && !r.orthonormal);
     assert_eq!(r.norms, vec![2.0, 1.0, 0.5]);
     assert_eq!(r.max_gram_deviation, 3.0);
-    let p = r.problems().join("\n");
+    assert!(r.problems().is_empty(), "{:?}", r.problems());
+    let p = r.notes().join("\n");
     assert!(p.contains("|x_0| = 2.000000") && p.contains("|x_2| = 0.500000"), "{p}");
     assert!(!p.contains("|x_1|"), "x_1 is unit-norm: {p}");
     // General |D+| = |(1/3)(2 e1 + 0.5 e3)|.

@@ -1,6 +1,7 @@
 //! The single integration-test binary. Each module is one area (or one claim group);
 //! proptest persists failures to `proptest-regressions/<module>.txt`.
 
+mod claims_catalogue;
 mod claims_conservation;
 mod claims_early;
 mod claims_experiments;
@@ -16,6 +17,8 @@ mod integrators;
 mod reduced;
 mod reproduce;
 mod robustness;
+mod seeds;
 mod snapshots;
 mod theory;
 mod threads;
+mod verify_margins;

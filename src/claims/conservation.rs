@@ -24,12 +24,12 @@ use crate::generators::InstanceShape;
 use crate::init::{InitKind, InitSpec};
 use crate::network::{Model, ValidModel};
 use crate::params::{ScaledParams, ldexp};
+use crate::seeds::{self, Stream};
 use crate::solver::flow::{FlowConfig, run_flow};
 use crate::solver::gd::{GdConfig, run_gd};
 use crate::solver::{Observer, RunSummary, SimulationError, StopRule, View};
 use crate::theory;
-use rand::rngs::ChaCha8Rng;
-use rand::{RngExt, SeedableRng};
+use rand::RngExt;
 use rand_distr::StandardNormal;
 
 const EPS: f64 = f64::EPSILON;
@@ -182,7 +182,7 @@ pub struct L1Run {
 
 fn context(instance: &Instance, method: &str) -> String {
     format!(
-        "{method} on n = {}, d = {}, m = {}, lambda = {:.3e}, {:?} init",
+        "{method} on n = {}, d = {}, m = {}, lambda = {:.3e}, {} init",
         instance.data.n(),
         instance.data.d(),
         instance.init.width,
@@ -576,7 +576,7 @@ pub fn flow_checkpoints(
     Ok(CheckpointRun {
         data: instance.data.clone(),
         context: format!(
-            "flow (rtol {rtol:e}) on n = {}, d = {}, m = {}, lambda = {:.3e}, {:?}",
+            "flow (rtol {rtol:e}) on n = {}, d = {}, m = {}, lambda = {:.3e}, {}",
             instance.data.n(),
             instance.data.d(),
             instance.init.width,
@@ -810,10 +810,11 @@ pub fn check_p2(run: &CheckpointRun) -> Verdict {
 /// data (which stop the flow within `t < 1`) are avoided during the fitting; a sliding mode can
 /// still occur later, once some point is overfitted.
 pub fn positive_cone_dataset(n: usize, d: usize, seed: u64) -> Dataset {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut inputs = seeds::rng(seed, Stream::DataInputs);
     let x: Vec<Vec<f64>> =
-        (0..n).map(|_| (0..d).map(|_| rng.sample::<f64, _>(StandardNormal).abs()).collect()).collect();
-    let y: Vec<f64> = (0..n).map(|_| 0.5 + 1.5 * rng.random::<f64>()).collect();
+        (0..n).map(|_| (0..d).map(|_| inputs.sample::<f64, _>(StandardNormal).abs()).collect()).collect();
+    let mut labels = seeds::rng(seed, Stream::DataLabels);
+    let y: Vec<f64> = (0..n).map(|_| 0.5 + 1.5 * labels.random::<f64>()).collect();
     Dataset::new(x, y).expect("finite data")
 }
 
@@ -834,7 +835,7 @@ pub fn correlated_inputs(data: &Dataset) -> Dataset {
 /// A positive-cone instance ([`positive_cone_dataset`]) drawn from `seed`: `n` in `2..=5`,
 /// `d - n` in `0..=3`, `m = 2^(n+2)`, `lambda` in `[1e-12, 2e-8)`.
 pub fn positive_cone_instance(seed: u64, kind: InitKind) -> Instance {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut rng = seeds::rng(seed, Stream::InstanceChoice);
     let n = rng.random_range(2..=5usize);
     let d = n + rng.random_range(0..=3usize);
     let lambda = (1.0 + rng.random_range(0..8u32) as f64 / 8.0) * 10f64.powi(-rng.random_range(8..=12i32));

@@ -344,7 +344,7 @@ fn lemma_parts(run: &PhaseOne, state: &Checkpoint, side: Side) -> LemmaParts {
             "(i) max_j ln|w_j| <= ln(2 c lambda^({exponent})): neuron {j_big} has ln|w_j| = {ln_big:.4} vs bound {ln_norm_bound:.4} (c = {:.4}); {at}",
             run.c
         ),
-    );
+    ).in_log_units();
 
     // (ii) alignment of the set with dir
     let u = unit(&dir);
@@ -367,7 +367,7 @@ fn lemma_parts(run: &PhaseOne, state: &Checkpoint, side: Side) -> LemmaParts {
              (|{target}| = {dnorm:.4}); {at}",
             set.len()
         ),
-    );
+    ).in_log_units();
 
     // (iii) deactivation on the other sign's labels
     let other: Vec<usize> = (0..run.data.n())
@@ -404,7 +404,7 @@ fn lemma_parts(run: &PhaseOne, state: &Checkpoint, side: Side) -> LemmaParts {
             if worst.3 { "active" } else { "inactive" },
             worst.0
         ),
-    );
+    ).in_log_units();
     LemmaParts { norm, alignment, deactivation }
 }
 
@@ -512,7 +512,7 @@ pub fn check_l9_against(run: &PhaseOne, ln_bound_plus: f64, ln_bound_minus: f64)
             run.sets.s_plus_1.len(),
             run.sets.s_minus_1.len()
         ),
-    )
+    ).in_log_units()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -676,7 +676,8 @@ pub fn al_parts(run: &PhaseOne, state: &Checkpoint) -> Option<AlParts> {
         measured,
         bound,
         format!("(a) same pattern => aligned with the group's D_G within 2 exp(-|D_G| T): worst {what}; {context}"),
-    );
+    )
+    .in_log_units();
     let pairwise = worst_pair.map(|(_, measured, bound, what)| {
         Verdict::at_most(
             ClaimId::AL,
@@ -684,6 +685,7 @@ pub fn al_parts(run: &PhaseOne, state: &Checkpoint) -> Option<AlParts> {
             bound,
             format!("(b) same pattern => pairwise 1 - cos <= 4 delta_G - 2 delta_G^2: worst {what}; {context}"),
         )
+        .in_log_units()
     });
     Some(AlParts { direction, pairwise })
 }

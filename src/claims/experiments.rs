@@ -21,14 +21,13 @@ use crate::data::generate::toy;
 use crate::init::{InitKind, InitSpec};
 use crate::network::Model;
 use crate::params::ScaledParams;
+use crate::seeds::{self, Stream};
 use crate::solver::gd::{GdConfig, run_gd};
 use crate::solver::{SimulationError, StopRule};
 use crate::theory;
 use crate::trajectory::{Recorder, SampleSchedule, Trajectory};
 use nalgebra::DMatrix;
 use rand::RngExt;
-use rand::SeedableRng;
-use rand::rngs::ChaCha8Rng;
 use rand_distr::StandardNormal;
 
 // ---------------------------------------------------------------------------------------------
@@ -184,11 +183,12 @@ pub fn top2_explained_variance(params: &ScaledParams) -> f64 {
     if total > 0.0 { s2.iter().take(2).sum::<f64>() / total } else { 0.0 }
 }
 
-/// All parts must hold; the numbers are those of the first failing part (or the first part).
+/// All parts must hold; the numbers are those of the worst part ([`Verdict::worst`]: a failing
+/// part first, then the smallest relative margin).
 fn combine(parts: Vec<Verdict>) -> Verdict {
     let holds = parts.iter().all(|v| v.holds);
     let statement = parts.iter().map(|v| v.statement.as_str()).collect::<Vec<_>>().join(" | ");
-    let pick = parts.iter().find(|v| !v.holds).unwrap_or(&parts[0]).clone();
+    let pick = parts.iter().cloned().reduce(Verdict::worst).expect("at least one part");
     Verdict { holds, statement, ..pick }
 }
 
@@ -447,10 +447,12 @@ pub fn a1_run(lambda: f64, seed: u64, step: f64, max_steps: u64) -> Result<Exper
 
 /// A.2 data: `n` inputs `x ~ N(0, I_d)`, labels `y = sum_{i<6} a_i relu(<w_i, x>)` of a teacher
 /// drawn as the paper code does (`init_scale = 1`, unbalanced): `w_i ~ N(0, I_d / (6d))`,
-/// `a_i ~ N(0, 1/6)`. One `ChaCha8Rng(seed)` draws the inputs, then the teacher.
+/// `a_i ~ N(0, 1/6)`. The inputs come from the stream [`Stream::DataInputs`] of `seed`, the teacher
+/// from [`Stream::Teacher`].
 pub fn a2_data(n: usize, d: usize, seed: u64) -> Dataset {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let x: Vec<Vec<f64>> = (0..n).map(|_| (0..d).map(|_| rng.sample::<f64, _>(StandardNormal)).collect()).collect();
+    let mut inputs = seeds::rng(seed, Stream::DataInputs);
+    let x: Vec<Vec<f64>> = (0..n).map(|_| (0..d).map(|_| inputs.sample::<f64, _>(StandardNormal)).collect()).collect();
+    let mut rng = seeds::rng(seed, Stream::Teacher);
     let s = 1.0 / ((6 * d) as f64).sqrt();
     let tw: Vec<Vec<f64>> =
         (0..6).map(|_| (0..d).map(|_| s * rng.sample::<f64, _>(StandardNormal)).collect()).collect();
@@ -480,7 +482,7 @@ pub const A2_MAX_STEPS: u64 = 60_000;
 
 /// The reduced A.2 dataset: [`a2_data`]`(A2_N, A2_D, s)` for the first seed `s = 0, 1, ...` with
 /// `r = |D+|/|D-|` in `[1.5, 4]` (both label signs matter and the second saddle is left within
-/// the horizon: its duration grows like `1/|D-|`). Returns the data and `s` (4).
+/// the horizon: its duration grows like `1/|D-|`). Returns the data and `s` (0).
 pub fn a2_reduced_data() -> (Dataset, u64) {
     (0u64..)
         .map(|s| (a2_data(A2_N, A2_D, s), s))

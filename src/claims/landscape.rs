@@ -27,10 +27,11 @@ use crate::data::Dataset;
 use crate::generators::InstanceShape;
 use crate::network::Model;
 use crate::params::Params;
+use crate::seeds::{self, Stream};
 use crate::theory;
 use nalgebra::{DMatrix, DVector};
+use rand::RngExt;
 use rand::rngs::ChaCha8Rng;
-use rand::{RngExt, SeedableRng};
 use rand_distr::StandardNormal;
 
 /// Unit roundoff of `f64`, `2^-53`.
@@ -134,13 +135,13 @@ pub enum NeuronMode {
 
 /// A random balanced point (`a_j = s_j |w_j|`) of width `m` on `data`, from `seed`.
 ///
-/// One `ChaCha8Rng(seed)` draws, per neuron: `s_j` (fair), the mode (Free, Covering, Exact with
+/// The stream [`Stream::ParameterPoints`] of `seed` draws, per neuron: `s_j` (fair), the mode (Free, Covering, Exact with
 /// probabilities 1/3 each), `g ~ N(0, I_d)`, and a scale `10^u`, `u` uniform in `[-1.5, 1]` (so
 /// that the loss ranges from that of the zero network to that of strongly overfitting points).
 /// `w_j = 10^u g'` where `g'` is `g` with the coordinates `<g, x_k>` flipped as the mode says
 /// (reflections `g - 2 <g, x_k> x_k / |x_k|^2`, exact in direction for orthogonal inputs).
 pub fn balanced_point(data: &Dataset, m: usize, seed: u64) -> Params {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut rng = seeds::rng(seed, Stream::ParameterPoints);
     let d = data.d();
     let mut theta = Params { a: Vec::with_capacity(m), w: Vec::with_capacity(m) };
     for _ in 0..m {
@@ -207,7 +208,7 @@ pub fn l15_radius(data: &Dataset) -> Option<f64> {
 /// of `theta*` (random signs for the zero neurons). Returns `None` if `theta*` does not exist
 /// (see [`theory::theta_star`]) or `m < 2`.
 pub fn l15_point(data: &Dataset, m: usize, fraction: f64, seed: u64) -> Option<Params> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut rng = seeds::rng(seed, Stream::ParameterPoints);
     let star = random_theta_star(data, m, &mut rng)?;
     let rho = l15_radius(data)?;
     let d = data.d();
@@ -413,7 +414,7 @@ fn inactive_direction(data: &Dataset, zero: impl Fn(usize) -> bool, rng: &mut Ch
 /// `seed`; `None` if the kind cannot be built (no `theta*`, or `Phi` is rank-deficient for
 /// `Solved`, or its least-squares residual exceeds `1e-9 max|y|`).
 pub fn random_interpolator(data: &Dataset, kind: InterpolatorKind, m: usize, seed: u64) -> Option<Params> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut rng = seeds::rng(seed, Stream::ParameterPoints);
     let d = data.d();
     match kind {
         InterpolatorKind::SplitShares => random_theta_star(data, m, &mut rng),
@@ -506,7 +507,7 @@ pub fn random_interpolator(data: &Dataset, kind: InterpolatorKind, m: usize, see
 /// The same dataset with input `x_k` scaled by `2^e_k`, `e_k` uniform in `-2..=2` (orthogonal,
 /// not unit-norm: Proposition 1's extension, see [`theory::min_norm_sq`]).
 pub fn rescaled_inputs(data: &Dataset, seed: u64) -> Dataset {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut rng = seeds::rng(seed, Stream::InputPerturbation);
     let rows: Vec<Vec<f64>> = (0..data.n())
         .map(|k| {
             let s = 2f64.powi(rng.random_range(-2..=2));
@@ -529,7 +530,7 @@ pub fn run(id: ClaimId, seed: u64) -> Outcome {
         return Outcome::Skipped { claim: id, reason: format!("no instance drawn from seed {seed}") };
     };
     let data = instance.data;
-    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x1a4d_5cae);
+    let mut rng = seeds::rng(seed, Stream::InstanceChoice);
     let mut worst: Option<Verdict> = None;
     let mut keep = |v: Verdict| {
         worst = Some(match worst.take() {

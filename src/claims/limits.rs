@@ -55,12 +55,12 @@ use crate::data::Dataset;
 use crate::generators::InstanceShape;
 use crate::init::NeuronSets;
 use crate::params::{Params, ScaledParams, ldexp};
+use crate::seeds::{self, Stream};
 use crate::solver::flow::{FlowConfig, run_flow};
 use crate::solver::gd::{GdConfig, run_gd};
 use crate::solver::{Observer, RunSummary, SimulationError, StopReason, StopRule, View};
 use crate::theory;
-use rand::rngs::ChaCha8Rng;
-use rand::{RngExt, SeedableRng};
+use rand::RngExt;
 use rand_distr::StandardNormal;
 
 /// The lambda ladder of L12, T1, TS: the exponent doubles at each rung, down to the smallest
@@ -220,6 +220,14 @@ impl Ladder {
     }
 }
 
+/// The zero-loss parts of T1, LZ and NO are judged on time: the largest `t_stop / horizon` over
+/// `rungs` (bound 1, and every run must have converged), so that their margin says how much of
+/// the [`derived_horizon`] was left. (The final loss itself says nothing: the stop rule ends every
+/// converged run just below `until_loss`, whatever the dynamics.)
+pub fn latest_stop<'a>(rungs: impl IntoIterator<Item = &'a Rung>) -> f64 {
+    rungs.into_iter().map(|r| r.summary.time / r.horizon).fold(0.0, f64::max)
+}
+
 /// The horizon given to a run: `max(t3_bound, 0) + ln(L(0)/until_loss)/|D-|` with
 /// `t3_bound = -(1 + 3 r eps) ln(lambda)/|D-|` (Lemma 4 / 11 (i)). After `t3` the loss decays at
 /// rate `>= |D-|` (Lemma 15 / Theorem 2) from `L(t3) <= L(0)` (the loss never increases along a
@@ -370,10 +378,10 @@ fn slope(x: &[f64], y: &[f64]) -> f64 {
 }
 
 /// The worst part of a multi-part check: a failing part if any, else the part with the smallest
-/// relative margin (`margin / |bound|`, or `margin` for a zero bound); the statement lists every
-/// part with its status.
+/// relative margin ([`Verdict::relative_margin`]: `margin / |bound|`, or `margin` for a zero
+/// bound); the statement lists every part with its status.
 pub fn combine(claim: ClaimId, parts: Vec<Verdict>) -> Verdict {
-    let rel = |v: &Verdict| if v.bound != 0.0 { v.margin / v.bound.abs() } else { v.margin };
+    let rel = |v: &Verdict| v.relative_margin();
     let statement = parts
         .iter()
         .map(|v| format!("[{}] {}", if v.holds { "ok" } else { "FAIL" }, v.statement))
@@ -785,12 +793,14 @@ fn min_norm_parts(id: ClaimId, ladder: &Ladder, min_norm_sq: f64, extra: &[f64])
     let mut parts = Vec::new();
     let worst_loss = ladder.rungs.iter().map(|r| r.summary.final_loss).fold(0.0, f64::max);
     let all = ladder.rungs.iter().all(Rung::converged);
+    let late = latest_stop(&ladder.rungs);
     let mut v = Verdict::at_most(
         id,
-        worst_loss,
-        ladder.until_loss,
+        late,
+        1.0,
         format!(
-            "zero loss: every rung reaches L < {:.0e} before its derived horizon (worst final L {worst_loss:.2e}{})",
+            "zero loss: every rung reaches L < {:.0e} before its derived horizon (worst final L {worst_loss:.2e}, \
+             latest stop at {late:.3} of its horizon{})",
             ladder.until_loss,
             if all { "" } else { "; some rung ran out of time" }
         ),
@@ -821,7 +831,7 @@ fn min_norm_parts(id: ClaimId, ladder: &Ladder, min_norm_sq: f64, extra: &[f64])
 ///
 /// Finite statement, every part required:
 /// 1. *Zero loss*: every rung reaches `L < UNTIL_LOSS` before its [`derived_horizon`] (the time by
-///    which Lemma 11 (i) and the final-phase rate guarantee it).
+///    which Lemma 11 (i) and the final-phase rate guarantee it), judged as [`latest_stop`] `<= 1`.
 /// 2. *Minimum norm as `lambda -> 0`*: the relative norm excess `||theta_end|^2 / min_norm_sq - 1|`
 ///    follows the ladder judgement (module docs) with `kappa = eps/31`, resolution per rung from
 ///    [`norm_excess_points`].
@@ -1118,7 +1128,8 @@ pub fn lazy_lambda(width: usize) -> f64 {
 /// 3. *the final norm is not minimal*: `|theta_end|^2 / min_norm_sq - 1 >= rho` (the resolution
 ///    of [`norm_excess_points`]): strictly above Proposition 1's minimum, beyond what the run can
 ///    resolve.
-/// 4. *zero loss* within the [`derived_horizon`] (the lazy regime converges too).
+/// 4. *zero loss* within the [`derived_horizon`] (the lazy regime converges too), judged as
+///    [`latest_stop`] `<= 1`.
 pub fn check_lz(rung: &Rung) -> Verdict {
     let id = ClaimId::LZ;
     let data = &rung.instance.data;
@@ -1174,11 +1185,15 @@ pub fn check_lz(rung: &Rung) -> Verdict {
         }
         None => parts.push(failed_part(id, "min_norm_sq undefined: inputs not orthogonal".into())),
     }
+    let late = latest_stop([rung]);
     let mut v = Verdict::at_most(
         id,
-        rung.summary.final_loss,
-        UNTIL_LOSS,
-        format!("zero loss: L_end = {:.2e} reached before the horizon {:.2}", rung.summary.final_loss, rung.horizon),
+        late,
+        1.0,
+        format!(
+            "zero loss: L_end = {:.2e} reached before the horizon {:.2} (at {late:.3} of it)",
+            rung.summary.final_loss, rung.horizon
+        ),
     );
     v.holds &= rung.converged();
     parts.push(v);
@@ -1210,7 +1225,7 @@ pub fn check_lz(rung: &Rung) -> Verdict {
 /// before the redraw was introduced.)
 pub fn nearly_orthogonal(data: &Dataset, delta: f64, seed: u64) -> Dataset {
     let (n, d) = (data.n(), data.d());
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut rng = seeds::rng(seed, Stream::InputPerturbation);
     // (e, c1, c2) of a draw
     let mut draw = || {
         let e: Vec<f64> = (0..n * d).map(|_| rng.sample::<f64, _>(StandardNormal)).collect();
@@ -1308,7 +1323,7 @@ pub fn simulate_no_ladder(
 /// each rung of [`NO_LADDER`], behave as orthonormal ones for the conclusions of Theorem 1.
 ///
 /// Finite statement, every part required:
-/// 1. *zero loss*: gradient descent (both steps) reaches `L < UNTIL_LOSS` before the
+/// 1. *zero loss* ([`latest_stop`] `<= 1`): gradient descent (both steps) reaches `L < UNTIL_LOSS` before the
 ///    [`derived_horizon`] on every rung (and so does the orthonormal reference, the flow on the unperturbed
 ///    inputs with the same `lambda` and initialisation);
 /// 2. *the minimum norm as `lambda -> 0`*: the envelope `max(perturbed excess, orthonormal
@@ -1395,13 +1410,15 @@ pub fn check_no(nl: &NoLadder) -> Verdict {
         .fold(0.0, f64::max);
     let all = [&nl.fine, &nl.coarse, &nl.orth].iter().all(|l| l.rungs.iter().all(Rung::converged));
     let ds: Vec<String> = nl.deltas.iter().map(|d| format!("{d:.1e}")).collect();
+    let late = latest_stop([&nl.fine, &nl.coarse, &nl.orth].iter().flat_map(|l| &l.rungs));
     let mut v = Verdict::at_most(
         id,
-        worst_loss,
-        UNTIL_LOSS,
+        late,
+        1.0,
         format!(
             "zero loss on inputs with max |<x_k, x_l>| = [{}]: every rung (gradient descent, steps {} and {}) reaches \
-             L < {UNTIL_LOSS:.0e} before its derived horizon (worst final L {worst_loss:.2e}{})",
+             L < {UNTIL_LOSS:.0e} before its derived horizon (worst final L {worst_loss:.2e}, latest stop at {late:.3} \
+             of its horizon{})",
             ds.join(", "),
             match nl.coarse.rungs[0].integrator {
                 Integrator::Gd { step } => step,

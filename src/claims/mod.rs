@@ -1,4 +1,4 @@
-//! Claim checks: one function per claim ID of `shared/CLAIMS.md`, each judging a simulated
+//! Claim checks: one function per claim ID of the paper's list of claims, each judging a simulated
 //! trajectory (or a parameter point) and returning a [`Verdict`] with the measured value, the
 //! bound, the margin and the claim ID.
 //!
@@ -12,7 +12,10 @@
 //! - [`ClaimId`], [`Verdict`], [`Outcome`]: names, results, and "skipped" for instances that
 //!   do not meet a claim's assumptions (never counted as held).
 //! - [`registry`]: every claim as a function of a seed, which `reluflow verify` runs.
+//! - [`catalogue`]: every claim's statement, finite statement checked, tolerance, evidence and
+//!   negative controls, which `reluflow claims` prints.
 
+pub mod catalogue;
 pub mod conservation;
 pub mod early;
 pub mod experiments;
@@ -31,7 +34,8 @@ use crate::solver::{Run, SimulationError, StopRule};
 use crate::trajectory::{Recorder, SampleSchedule, Trajectory};
 use serde::Serialize;
 
-/// The claim IDs of `shared/CLAIMS.md`, in its order.
+/// The IDs of the claims reluflow checks, in the order of the paper's list of claims (the
+/// [`catalogue`] describes each; `reluflow claims` prints it, `docs/claims.md` is its Markdown).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum ClaimId {
     L1,
@@ -59,7 +63,7 @@ pub enum ClaimId {
 }
 
 impl ClaimId {
-    /// Every claim, in the order of `CLAIMS.md`.
+    /// Every claim, in the order of the list.
     pub const ALL: [ClaimId; 22] = [
         ClaimId::L1,
         ClaimId::L6,
@@ -85,8 +89,8 @@ impl ClaimId {
         ClaimId::XA,
     ];
 
-    /// Where the claim is in the paper (the "where" column of `CLAIMS.md`).
-    pub fn reference(self) -> &'static str {
+    /// Where the claim is in the paper.
+    pub const fn reference(self) -> &'static str {
         match self {
             ClaimId::L1 => "Lemma 1",
             ClaimId::L6 => "Lemma 6, eq. (11)",
@@ -125,11 +129,28 @@ impl std::fmt::Display for ClaimId {
     }
 }
 
+/// How a verdict's `measured` and `bound` are expressed; it fixes the dimensionless margin
+/// ([`Verdict::relative_margin`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MarginScale {
+    /// In the units of the claim's statement (a loss, a norm, a time, a ratio, a count, a
+    /// p-value, a fitted exponent).
+    #[default]
+    Linear,
+    /// Natural logarithms of the quantity and of its bound (the lemmas whose bounds are powers
+    /// of `lambda`, such as `2 lambda^eps`, checked at `lambda = 1e-300`).
+    Log,
+}
+
 /// The result of one check on one instance.
 ///
-/// `margin` is signed, in the units of the claim's statement: `bound - measured` for an upper
+/// `margin` is signed, in the units of `measured` and `bound`: `bound - measured` for an upper
 /// bound, `measured - bound` for a lower bound; the claim holds on this instance iff
-/// `margin >= 0` (and `holds` says so).
+/// `margin >= 0` (and `holds` says so). Margins of different claims, or of different parts of
+/// one claim, are compared by the dimensionless [`Verdict::relative_margin`], never by `margin`
+/// (a margin of `1e-17` in a loss bounded by `1e-16` is as large as a margin of `0.1` in a ratio
+/// bounded by 1).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Verdict {
     pub claim: ClaimId,
@@ -139,22 +160,69 @@ pub struct Verdict {
     pub margin: f64,
     /// The finite statement checked, with the instance's numbers.
     pub statement: String,
+    /// Whether `measured` and `bound` are plain values or logarithms.
+    pub scale: MarginScale,
 }
 
 impl Verdict {
     /// `measured <= bound`.
     pub fn at_most(claim: ClaimId, measured: f64, bound: f64, statement: impl Into<String>) -> Self {
         let margin = bound - measured;
-        Self { claim, holds: margin >= 0.0, measured, bound, margin, statement: statement.into() }
+        let statement = statement.into();
+        Self { claim, holds: margin >= 0.0, measured, bound, margin, statement, scale: MarginScale::Linear }
     }
     /// `measured >= bound`.
     pub fn at_least(claim: ClaimId, measured: f64, bound: f64, statement: impl Into<String>) -> Self {
         let margin = measured - bound;
-        Self { claim, holds: margin >= 0.0, measured, bound, margin, statement: statement.into() }
+        let statement = statement.into();
+        Self { claim, holds: margin >= 0.0, measured, bound, margin, statement, scale: MarginScale::Linear }
     }
-    /// The worse (smaller margin) of two verdicts on the same claim.
+    /// The same verdict, marked as comparing natural logarithms ([`MarginScale::Log`]).
+    pub fn in_log_units(self) -> Self {
+        Self { scale: MarginScale::Log, ..self }
+    }
+    /// The margin without units, what `reluflow verify` prints as "worst margin":
+    /// - [`MarginScale::Linear`] with a non-zero finite bound: `margin / |bound|`, the distance to
+    ///   the bound relative to the bound (`1 - measured/bound` for an upper bound `bound > 0`:
+    ///   1 when `measured = 0`, 0 on the bound; `measured/bound - 1` for a lower bound);
+    /// - [`MarginScale::Linear`] with bound 0 (or not finite): `margin` itself; the parts with a
+    ///   zero bound state that a dimensionless number (a fitted exponent) is positive;
+    /// - [`MarginScale::Log`]: `margin`, which is then `ln(bound/measured)` for an upper bound
+    ///   (`ln(measured/bound)` for a lower one): the measured value is `e^margin` times inside
+    ///   its bound (`lambda^(-margin/ln(1/lambda))`: a margin `ln(1/lambda)` is one power of
+    ///   `lambda`).
+    ///
+    /// Near the bound the two agree to first order (`ln(b/m) ~ 1 - m/b`). The sign is that of
+    /// `margin`. NaN stays NaN.
+    ///
+    /// ```
+    /// use reluflow::claims::{ClaimId, Verdict};
+    /// // a final loss 9e-17 against the zero-loss threshold 1e-16: 10% below it
+    /// let v = Verdict::at_most(ClaimId::T1, 9e-17, 1e-16, "zero loss");
+    /// assert!((v.relative_margin() - 0.1).abs() < 1e-12);
+    /// // ln|w| = -700 against ln(bound) = -690: a factor e^10 inside
+    /// let v = Verdict::at_most(ClaimId::L7, -700.0, -690.0, "norm").in_log_units();
+    /// assert_eq!(v.relative_margin(), 10.0);
+    /// ```
+    pub fn relative_margin(&self) -> f64 {
+        match self.scale {
+            MarginScale::Log => self.margin,
+            MarginScale::Linear if self.bound != 0.0 && self.bound.is_finite() => self.margin / self.bound.abs(),
+            MarginScale::Linear => self.margin,
+        }
+    }
+    /// The worse of two verdicts on the same claim: a failing one before a holding one, then the
+    /// smaller [`Verdict::relative_margin`] (NaN counts as the smallest).
     pub fn worst(self, other: Verdict) -> Verdict {
-        if other.margin < self.margin || (!other.holds && self.holds) { other } else { self }
+        if other.is_worse_than(&self) { other } else { self }
+    }
+    /// Whether `self` ranks below `other` in [`Verdict::worst`]'s order.
+    pub fn is_worse_than(&self, other: &Verdict) -> bool {
+        let key = |v: &Verdict| {
+            let r = v.relative_margin();
+            (v.holds, if r.is_nan() { f64::NEG_INFINITY } else { r })
+        };
+        key(self) < key(other)
     }
 }
 

@@ -15,9 +15,9 @@ use crate::data::generate::{LabelSpec, random_orthonormal};
 use crate::init::NeuronSets;
 use crate::network::Model;
 use crate::params::ScaledParams;
+use crate::seeds::{self, Stream};
 use crate::theory;
-use rand::rngs::ChaCha8Rng;
-use rand::{RngExt, SeedableRng};
+use rand::RngExt;
 use statrs::distribution::{Binomial, Discrete};
 
 // ---------------------------------------------------------------------------------------------
@@ -272,7 +272,7 @@ pub fn check_a3n(
 
 /// An A3N instance: orthonormal data of `n` points in `R^(n + extra_d)` from `data_seed`
 /// (default labels), width `m`, `lambda`, and the first initialisation seed drawn from
-/// `ChaCha8Rng(search_seed)` (at most 400 tries) for which Assumption 3 fails and every label is
+/// the stream [`Stream::SeedSearch`] of `search_seed` (at most 400 tries) for which Assumption 3 fails and every label is
 /// covered ([`labels_covered`]). Returns the instance and its sets.
 pub fn a3n_instance(
     n: usize,
@@ -283,7 +283,7 @@ pub fn a3n_instance(
     search_seed: u64,
 ) -> Option<(Instance, NeuronSets)> {
     let data = random_orthonormal(n, n + extra_d, &LabelSpec::default(), data_seed).ok()?;
-    let mut rng = ChaCha8Rng::seed_from_u64(search_seed);
+    let mut rng = seeds::rng(search_seed, Stream::SeedSearch);
     for _ in 0..400 {
         let instance = Instance::balanced(data.clone(), m, lambda, rng.random());
         let sets = instance.sets().ok()?;
@@ -317,7 +317,7 @@ pub fn a3n_run(instance: &Instance, plus_empty: bool, minus_empty: bool) -> Resu
 /// - A3N: `n` in `3..=5`, `d - n` in `0..=2`, `m = 2^n`, `lambda = 1e-32`, [`a3n_instance`] (Skipped
 ///   if none of 400 initialisations fails Assumption 3 with every label covered), then [`a3n_run`].
 pub fn run(id: ClaimId, seed: u64) -> Outcome {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0xa3a3_0000);
+    let mut rng = seeds::rng(seed, Stream::InstanceChoice);
     match id {
         ClaimId::A3 => {
             let n = rng.random_range(2..=6);

@@ -5,7 +5,7 @@
 //! simulates and judges. [`verify`] runs `cases` seeds per claim in parallel (rayon) and
 //! aggregates in a fixed order, so the report does not depend on thread scheduling.
 
-use super::{ClaimId, Outcome};
+use super::{ClaimId, MarginScale, Outcome, Verdict};
 use serde::Serialize;
 
 /// Runs claim `id` on the instance drawn from `seed`.
@@ -42,10 +42,19 @@ pub struct ClaimSummary {
     pub failed: usize,
     /// Instances that did not meet the claim's assumptions (never counted as held).
     pub skipped: usize,
-    /// The smallest margin over checked instances (`None` if none was checked).
+    /// The dimensionless margin ([`Verdict::relative_margin`]) of the worst checked instance
+    /// (a failing one first, then the smallest; `None` if none was checked): what the table
+    /// prints as "worst margin".
     pub worst_margin: Option<f64>,
     /// The statement of the worst checked instance.
     pub worst_statement: Option<String>,
+    /// The worst instance's raw numbers: `measured`, `bound` and `margin` in the units of the
+    /// binding part's statement (natural logarithms of them when `worst_scale` is `log`).
+    pub worst_measured: Option<f64>,
+    pub worst_bound: Option<f64>,
+    pub worst_raw_margin: Option<f64>,
+    /// `linear` or `log` ([`MarginScale`]).
+    pub worst_scale: Option<MarginScale>,
     /// Why instances failed or were skipped (first few).
     pub notes: Vec<String>,
 }
@@ -83,8 +92,13 @@ pub fn summarise(id: ClaimId, outcomes: &[Outcome]) -> ClaimSummary {
         skipped: 0,
         worst_margin: None,
         worst_statement: None,
+        worst_measured: None,
+        worst_bound: None,
+        worst_raw_margin: None,
+        worst_scale: None,
         notes: Vec::new(),
     };
+    let mut worst: Option<&Verdict> = None;
     for o in outcomes {
         match o {
             Outcome::Checked(v) => {
@@ -96,9 +110,8 @@ pub fn summarise(id: ClaimId, outcomes: &[Outcome]) -> ClaimSummary {
                         s.notes.push(format!("failed: {}", v.statement));
                     }
                 }
-                if s.worst_margin.is_none_or(|m| v.margin < m) {
-                    s.worst_margin = Some(v.margin);
-                    s.worst_statement = Some(v.statement.clone());
+                if worst.is_none_or(|w| v.is_worse_than(w)) {
+                    worst = Some(v);
                 }
             }
             Outcome::Skipped { reason, .. } => {
@@ -114,6 +127,14 @@ pub fn summarise(id: ClaimId, outcomes: &[Outcome]) -> ClaimSummary {
                 }
             }
         }
+    }
+    if let Some(v) = worst {
+        s.worst_margin = Some(v.relative_margin());
+        s.worst_statement = Some(v.statement.clone());
+        s.worst_measured = Some(v.measured);
+        s.worst_bound = Some(v.bound);
+        s.worst_raw_margin = Some(v.margin);
+        s.worst_scale = Some(v.scale);
     }
     s
 }

@@ -414,13 +414,13 @@ fn verdict_of(claim: ClaimId, context: String, parts: &[Part]) -> Verdict {
     let nan_as = if worst.upper { f64::INFINITY } else { f64::NEG_INFINITY };
     let (measured, bound) = (if worst.ln_measured.is_nan() { nan_as } else { worst.ln_measured }, worst.ln_bound);
     if worst.upper {
-        let mut v = Verdict::at_most(claim, measured, bound, statement);
+        let mut v = Verdict::at_most(claim, measured, bound, statement).in_log_units();
         if worst.margin() == f64::NEG_INFINITY {
             v.holds = false;
         }
         v
     } else {
-        let mut v = Verdict::at_least(claim, measured, bound, statement);
+        let mut v = Verdict::at_least(claim, measured, bound, statement).in_log_units();
         if worst.margin() == f64::NEG_INFINITY {
             v.holds = false;
         }

@@ -1,5 +1,7 @@
-//! The `reluflow` command line: `verify` (which claims hold) and `simulate` (one training run).
+//! The `reluflow` command line: `verify` (which claims hold), `claims` (what each claim is and how it
+//! is checked), `simulate` (one training run), `timeline` and `reproduce`.
 
+pub mod claims;
 pub mod errors;
 pub mod reproduce;
 pub mod simulate;
@@ -23,7 +25,22 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check every claim of the paper on random instances and print which hold (exit 1 if any fails).
+    ///
+    /// Prints one row per claim: instances run, held, failed, skipped (instances that do not meet
+    /// the claim's assumptions, never counted as held) and the worst margin.
+    ///
+    /// The worst margin is dimensionless, so that claims can be compared: over the instances and
+    /// the parts of a claim, the smallest of `margin / |bound|` (`1 - measured/bound` for an upper
+    /// bound: 1 when the measured value is 0, 0 on the bound, negative when it fails) for the
+    /// parts stated in plain units, and of `ln(bound/measured)` for the parts stated in log units
+    /// (the bounds that are powers of lambda, such as Lemma 7's `2 c lambda^(1-eps)`: the measured
+    /// value is e^margin times inside its bound); a part whose bound is 0 (a fitted exponent
+    /// required positive) contributes its margin as is. `--json` also gives the binding part's
+    /// raw `measured`, `bound` and `margin` and whether they are logs.
     Verify(verify::VerifyArgs),
+    /// Print the catalogue of the claims: statement, finite statement checked, tolerance, evidence,
+    /// negative controls (text, --json or --markdown; docs/claims.md is the Markdown).
+    Claims(claims::ClaimsArgs),
     /// Reproduce one of the paper's experiments: SVG figures and a JSON of the measured numbers.
     Reproduce(reproduce::ReproduceArgs),
     /// Train one network (the `simulate` flags) and print its phase timeline (Figure 1).
@@ -36,6 +53,7 @@ pub enum Command {
 pub fn run(cli: Cli) -> Result<(String, u8), CliError> {
     match cli.command {
         Command::Verify(args) => verify::run(&args),
+        Command::Claims(args) => Ok((claims::run(&args)?, 0)),
         Command::Simulate(args) => Ok((simulate::run(&args)?, 0)),
         Command::Timeline(args) => Ok((timeline::run(&args)?, 0)),
         Command::Reproduce(args) => Ok((reproduce::run(&args)?, 0)),

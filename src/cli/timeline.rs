@@ -51,22 +51,32 @@ pub fn timeline(args: &TimelineArgs) -> Result<PhaseTimeline, CliError> {
     Ok(tl)
 }
 
-/// The timeline as a table.
+/// The timeline as a table: `-` is an event that did not happen during the run, `n/a` one whose
+/// phase does not exist (the reasons follow the table).
 pub fn table(tl: &PhaseTimeline) -> String {
     let mut o = String::new();
+    let count = |c: Option<usize>| c.map_or("n/a".to_string(), |c| c.to_string());
+    let level = tl.plateau_level.map_or("n/a".to_string(), |l| format!("{l:.6}"));
     let _ = writeln!(
         o,
-        "phase timeline: ln(1/lambda) = {:.4}, |S+,1| = {}, |S-,1| = {}, plateau level {:.6}",
-        tl.ln_inv_lambda, tl.s_plus_1, tl.s_minus_1, tl.plateau_level
+        "phase timeline: ln(1/lambda) = {:.4}, |S+,1| = {}, |S-,1| = {}, plateau level {level}",
+        tl.ln_inv_lambda,
+        count(tl.s_plus_1),
+        count(tl.s_minus_1)
     );
+    if tl.labels_swapped {
+        let r = if tl.r.is_finite() { format!(", r = {:.4} after the swap", tl.r) } else { String::new() };
+        let _ = writeln!(o, "{}{r}", crate::timeline::SWAP_NOTE);
+    }
     let _ = writeln!(o, "{:<20} {:>14} {:>16}", "event", "time", "time/ln(1/lam)");
     for (name, e) in tl.events() {
+        let missing = if tl.not_applicable.contains_key(name) { "n/a" } else { "-" };
         match e {
             Some(e) => {
                 let _ = writeln!(o, "{name:<20} {:>14.6} {:>16.6}", e.time, e.normalised);
             }
             None => {
-                let _ = writeln!(o, "{name:<20} {:>14} {:>16}", "-", "-");
+                let _ = writeln!(o, "{name:<20} {missing:>14} {missing:>16}");
             }
         }
     }
@@ -77,6 +87,12 @@ pub fn table(tl: &PhaseTimeline) -> String {
         }
     }
     let _ = writeln!(o, "final loss {:.3e} at time {:.6}", tl.final_loss, tl.final_time);
+    if tl.events().iter().any(|(name, e)| e.is_none() && !tl.not_applicable.contains_key(name)) {
+        let _ = writeln!(o, "-: did not happen during the run");
+    }
+    for (reason, fields) in tl.not_applicable_by_reason() {
+        let _ = writeln!(o, "not applicable (n/a): {}: {reason}", fields.join(", "));
+    }
     o
 }
 

@@ -16,7 +16,7 @@ pub const DEFAULT_CASES: usize = 8;
 /// `verify` flags.
 #[derive(Debug, Clone, Args)]
 pub struct VerifyArgs {
-    /// Claims to check, comma-separated IDs from CLAIMS.md (default: all).
+    /// Claims to check, comma-separated IDs (`reluflow claims` lists them; default: all).
     #[arg(long, value_delimiter = ',', value_name = "IDS")]
     pub claims: Option<Vec<String>>,
     /// Random instances per claim.
@@ -95,6 +95,11 @@ fn row(c: &ClaimSummary) -> [String; 7] {
     ]
 }
 
+/// What the "worst margin" column means (printed under both tables; `reluflow verify --help` and
+/// [`crate::claims::Verdict::relative_margin`] give the details).
+pub const MARGIN_NOTE: &str = "worst margin: dimensionless, margin/|bound| (plain units) or ln(bound/measured) (log \
+units); see verify --help; raw numbers in --json";
+
 /// The report as a Markdown table.
 pub fn markdown(report: &VerifyReport) -> String {
     let mut o = String::new();
@@ -103,6 +108,7 @@ pub fn markdown(report: &VerifyReport) -> String {
     for c in &report.claims {
         let _ = writeln!(o, "| {} |", row(c).join(" | "));
     }
+    let _ = writeln!(o, "\n{MARGIN_NOTE}");
     o
 }
 
@@ -119,6 +125,7 @@ pub fn table(report: &VerifyReport) -> String {
         let [claim, paper, instances, held, failed, skipped, worst] = row(c);
         let _ = writeln!(o, "{claim:<5} {paper:<26} {instances:>9} {held:>5} {failed:>6} {skipped:>7} {worst:>12}");
     }
+    let _ = writeln!(o, "{MARGIN_NOTE}");
     let failing: Vec<String> = report.claims.iter().filter(|c| !c.holds()).map(|c| c.claim.to_string()).collect();
     let unchecked: Vec<String> =
         report.claims.iter().filter(|c| c.held + c.failed == 0).map(|c| c.claim.to_string()).collect();

@@ -8,12 +8,13 @@
 //! - [`toy`]: the two-point dataset of Section 5.
 
 use nalgebra::DMatrix;
+use rand::RngExt;
 use rand::rngs::ChaCha8Rng;
-use rand::{RngExt, SeedableRng};
 use rand_distr::{StandardNormal, Uniform};
 
 use super::report::LABEL_BALANCE_TOL;
 use super::{DataError, Dataset};
+use crate::seeds::{self, Stream};
 
 /// The most coordinates `n x d` a generated dataset may have (10^8, i.e. 800 MB).
 pub const MAX_ENTRIES: usize = 100_000_000;
@@ -215,8 +216,9 @@ fn check_spec(n: usize, spec: &LabelSpec) -> Result<(), DataError> {
 }
 
 /// A random dataset satisfying Assumptions 1 and 2: `n` Haar orthonormal inputs in `R^d`
-/// ([`random_orthonormal_inputs`]) then labels ([`random_labels`]), both from one
-/// `ChaCha8Rng::seed_from_u64(seed)`. Deterministic: the same arguments give the same bits.
+/// ([`random_orthonormal_inputs`]) then labels ([`random_labels`]), from the independent streams
+/// [`Stream::DataInputs`] and [`Stream::DataLabels`] of `seed` ([`crate::seeds`]).
+/// Deterministic: the same arguments give the same bits.
 ///
 /// Errors: those of [`random_orthonormal_inputs`] and [`random_labels`].
 ///
@@ -228,9 +230,8 @@ fn check_spec(n: usize, spec: &LabelSpec) -> Result<(), DataError> {
 /// assert_eq!(data, random_orthonormal(3, 5, &LabelSpec::default(), 42).unwrap());
 /// ```
 pub fn random_orthonormal(n: usize, d: usize, spec: &LabelSpec, seed: u64) -> Result<Dataset, DataError> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let x = random_orthonormal_inputs(n, d, &mut rng)?;
-    let y = random_labels(n, spec, &mut rng)?;
+    let x = random_orthonormal_inputs(n, d, &mut seeds::rng(seed, Stream::DataInputs))?;
+    let y = random_labels(n, spec, &mut seeds::rng(seed, Stream::DataLabels))?;
     Dataset::from_flat(n, d, x, y)
 }
 

@@ -224,23 +224,13 @@ impl AssumptionReport {
     /// Assumptions 1 and 2 both hold.
     pub fn problems(&self) -> Vec<String> {
         let mut out = Vec::new();
-        if !self.assumption_1 {
+        if !self.assumption_1 && !self.orthogonal_not_unit {
             let (k, l) = self.worst_gram_pair;
             let mut msg = format!(
                 "Assumption 1 fails: max |<x_k,x_l> - delta_kl| = {:.3e} (tolerance {ORTHONORMAL_TOL:e}), at (k, l) = ({k}, {l})",
                 self.max_gram_deviation
             );
-            if self.orthogonal_not_unit {
-                let not_unit: Vec<usize> = (0..self.n).filter(|&k| !unit_norm(self.norms[k])).collect();
-                let shown: Vec<String> =
-                    not_unit.iter().take(5).map(|&k| format!("|x_{k}| = {:.6}", self.norms[k])).collect();
-                let more = if not_unit.len() > shown.len() { ", ..." } else { "" };
-                msg += &format!(
-                    "; the inputs are pairwise orthogonal but not unit-norm ({}{more}): normalise them, or rely on \
-                     the paper's remark that unit norms are only a convenience",
-                    shown.join(", ")
-                );
-            } else if let Some((a, b)) = self.worst_offdiag_pair {
+            if let Some((a, b)) = self.worst_offdiag_pair {
                 msg += &format!(
                     "; inputs {a} and {b} are not orthogonal: |<x_{a},x_{b}>| / (|x_{a}| |x_{b}|) = {:.3e} \
                      (max off-diagonal |<x_k,x_l>| = {:.3e})",
@@ -259,7 +249,7 @@ impl AssumptionReport {
             };
             out.push(format!("Assumption 2 fails: {what}; every y_k must be non-zero"));
         }
-        if !self.sums_distinct {
+        if !self.sums_distinct && !(self.orthogonal_not_unit && self.d_norms_distinct) {
             let mut msg = format!(
                 "Assumption 2 fails: sum of squares of positive labels equals that of negative labels (|D+| = |D-|): \
                  S+ = {:e}, S- = {:e} (relative tolerance {LABEL_BALANCE_TOL:e})",
@@ -277,6 +267,49 @@ impl AssumptionReport {
         }
         out
     }
+
+    /// What is true of inputs that are orthogonal but not unit-norm (the Section 5 toy), in words:
+    /// not problems, since the paper's analysis does not need unit norms (its results hold with
+    /// the rescaled minimum norm of Proposition 1, `theory::min_norm_sq`), and there the form of
+    /// Assumption 2 that fixes the order of the phases is `|D+| != |D-|`, not `S+ != S-`. Empty
+    /// for every other dataset.
+    ///
+    /// ```
+    /// let toy = reluflow::data::generate::toy().assumptions();
+    /// assert!(toy.problems().is_empty());
+    /// assert!(toy.notes()[0].contains("orthogonal but not unit-norm"));
+    /// ```
+    pub fn notes(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if !self.orthogonal_not_unit {
+            return out;
+        }
+        let not_unit: Vec<usize> = (0..self.n).filter(|&k| !unit_norm(self.norms[k])).collect();
+        let shown: Vec<String> = not_unit.iter().take(5).map(|&k| format!("|x_{k}| = {:.6}", self.norms[k])).collect();
+        let more = if not_unit.len() > shown.len() { ", ..." } else { "" };
+        out.push(format!(
+            "the inputs are orthogonal but not unit-norm ({}{more}): the paper's results apply, with Proposition \
+             1's minimum norm for these norms (2 |sum_(y>0) y_k x_k / |x_k|^2| + 2 |sum_(y<0) ...|)",
+            shown.join(", ")
+        ));
+        if self.zero_labels.is_empty() && self.d_norms_distinct {
+            let form = if self.sums_distinct {
+                String::new()
+            } else {
+                format!(
+                    "; the sum-of-squares form S+ != S- is for unit-norm inputs (here S+ = {:e}, S- = {:e})",
+                    self.sum_sq_plus, self.sum_sq_minus
+                )
+            };
+            out.push(format!(
+                "Assumption 2 holds in the form these inputs need: |D+| = {:.6} != |D-| = {:.6} (r = {:.6}){form}",
+                self.d_plus_norm,
+                self.d_minus_norm,
+                self.ratio()
+            ));
+        }
+        out
+    }
 }
 
 impl fmt::Display for AssumptionReport {
@@ -286,16 +319,24 @@ impl fmt::Display for AssumptionReport {
         writeln!(f, "dataset: n = {} points in d = {}", self.n, self.d)?;
         writeln!(
             f,
-            "Assumption 1 (orthonormal inputs): {} (max |<x_k,x_l> - delta_kl| = {:.3e}, max off-diagonal cosine = {:.3e}{})",
-            verdict(self.assumption_1),
+            "Assumption 1 (orthonormal inputs): {} (max |<x_k,x_l> - delta_kl| = {:.3e}, max off-diagonal cosine = {:.3e})",
+            if self.orthogonal_not_unit {
+                "orthogonal, not unit-norm (the results apply with Proposition 1's rescaled minimum norm)"
+            } else {
+                verdict(self.assumption_1)
+            },
             self.max_gram_deviation,
             self.max_offdiag_cosine,
-            if self.orthogonal_not_unit { "; orthogonal but not unit-norm" } else { "" }
         )?;
+        let (form, holds) = if self.orthogonal_not_unit {
+            ("|D+| != |D-|", self.zero_labels.is_empty() && self.d_norms_distinct)
+        } else {
+            ("S+ != S-", self.assumption_2)
+        };
         writeln!(
             f,
-            "Assumption 2 (y_k != 0, S+ != S-): {} (n+ = {}, n- = {}, zero labels = {}, S+ = {:.6e}, S- = {:.6e})",
-            verdict(self.assumption_2),
+            "Assumption 2 (y_k != 0, {form}): {} (n+ = {}, n- = {}, zero labels = {}, S+ = {:.6e}, S- = {:.6e})",
+            verdict(holds),
             self.n_plus,
             self.n_minus,
             self.zero_labels.len(),
