@@ -122,8 +122,10 @@ fn section_toy_gd(peer: &Peer) {
     let (reduced_s, reduced) = time_median(51, || gd_reduced(&data, &theta0, &cfg));
 
     let cli_args = "--data toy --width 60 --lambda 1.29e-7 --method gd --step 2e-3 --steps 20000 --json";
+    let cli_full_args = format!("{cli_args} --coordinates full");
     let cli_reduced_args = format!("{cli_args} --coordinates reduced");
-    let cli = run_json_median(&mut reluflow_cmd(cli_args), 5);
+    let cli_typed = run_json_median(&mut reluflow_cmd(cli_args), 21);
+    let cli = run_json_median(&mut reluflow_cmd(&cli_full_args), 5);
     let cli_reduced = run_json_median(&mut reluflow_cmd(&cli_reduced_args), 21);
     let peer_args = ["--data", "toy", "--width", "60", "--lam", "1.29e-7", "--step", "2e-3", "--steps", "20000"];
     let peer_run = peer.run_median(&peer_args, 3, "numpy");
@@ -133,7 +135,8 @@ fn section_toy_gd(peer: &Peer) {
     );
     println!("  same run as:                  {}", reluflow_line(cli_args));
     println!("in-process loop (median of 51): run_gd_reduced(same arguments)");
-    println!("process (median of 5):          {}", reluflow_line(cli_args));
+    println!("process (median of 21):         {}   (as typed: --coordinates auto)", reluflow_line(cli_args));
+    println!("process (median of 5):          {}", reluflow_line(&cli_full_args));
     println!("process (median of 21):         {}", reluflow_line(&cli_reduced_args));
     println!("peer (median of 3):             {}", peer.line(&peer_args));
 
@@ -150,7 +153,18 @@ fn section_toy_gd(peer: &Peer) {
             r.summary.gradient_evaluations.to_string(),
         ]);
     }
-    for (name, c) in [("reluflow (CLI, full)", &cli), ("reluflow (CLI, --coordinates reduced)", &cli_reduced)] {
+    let typed_name = match &cli_typed {
+        Ok(c) => format!(
+            "reluflow (CLI as typed: auto -> {})",
+            c.json.get("coordinates").and_then(Value::as_str).unwrap_or("?")
+        ),
+        Err(_) => "reluflow (CLI as typed)".into(),
+    };
+    for (name, c) in [
+        (typed_name.as_str(), &cli_typed),
+        ("reluflow (CLI, --coordinates full)", &cli),
+        ("reluflow (CLI, --coordinates reduced)", &cli_reduced),
+    ] {
         match c {
             Ok(c) => t.row(vec![
                 name.into(),
@@ -217,8 +231,11 @@ fn section_toy_gd(peer: &Peer) {
                 println!("ratio peer / reluflow full, process vs process:     {:.1}x", p.wall_s / c.wall_s);
             }
             if let Ok(c) = &cli_reduced {
+                println!("ratio peer / reluflow reduced, process vs process:  {:.1}x", p.wall_s / c.wall_s);
+            }
+            if let Ok(c) = &cli_typed {
                 println!(
-                    "ratio peer / reluflow reduced, process vs process:  {:.1}x (goal >= 100x)",
+                    "ratio peer / reluflow as typed, process vs process: {:.1}x (goal >= 100x)",
                     p.wall_s / c.wall_s
                 );
             }

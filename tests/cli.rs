@@ -941,7 +941,9 @@ fn coordinates_reduced_agrees_with_full_on_the_toy() {
     let flow = ["--data", "toy", "--width", "60", "--lambda", "1.29e-7", "--method", "flow", "--until-loss", "1e-12"];
     let gd_tol = 2.0 * 2.0 * (2.0 + 2.0) * f64::EPSILON * 20_000.0;
     for (args, tol) in [(&gd[..], gd_tol), (&flow[..], 1e-9)] {
-        let (full, _) = succeeds_json(args);
+        let mut full_args = args.to_vec();
+        full_args.extend(["--coordinates", "full"]);
+        let (full, _) = succeeds_json(&full_args);
         let mut reduced_args = args.to_vec();
         reduced_args.extend(["--coordinates", "reduced"]);
         let (reduced, _) = succeeds_json(&reduced_args);

@@ -11,6 +11,7 @@ mod claims_regimes;
 mod claims_saddles;
 mod cli;
 mod common;
+mod coordinates;
 mod data;
 mod generators;
 mod integrators;

@@ -30,6 +30,9 @@ pub enum Method {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Coordinates {
+    /// The reduced path when the inputs are pairwise orthogonal (as `reduced` checks them), the
+    /// full simulator otherwise (the default; the report says which ran and why).
+    Auto,
     /// The full simulator on `(a_j, w_j)` in R^(1+d) (any inputs).
     Full,
     /// The fast path on `(a_j, <w_j, x_k>)` in R^(1+n) (`solver::reduced`): pairwise orthogonal
@@ -83,9 +86,10 @@ pub struct SimulateArgs {
     /// Integration method.
     #[arg(long, value_enum, default_value_t = Method::Gd)]
     pub method: Method,
-    /// Simulator: `full`, or `reduced` (the fast path for pairwise orthogonal inputs, e.g. the toy
-    /// or --random-orthonormal; the same dynamics in the coordinates <w_j, x_k>).
-    #[arg(long, value_enum, default_value_t = Coordinates::Full)]
+    /// Simulator: `auto` (reduced when the inputs are pairwise orthogonal, else full), `full`, or
+    /// `reduced` (the fast path for pairwise orthogonal inputs, e.g. the toy or
+    /// --random-orthonormal; the same dynamics in the coordinates <w_j, x_k>).
+    #[arg(long, value_enum, default_value_t = Coordinates::Auto)]
     pub coordinates: Coordinates,
     /// Gradient-descent step eta on the paper's loss L (a torch MSELoss lr is eta/2).
     #[arg(long, value_name = "ETA", allow_negative_numbers = true)]
@@ -128,7 +132,10 @@ pub struct SimulateReport {
     /// `null` with --init-from.
     pub lambda: Option<f64>,
     pub method: Method,
+    /// The simulator that ran: `full` or `reduced` (never `auto`).
     pub coordinates: Coordinates,
+    /// Why: the flag, or what `auto` found about the inputs.
+    pub coordinates_reason: String,
     pub steps: u64,
     pub gradient_evaluations: u64,
     /// Simulated time (steps x eta for GD), never wall-clock.
@@ -370,6 +377,38 @@ pub fn prepare(args: &SimulateArgs) -> Result<Prepared, CliError> {
     Ok(Prepared { data, model, theta0, lambda, m })
 }
 
+/// The simulator a run uses and why (see [`choose_coordinates`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CoordinatesChoice {
+    /// `Full` or `Reduced`.
+    pub ran: Coordinates,
+    pub reason: String,
+}
+
+/// Resolves `--coordinates`: `auto` takes the reduced path when it runs on `data` (pairwise
+/// orthogonal inputs to [`ORTHONORMAL_TOL`](crate::data::ORTHONORMAL_TOL), non-degenerate
+/// norms: [`check_inputs`](crate::solver::reduced::check_inputs)), the full simulator otherwise.
+pub fn choose_coordinates(requested: Coordinates, data: &Dataset) -> CoordinatesChoice {
+    match requested {
+        Coordinates::Full => CoordinatesChoice { ran: Coordinates::Full, reason: "--coordinates full".into() },
+        Coordinates::Reduced => CoordinatesChoice { ran: Coordinates::Reduced, reason: "--coordinates reduced".into() },
+        Coordinates::Auto => match crate::solver::reduced::check_inputs(data) {
+            Ok(()) => CoordinatesChoice {
+                ran: Coordinates::Reduced,
+                reason: format!(
+                    "auto: the inputs are pairwise orthogonal (max |cos(x_k, x_l)| = {:.1e} <= {:e}), so the reduced \
+                     path runs (Assumption 1 exactly; --coordinates full for the full simulator)",
+                    data.assumptions().max_offdiag_cosine,
+                    crate::data::ORTHONORMAL_TOL
+                ),
+            },
+            Err(why) => {
+                CoordinatesChoice { ran: Coordinates::Full, reason: format!("auto: full simulator, because {why}") }
+            }
+        },
+    }
+}
+
 /// Trains as the flags say, reporting to `observer` (plus a progress bar on a terminal).
 pub fn train(args: &SimulateArgs, p: &Prepared, observer: &mut dyn Observer) -> Result<Run, CliError> {
     let stop =
@@ -380,9 +419,9 @@ pub fn train(args: &SimulateArgs, p: &Prepared, observer: &mut dyn Observer) -> 
         Method::Gd => {
             let step = args.step.expect("checked by check_method_flags");
             let cfg = GdConfig { step, stop };
-            match args.coordinates {
-                Coordinates::Full => run_gd(&p.data, p.model, &p.theta0, &cfg, &mut both)?,
+            match choose_coordinates(args.coordinates, &p.data).ran {
                 Coordinates::Reduced => run_gd_reduced(&p.data, p.model, &p.theta0, &cfg, &mut both)?,
+                _ => run_gd(&p.data, p.model, &p.theta0, &cfg, &mut both)?,
             }
         }
         Method::Flow => {
@@ -395,9 +434,9 @@ pub fn train(args: &SimulateArgs, p: &Prepared, observer: &mut dyn Observer) -> 
                 stop.max_steps = Some(10_000_000);
             }
             let cfg = FlowConfig { rtol: args.rtol, stop, ..Default::default() };
-            match args.coordinates {
-                Coordinates::Full => run_flow(&p.data, p.model, &p.theta0, &cfg, &mut both)?,
+            match choose_coordinates(args.coordinates, &p.data).ran {
                 Coordinates::Reduced => run_flow_reduced(&p.data, p.model, &p.theta0, &cfg, &mut both)?,
+                _ => run_flow(&p.data, p.model, &p.theta0, &cfg, &mut both)?,
             }
         }
     })
@@ -492,6 +531,7 @@ pub fn simulate(args: &SimulateArgs) -> Result<SimulateReport, CliError> {
         }
         t.out.flush().map_err(|e| CliError::File { action: "write", path, reason: e.to_string() })?;
     }
+    let choice = choose_coordinates(args.coordinates, data);
     let sets = NeuronSets::of(theta0, data);
     let mut assumption_problems = data.assumptions().problems();
     assumption_problems.extend(sets.problem());
@@ -504,7 +544,8 @@ pub fn simulate(args: &SimulateArgs) -> Result<SimulateReport, CliError> {
         m,
         lambda,
         method: args.method,
-        coordinates: args.coordinates,
+        coordinates: choice.ran,
+        coordinates_reason: choice.reason,
         steps: run.summary.steps,
         gradient_evaluations: run.summary.gradient_evaluations,
         time: run.summary.time,
@@ -552,6 +593,7 @@ pub fn run(args: &SimulateArgs) -> Result<String, CliError> {
         "reluflow simulate: n = {}, d = {}, m = {}, method = {:?}, coordinates = {:?}",
         report.n, report.d, report.m, report.method, report.coordinates
     );
+    let _ = writeln!(o, "  coordinates: {}", report.coordinates_reason);
     for p in &report.assumption_problems {
         let _ = writeln!(o, "  warning: {p}");
     }

@@ -1,7 +1,7 @@
 //! `reluflow timeline`: one training run (the `simulate` flags) read as a phase timeline.
 
 use super::CliError;
-use super::simulate::{SimulateArgs, prepare, train};
+use super::simulate::{Coordinates, CoordinatesChoice, SimulateArgs, choose_coordinates, prepare, train};
 use crate::timeline::{PhaseTimeline, phase_timeline};
 use crate::trajectory::{Recorder, SampleSchedule};
 use clap::Args;
@@ -26,7 +26,13 @@ pub fn schedule(horizon: Option<f64>) -> SampleSchedule {
 
 /// Runs and reads the timeline (and draws the SVG if asked).
 pub fn timeline(args: &TimelineArgs) -> Result<PhaseTimeline, CliError> {
+    timeline_and_coordinates(args).map(|(tl, _)| tl)
+}
+
+/// [`timeline`], and the simulator that ran.
+fn timeline_and_coordinates(args: &TimelineArgs) -> Result<(PhaseTimeline, CoordinatesChoice), CliError> {
     let p = prepare(&args.sim)?;
+    let choice = choose_coordinates(args.sim.coordinates, &p.data);
     let lambda = p.lambda.ok_or_else(|| {
         CliError::Usage("timeline normalises times by ln(1/lambda): use --lambda, not --init-from".into())
     })?;
@@ -48,7 +54,18 @@ pub fn timeline(args: &TimelineArgs) -> Result<PhaseTimeline, CliError> {
             reason: format!("{e} (check that the directory exists and is writable)"),
         })?;
     }
-    Ok(tl)
+    Ok((tl, choice))
+}
+
+/// The JSON of `timeline --json`: the timeline's fields and the simulator that ran.
+#[derive(serde::Serialize)]
+struct TimelineReport<'a> {
+    #[serde(flatten)]
+    timeline: &'a PhaseTimeline,
+    /// `full` or `reduced`.
+    coordinates: Coordinates,
+    /// Why (the flag, or what `auto` found about the inputs).
+    coordinates_reason: &'a str,
 }
 
 /// The timeline as a table: `-` is an event that did not happen during the run, `n/a` one whose
@@ -98,6 +115,11 @@ pub fn table(tl: &PhaseTimeline) -> String {
 
 /// `reluflow timeline`: the output text.
 pub fn run(args: &TimelineArgs) -> Result<String, CliError> {
-    let tl = timeline(args)?;
-    Ok(if args.sim.json { serde_json::to_string(&tl).expect("serialises") + "\n" } else { table(&tl) })
+    let (tl, choice) = timeline_and_coordinates(args)?;
+    Ok(if args.sim.json {
+        let report = TimelineReport { timeline: &tl, coordinates: choice.ran, coordinates_reason: &choice.reason };
+        serde_json::to_string(&report).expect("serialises") + "\n"
+    } else {
+        format!("coordinates: {}\n{}", choice.reason, table(&tl))
+    })
 }

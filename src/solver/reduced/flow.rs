@@ -170,9 +170,13 @@ impl System for ReducedFlow<'_> {
                 let bad = match self.classes[idx] {
                     Class::Positive => pv <= 0.0,
                     Class::Negative => pv >= 0.0,
+                    // `pv != 0`: a neuron with w_j = 0 has a band of width 0, and an exact 0 must
+                    // not count as leaving it (an endless run of zero-length events; as the full path)
                     Class::Zero => {
-                        let wn = *w_norm.get_or_insert_with(|| self.w_norm(j, p));
-                        pv.abs() >= ZERO_BAND * wn * self.x_norm[k]
+                        pv != 0.0 && {
+                            let wn = *w_norm.get_or_insert_with(|| self.w_norm(j, p));
+                            pv.abs() >= ZERO_BAND * wn * self.x_norm[k]
+                        }
                     }
                 };
                 if bad {

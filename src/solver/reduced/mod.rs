@@ -145,12 +145,17 @@ pub struct Reduced {
     inv_sq: Vec<f64>,
 }
 
-/// Splits `theta` into reduced coordinates on `data`, after checking that the inputs are pairwise
-/// orthogonal (every `|<x_k, x_l>| / (|x_k| |x_l|) <= ORTHONORMAL_TOL`, `k != l`; norms free).
-pub fn reduce(data: &Dataset, theta: &ScaledParams) -> Result<Reduced, ReducedError> {
-    if theta.d() != data.d() {
-        return Err(ReducedError::DimensionMismatch { params: theta.d(), data: data.d() });
-    }
+/// Whether the reduced path runs on `data`: the inputs are pairwise orthogonal (every
+/// `|<x_k, x_l>| / (|x_k| |x_l|) <= ORTHONORMAL_TOL`, `k != l`) and every `|x_k|^2` and its inverse
+/// are positive and finite. [`reduce`] makes the same check (`simulate --coordinates auto` asks
+/// this to choose its path).
+pub fn check_inputs(data: &Dataset) -> Result<(), ReducedError> {
+    input_norms(data).map(|_| ())
+}
+
+/// `s_k = |x_k|^2` after [`check_inputs`]'s checks (exactly 1 for orthonormal inputs, so that
+/// every product and quotient by it is exact).
+fn input_norms(data: &Dataset) -> Result<Vec<f64>, ReducedError> {
     let report = data.assumptions();
     if !report.orthogonal {
         return Err(ReducedError::NotOrthogonal {
@@ -159,12 +164,22 @@ pub fn reduce(data: &Dataset, theta: &ScaledParams) -> Result<Reduced, ReducedEr
             tolerance: ORTHONORMAL_TOL,
         });
     }
-    let (n, d, m) = (data.n(), data.d(), theta.m());
-    // orthonormal inputs: s_k = 1 exactly, so that every product and quotient by it is exact
-    let sq: Vec<f64> = (0..n).map(|k| if report.orthonormal { 1.0 } else { dot(data.x(k), data.x(k)) }).collect();
+    let sq: Vec<f64> =
+        (0..data.n()).map(|k| if report.orthonormal { 1.0 } else { dot(data.x(k), data.x(k)) }).collect();
     if let Some(k) = sq.iter().position(|&s| !(s > 0.0 && s.is_finite() && (1.0 / s).is_finite())) {
         return Err(ReducedError::DegenerateInput { point: k, norm_sq: sq[k] });
     }
+    Ok(sq)
+}
+
+/// Splits `theta` into reduced coordinates on `data`, after checking that the inputs are pairwise
+/// orthogonal (every `|<x_k, x_l>| / (|x_k| |x_l|) <= ORTHONORMAL_TOL`, `k != l`; norms free).
+pub fn reduce(data: &Dataset, theta: &ScaledParams) -> Result<Reduced, ReducedError> {
+    if theta.d() != data.d() {
+        return Err(ReducedError::DimensionMismatch { params: theta.d(), data: data.d() });
+    }
+    let sq = input_norms(data)?;
+    let (n, d, m) = (data.n(), data.d(), theta.m());
     let inv_sq: Vec<f64> = sq.iter().map(|s| 1.0 / s).collect();
     let mut state = Vec::with_capacity(m * (n + 1));
     let mut perp = Vec::with_capacity(m * d);
