@@ -552,7 +552,8 @@ fn report_survives_extreme_magnitudes() {
     assert!(r.max_gram_deviation.is_infinite());
     let r = Dataset::new(vec![vec![1e200, 1e200], vec![1e200, -1e200]], vec![1e200, 1e200]).unwrap().assumptions();
     assert!(r.orthogonal && !r.orthonormal, "{r}");
-    assert!(!r.to_string().is_empty() && !r.problems().is_empty());
+    // orthogonal, not unit-norm, labels of one sign: no problem, a note on the norms
+    assert!(!r.to_string().is_empty() && r.problems().is_empty() && !r.notes().is_empty());
 }
 
 #[test]
@@ -561,7 +562,8 @@ fn report_display_summarises_both_assumptions() {
     assert!(s.contains("Assumption 1") && s.contains("Assumption 2") && s.contains("|D+|"), "{s}");
     assert!(!s.contains("FAILS"), "{s}");
     let s = toy().assumptions().to_string();
-    assert!(s.contains("FAILS") && s.contains("orthogonal but not unit-norm"), "{s}");
+    // the paper's own example: orthogonal, not unit-norm, Assumption 2 in its |D+| != |D-| form
+    assert!(!s.contains("FAILS") && s.contains("orthogonal, not unit-norm") && s.contains("|D+| != |D-|"), "{s}");
     let json = serde_json::to_value(toy().assumptions()).unwrap();
     assert_eq!(json["n_plus"], 1);
 }

@@ -14,6 +14,7 @@ mod common;
 mod data;
 mod generators;
 mod integrators;
+mod new_user;
 mod reduced;
 mod reproduce;
 mod robustness;
