@@ -218,7 +218,7 @@ fn infeasible_label_specs_are_rejected_with_the_reason() {
     };
     // n = 1 cannot have both signs.
     let m = msg(random_labels(1, &spec, &mut rng));
-    assert!(m.contains("min_positive") && m.contains("n = 1"), "{m}");
+    assert!(m.contains("1 point(s) cannot carry 1 positive and 1 negative") && m.contains("at least 2 points"), "{m}");
     // Equal magnitudes with one label of each sign: S+ = S- always.
     let equal = LabelSpec { magnitude_min: 1.0, magnitude_max: 1.0, ..spec.clone() };
     let m = msg(random_labels(2, &equal, &mut rng));

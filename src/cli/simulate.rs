@@ -481,9 +481,6 @@ pub fn check_memory(method: Method, width: usize, data: &Dataset, available: Opt
 pub fn prepare(args: &SimulateArgs) -> Result<Prepared, CliError> {
     let data = load_data(&args.data)?;
     let model = model_of(args)?;
-    if args.init_from.is_none() {
-        check_memory(args.method, args.width, &data, available_memory())?;
-    }
     let (theta0, lambda, m) = match &args.init_from {
         Some(path) => {
             let p = load_params(path, data.d())?;
@@ -496,6 +493,7 @@ pub fn prepare(args: &SimulateArgs) -> Result<Prepared, CliError> {
                 InitArg::Unbalanced => InitKind::Unbalanced,
             };
             let spec = InitSpec { kind, width: args.width, lambda: args.lambda, seed: args.seed }.validate()?;
+            check_memory(args.method, args.width, &data, available_memory())?;
             (spec.draw(data.d()).params, Some(args.lambda), args.width)
         }
     };
