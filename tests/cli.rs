@@ -512,12 +512,13 @@ fn step_with_flow_is_a_usage_error() {
 #[test]
 fn gd_without_step_or_stop_rule_or_with_rtol_is_rejected() {
     check_cases(&[
-        case("no --step", &["--data", "toy", "--steps", "10"], "--method gd needs --step ETA", |e| {
-            matches!(e, CliError::Usage(_))
-        }),
-        case("no --steps nor --horizon", &["--data", "toy", "--step", "1e-3"], "no stop rule", |e| {
-            matches!(e, CliError::Simulation(SimulationError::Config(_)))
-        }),
+        // (no --step: the default 2e-3 runs, tests/new_user.rs)
+        case(
+            "no --steps nor --horizon",
+            &["--data", "toy", "--step", "1e-3"],
+            "--method gd needs --steps K or --horizon T",
+            |e| matches!(e, CliError::Usage(_)),
+        ),
         case("--rtol", &with_gd(&["--data", "toy", "--rtol", "1e-6"]), "--rtol applies to --method flow only", |e| {
             matches!(e, CliError::Usage(_))
         }),
@@ -613,7 +614,7 @@ fn trace_into_a_missing_directory_is_rejected() {
 fn rejected_command_leaves_an_existing_trace_file_alone() {
     let dir = TempDir::new("trace_clobber");
     let trace = dir.file("trace.csv", "step,time,loss,param_norm_sq\n0,0,0.5,1\n");
-    assert_fails_with(&["--data", "toy", "--steps", "10", "--trace", &trace], "--method gd needs --step ETA");
+    assert_fails_with(&["--data", "toy", "--step", "1e-3", "--trace", &trace], "--method gd needs --steps K");
     assert_eq!(std::fs::read_to_string(&trace).unwrap(), "step,time,loss,param_norm_sq\n0,0,0.5,1\n");
 }
 
@@ -775,8 +776,9 @@ fn flow_on_the_toy_agrees_with_gd() {
 #[test]
 fn human_summary_reports_loss_and_minimum_norm() {
     let text = succeeds(&["--data", "toy", "--step", "1e-3", "--steps", "10"]);
-    assert!(text.starts_with("reluflow simulate: n = 2, d = 2, m = 60, method = Gd"), "{text}");
-    assert!(text.contains("minimum (Proposition 1) 2.683281573"), "{text}");
+    assert!(text.starts_with("reluflow simulate: n = 2, d = 2, m = 60, gradient descent (step 1e-3)"), "{text}");
+    // 10 steps end on the first saddle: the minimum is shown, the excess is not
+    assert!(text.contains("Proposition 1's minimum 2.683281573 is for interpolators"), "{text}");
 }
 
 #[test]
@@ -967,7 +969,7 @@ fn coordinates_reduced_refuses_non_orthogonal_inputs() {
         let mut args = vec!["--data", data.as_str(), "--coordinates", "reduced"];
         args.extend(method);
         assert_fails_with(&args, "pairwise orthogonal inputs");
-        assert_fails_with(&args, "run the full simulator");
+        assert_fails_with(&args, "--coordinates full");
     }
 }
 

@@ -466,7 +466,7 @@ fn reduce_refuses_non_orthogonal_inputs() {
             "{what}"
         );
         let msg = err.to_string();
-        assert!(msg.contains("orthogonal") && msg.contains("run_gd / run_flow"), "{what}: {msg}");
+        assert!(msg.contains("orthogonal") && msg.contains("--coordinates full"), "{what}: {msg}");
     }
     // a tilt within the tolerance is accepted
     assert!(reduce(&tilt_first_input(&instance.data, 0.1 * ORTHONORMAL_TOL), &theta).is_ok());

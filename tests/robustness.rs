@@ -1005,6 +1005,9 @@ fn check_report(r: &SimulateReport, args: &SimulateArgs) -> Result<(), TestCaseE
     find_nulls(&json, "", &mut nulls);
     let optional = |p: &String| {
         p == ".lambda"
+            || p == ".loss_target"
+            || p == ".loss_target_reached"
+            || p == ".step_cap"
             || p == ".min_norm_sq"
             || (p == ".d_plus_norm" && r.d_plus_norm.is_infinite())
             || (p == ".d_minus_norm" && r.d_minus_norm.is_infinite())

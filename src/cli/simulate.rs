@@ -40,6 +40,56 @@ pub enum Coordinates {
     Reduced,
 }
 
+impl std::fmt::Display for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Method::Gd => "gradient descent",
+            Method::Flow => "gradient flow",
+        })
+    }
+}
+
+impl std::fmt::Display for Coordinates {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Coordinates::Full => "full simulator",
+            Coordinates::Reduced => "reduced coordinates (orthogonal-input fast path)",
+        })
+    }
+}
+
+/// The gradient-descent step when `--step` is not given: the paper's Section 5 setting (torch
+/// `lr = 1e-3` on `MSELoss = 2L` is a step `2e-3` on `L`).
+pub const DEFAULT_GD_STEP: f64 = 2e-3;
+
+/// The cap on accepted flow steps when only `--until-loss` is given (raise it with `--steps K`).
+pub const DEFAULT_FLOW_STEP_CAP: u64 = 10_000_000;
+
+/// A run ends at an interpolator when its final loss is at most this fraction of the loss at
+/// `theta = 0`, `L(0) = (1/2n) sum_k y_k^2` (every run starts near it: `h ~ lambda^2`). Only then
+/// is Proposition 1's minimum norm the number to compare `|theta|^2` with.
+pub const INTERPOLATION_LOSS_RATIO: f64 = 1e-10;
+
+/// Parses a floating-point flag, refusing literals that `f64` cannot hold: a non-zero number
+/// that underflows to 0 (`1e-400`) or a finite one that overflows to infinity (`1e400`), which
+/// would otherwise be reported as "0" or "inf" by the checks downstream. `inf` and `nan` written
+/// as such pass through, for the flags' own range checks to name.
+pub fn parse_f64_flag(text: &str) -> Result<f64, String> {
+    let v: f64 = text.trim().parse().map_err(|_| format!("'{text}' is not a number (e.g. 1e-6)"))?;
+    let mantissa = text.trim().split(['e', 'E']).next().unwrap_or("");
+    let nonzero_digits = mantissa.chars().any(|c| c.is_ascii_digit() && c != '0');
+    if v == 0.0 && nonzero_digits {
+        return Err(format!(
+            "{text} underflows to 0 in double precision (the smallest positive f64 is 4.9e-324, and reluflow's \
+             scaled parameters work down to about 1e-300): give a larger value"
+        ));
+    }
+    if v.is_infinite() && nonzero_digits {
+        return Err(format!("{text} overflows double precision (the largest f64 is 1.8e308): give a smaller value"));
+    }
+    Ok(v)
+}
+
 /// Initialisation kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum InitArg {
@@ -72,7 +122,7 @@ pub struct SimulateArgs {
     #[arg(long, default_value_t = 60, value_name = "M")]
     pub width: usize,
     /// Initialisation scale lambda (eq. (4)).
-    #[arg(long, default_value_t = 1e-6, value_name = "L", allow_negative_numbers = true)]
+    #[arg(long, default_value_t = 1e-6, value_name = "L", allow_negative_numbers = true, value_parser = parse_f64_flag)]
     pub lambda: f64,
     /// Initialisation kind.
     #[arg(long, value_enum, default_value_t = InitArg::Balanced)]
@@ -91,26 +141,28 @@ pub struct SimulateArgs {
     /// --random-orthonormal; the same dynamics in the coordinates <w_j, x_k>).
     #[arg(long, value_enum, default_value_t = Coordinates::Auto)]
     pub coordinates: Coordinates,
-    /// Gradient-descent step eta on the paper's loss L (a torch MSELoss lr is eta/2).
-    #[arg(long, value_name = "ETA", allow_negative_numbers = true)]
+    /// Gradient-descent step eta on the paper's loss L (a torch MSELoss lr is eta/2); default 2e-3
+    /// for --method gd (the paper's Section 5: torch lr 1e-3 on MSELoss).
+    #[arg(long, value_name = "ETA", allow_negative_numbers = true, value_parser = parse_f64_flag)]
     pub step: Option<f64>,
-    /// Number of gradient-descent steps (or a cap on accepted flow steps).
+    /// Number of gradient-descent steps (or a cap on accepted flow steps; with only --until-loss
+    /// the flow is capped at 10^7 accepted steps, and --steps K raises or lowers that cap).
     #[arg(long, value_name = "K")]
     pub steps: Option<u64>,
     /// Simulated time horizon.
-    #[arg(long, value_name = "T", allow_negative_numbers = true)]
+    #[arg(long, value_name = "T", allow_negative_numbers = true, value_parser = parse_f64_flag)]
     pub horizon: Option<f64>,
     /// Stop as soon as the loss is below X.
-    #[arg(long, value_name = "X", allow_negative_numbers = true)]
+    #[arg(long, value_name = "X", allow_negative_numbers = true, value_parser = parse_f64_flag)]
     pub until_loss: Option<f64>,
     /// Relative tolerance of the flow integrator (per neuron).
-    #[arg(long, default_value_t = 1e-9, value_name = "RTOL")]
+    #[arg(long, default_value_t = 1e-9, value_name = "RTOL", value_parser = parse_f64_flag)]
     pub rtol: f64,
     /// relu'(0) used in the gradient (Proposition 2: only 0 gives a global flow).
-    #[arg(long, default_value_t = 0.0, value_name = "S0", allow_negative_numbers = true)]
+    #[arg(long, default_value_t = 0.0, value_name = "S0", allow_negative_numbers = true, value_parser = parse_f64_flag)]
     pub relu_prime_at_zero: f64,
     /// Use a leaky ReLU with this negative slope (negative controls).
-    #[arg(long, value_name = "SLOPE", allow_negative_numbers = true)]
+    #[arg(long, value_name = "SLOPE", allow_negative_numbers = true, value_parser = parse_f64_flag)]
     pub leaky: Option<f64>,
     /// Write a CSV trace (step,time,loss,param_norm_sq) to this file.
     #[arg(long, value_name = "FILE.csv")]
@@ -141,7 +193,17 @@ pub struct SimulateReport {
     /// Simulated time (steps x eta for GD), never wall-clock.
     pub time: f64,
     pub stop_reason: crate::solver::StopReason,
+    /// `--until-loss`, if given.
+    pub loss_target: Option<f64>,
+    /// Whether the final loss is below `--until-loss` (`null` without a target).
+    pub loss_target_reached: Option<bool>,
+    /// The cap on steps that applied: `--steps`, or the flow's default cap
+    /// ([`DEFAULT_FLOW_STEP_CAP`]) when only `--until-loss` was given; `null` for none.
+    pub step_cap: Option<u64>,
     pub final_loss: f64,
+    /// The end is an interpolator: `final_loss <= INTERPOLATION_LOSS_RATIO x L(0)`, with
+    /// `L(0) = (1/2n) sum y_k^2` ([`INTERPOLATION_LOSS_RATIO`]).
+    pub interpolates: bool,
     pub param_norm_sq: f64,
     /// Proposition 1's minimum; `null` when the inputs are not orthogonal (or see `theory::min_norm_sq`).
     pub min_norm_sq: Option<f64>,
@@ -157,6 +219,8 @@ pub struct SimulateReport {
     pub predictions: Vec<f64>,
     /// Assumptions 1-3 that fail, in words (empty when all hold).
     pub assumption_problems: Vec<String>,
+    /// What holds instead, in words, where the inputs are orthogonal but not unit-norm (the toy).
+    pub assumption_notes: Vec<String>,
     pub initial: Params,
     #[serde(rename = "final")]
     pub final_params: Params,
@@ -242,7 +306,9 @@ impl Observer for Trace {
     }
     fn on_step(&mut self, v: &View) {
         if self.error.is_none() && v.step % self.every == 0 {
-            if let Err(e) = writeln!(self.out, "{},{},{},{}", v.step, v.time, v.loss, v.params.norm_sq()) {
+            // `{:e}`: the shortest text that reads back to the same bits, in scientific notation
+            // (`{}` writes fixed-point: 300 characters for a loss of 1e-300)
+            if let Err(e) = writeln!(self.out, "{},{:e},{:e},{:e}", v.step, v.time, v.loss, v.params.norm_sq()) {
                 self.error = Some(e);
             }
         }
@@ -274,7 +340,7 @@ impl Observer for Progress {
         }
         if self.bar.is_none() && self.start.elapsed().as_secs_f64() > 1.0 {
             let (len, style) = match (self.total_steps, self.horizon) {
-                (Some(k), _) => (k, "{bar:40} {pos}/{len} steps  loss {msg}  eta {eta}"),
+                (Some(k), _) => (k, "{bar:40} {pos}/{len} steps  loss {msg}"),
                 (None, Some(_)) => (1000, "{bar:40} t = {msg}"),
                 _ => (0, "{spinner} {pos} steps  loss {msg}"),
             };
@@ -286,13 +352,18 @@ impl Observer for Progress {
         }
         if let Some(bar) = &self.bar {
             match (self.total_steps, self.horizon) {
-                (Some(_), _) => {
+                (Some(k), _) => {
                     bar.set_position(v.step);
-                    bar.set_message(format!("{:.3e}", v.loss));
+                    bar.set_message(format!(
+                        "{:.3e}  {}",
+                        v.loss,
+                        remaining(self.start.elapsed().as_secs_f64(), v.step as f64 / k as f64)
+                    ));
                 }
                 (None, Some(t)) => {
                     bar.set_position((1000.0 * v.time / t) as u64);
-                    bar.set_message(format!("{:.4}  loss {:.3e}", v.time, v.loss));
+                    let eta = remaining(self.start.elapsed().as_secs_f64(), v.time / t);
+                    bar.set_message(format!("{:.4}  loss {:.3e}  {eta}", v.time, v.loss));
                 }
                 _ => {
                     bar.set_position(v.step);
@@ -300,6 +371,21 @@ impl Observer for Progress {
                 }
             }
         }
+    }
+}
+
+/// The time left, `elapsed (1 - f) / f` at fraction `f` done, measured from the start of the run
+/// (indicatif's own estimate starts when the bar appears, one second in, and read `eta 0s` at 18%).
+/// An extrapolation: the flow's steps slow down near a saddle's exit and speed up after it.
+pub fn remaining(elapsed: f64, fraction: f64) -> String {
+    if !(fraction > 0.0 && fraction <= 1.0) {
+        return "eta ?".into();
+    }
+    let left = elapsed * (1.0 - fraction) / fraction;
+    match left {
+        l if l < 120.0 => format!("eta {l:.0}s"),
+        l if l < 7200.0 => format!("eta {:.0}min", l / 60.0),
+        l => format!("eta {:.1}h", l / 3600.0),
     }
 }
 
@@ -315,10 +401,11 @@ impl Drop for Progress {
 fn check_method_flags(args: &SimulateArgs) -> Result<(), CliError> {
     match args.method {
         Method::Gd => {
-            if args.step.is_none() {
-                return Err(CliError::Usage(
-                    "--method gd needs --step ETA (e.g. --step 1e-3) and --steps K or --horizon T".into(),
-                ));
+            if args.steps.is_none() && args.horizon.is_none() {
+                return Err(CliError::Usage(format!(
+                    "--method gd needs --steps K or --horizon T (the step is --step ETA, default {DEFAULT_GD_STEP:e}: \
+                     the paper's Section 5 setting, e.g. --steps 20000)"
+                )));
             }
             if args.rtol != 1e-9 {
                 return Err(CliError::Usage("--rtol applies to --method flow only".into()));
@@ -351,6 +438,52 @@ pub struct Prepared {
     pub m: usize,
 }
 
+/// Copies of the per-neuron state `m (d + 1 + n)` a run holds at its peak, from measured peak
+/// memory (`/usr/bin/time -f %M`, toy data, `m = 1e5` and `4e5`): gradient descent 184 bytes per
+/// neuron at `d = n = 2` (4.6 copies of 40 bytes), the flow 592 (14.8 copies: the Dormand-Prince
+/// stages, dense output and event scratch). Rounded up.
+const STATE_COPIES_GD: usize = 5;
+/// See [`STATE_COPIES_GD`].
+const STATE_COPIES_FLOW: usize = 15;
+
+/// `MemAvailable` of `/proc/meminfo` in bytes (`None` where it cannot be read: no check then).
+fn available_memory() -> Option<f64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024.0)
+}
+
+/// [`CliError::TooLarge`] when `width` neurons on `data` would need more memory than is
+/// available (estimated from [`STATE_COPIES_GD`] / [`STATE_COPIES_FLOW`]), before anything is
+/// allocated: a width that does not fit fails at once instead of swapping the machine to a halt.
+pub fn check_memory(method: Method, width: usize, data: &Dataset, available: Option<f64>) -> Result<(), CliError> {
+    let Some(available) = available else { return Ok(()) };
+    let (n, d) = (data.n(), data.d());
+    let copies = match method {
+        Method::Gd => STATE_COPIES_GD,
+        Method::Flow => STATE_COPIES_FLOW,
+    };
+    let per_neuron = (copies * (d + 1 + n) * 8) as f64;
+    let needed = width as f64 * per_neuron;
+    if needed <= available {
+        return Ok(());
+    }
+    Err(CliError::TooLarge {
+        width,
+        n,
+        d,
+        method: match method {
+            Method::Gd => "gradient descent",
+            Method::Flow => "gradient flow",
+        },
+        copies,
+        needed_gb: needed / 1e9,
+        available_gb: available / 1e9,
+        max_width: (available / per_neuron) as usize,
+    })
+}
+
 /// Validates the flags and draws (or reads) `theta(0)`; creates no file.
 pub fn prepare(args: &SimulateArgs) -> Result<Prepared, CliError> {
     let data = load_data(&args.data)?;
@@ -367,6 +500,7 @@ pub fn prepare(args: &SimulateArgs) -> Result<Prepared, CliError> {
                 InitArg::Unbalanced => InitKind::Unbalanced,
             };
             let spec = InitSpec { kind, width: args.width, lambda: args.lambda, seed: args.seed }.validate()?;
+            check_memory(args.method, args.width, &data, available_memory())?;
             (spec.draw(data.d()).params, Some(args.lambda), args.width)
         }
     };
@@ -417,7 +551,7 @@ pub fn train(args: &SimulateArgs, p: &Prepared, observer: &mut dyn Observer) -> 
     let mut both = (observer, &mut progress);
     Ok(match args.method {
         Method::Gd => {
-            let step = args.step.expect("checked by check_method_flags");
+            let step = args.step.unwrap_or(DEFAULT_GD_STEP);
             let cfg = GdConfig { step, stop };
             match choose_coordinates(args.coordinates, &p.data).ran {
                 Coordinates::Reduced => run_gd_reduced(&p.data, p.model, &p.theta0, &cfg, &mut both)?,
@@ -431,7 +565,7 @@ pub fn train(args: &SimulateArgs, p: &Prepared, observer: &mut dyn Observer) -> 
             let mut stop = stop;
             if stop.horizon.is_none() && stop.max_steps.is_none() {
                 // until-loss alone: a generous cap so that a run that never gets there ends
-                stop.max_steps = Some(10_000_000);
+                stop.max_steps = Some(DEFAULT_FLOW_STEP_CAP);
             }
             let cfg = FlowConfig { rtol: args.rtol, stop, ..Default::default() };
             match choose_coordinates(args.coordinates, &p.data).ran {
@@ -533,7 +667,9 @@ pub fn simulate(args: &SimulateArgs) -> Result<SimulateReport, CliError> {
     }
     let choice = choose_coordinates(args.coordinates, data);
     let sets = NeuronSets::of(theta0, data);
-    let mut assumption_problems = data.assumptions().problems();
+    let report = data.assumptions();
+    let assumption_notes = report.notes();
+    let mut assumption_problems = report.problems();
     assumption_problems.extend(sets.problem());
     let final_params = run.final_params.to_params();
     let balancedness_drift =
@@ -550,7 +686,11 @@ pub fn simulate(args: &SimulateArgs) -> Result<SimulateReport, CliError> {
         gradient_evaluations: run.summary.gradient_evaluations,
         time: run.summary.time,
         stop_reason: run.summary.stop_reason,
+        loss_target: args.until_loss,
+        loss_target_reached: args.until_loss.map(|x| run.summary.final_loss < x),
+        step_cap: step_cap(args),
         final_loss: run.summary.final_loss,
+        interpolates: run.summary.final_loss <= INTERPOLATION_LOSS_RATIO * zero_loss(data),
         param_norm_sq: run.final_params.norm_sq(),
         min_norm_sq: theory::min_norm_sq(data),
         d_plus_norm: theory::d_plus_norm(data),
@@ -560,9 +700,44 @@ pub fn simulate(args: &SimulateArgs) -> Result<SimulateReport, CliError> {
         balancedness_drift,
         predictions: predictions(model, &run.final_params, &final_params, data),
         assumption_problems,
+        assumption_notes,
         initial: theta0.to_params(),
         final_params,
     })
+}
+
+/// `L(0) = (1/2n) sum_k y_k^2`, the loss at `theta = 0`.
+fn zero_loss(data: &Dataset) -> f64 {
+    data.y().iter().map(|y| y * y).sum::<f64>() / (2.0 * data.n() as f64)
+}
+
+/// The step cap of a run: `--steps`, else the flow's default cap when only `--until-loss` is given.
+fn step_cap(args: &SimulateArgs) -> Option<u64> {
+    match (args.method, args.steps, args.horizon) {
+        (_, Some(k), _) => Some(k),
+        (Method::Flow, None, None) => Some(DEFAULT_FLOW_STEP_CAP),
+        _ => None,
+    }
+}
+
+/// Why the run stopped, in words, and whether it reached `--until-loss`.
+fn stop_sentence(r: &SimulateReport) -> String {
+    use crate::solver::StopReason;
+    let target = match (r.loss_target, r.loss_target_reached) {
+        (Some(x), Some(true)) => format!("; the loss target {x:e} was reached"),
+        (Some(x), _) => format!("; the loss target {x:e} was NOT reached (final loss {:.3e})", r.final_loss),
+        _ => String::new(),
+    };
+    match r.stop_reason {
+        StopReason::LossBelow => format!("stopped: the loss fell below the target at step {}", r.steps),
+        StopReason::Horizon => format!("stopped: the time horizon {} was reached{target}", r.time),
+        StopReason::MaxSteps if r.method == Method::Flow && r.step_cap == Some(DEFAULT_FLOW_STEP_CAP) => format!(
+            "stopped: the flow's default cap of {DEFAULT_FLOW_STEP_CAP} accepted steps was reached at time {:.6e}\
+             {target}; raise the cap with --steps K or give --horizon T",
+            r.time
+        ),
+        StopReason::MaxSteps => format!("stopped: --steps {} reached{target}", r.steps),
+    }
 }
 
 /// `h(x_k)` at `params` (`plain` is `params.to_params()`): the plain network, unless one of its
@@ -588,23 +763,37 @@ pub fn run(args: &SimulateArgs) -> Result<String, CliError> {
         return Ok(serde_json::to_string(&report).expect("a report serialises") + "\n");
     }
     let mut o = String::new();
+    let method = match (report.method, args.step) {
+        (Method::Gd, step) => format!("{} (step {:e})", report.method, step.unwrap_or(DEFAULT_GD_STEP)),
+        (Method::Flow, _) => format!("{} (rtol {:e})", report.method, args.rtol),
+    };
     let _ = writeln!(
         o,
-        "reluflow simulate: n = {}, d = {}, m = {}, method = {:?}, coordinates = {:?}",
-        report.n, report.d, report.m, report.method, report.coordinates
+        "reluflow simulate: n = {}, d = {}, m = {}, {method}, {}",
+        report.n, report.d, report.m, report.coordinates
     );
     let _ = writeln!(o, "  coordinates: {}", report.coordinates_reason);
     for p in &report.assumption_problems {
         let _ = writeln!(o, "  warning: {p}");
+    }
+    for p in &report.assumption_notes {
+        let _ = writeln!(o, "  note: {p}");
     }
     let _ = writeln!(
         o,
         "  steps {}  gradient evaluations {}  time {:.6}",
         report.steps, report.gradient_evaluations, report.time
     );
+    let _ = writeln!(o, "  {}", stop_sentence(&report));
     let _ =
         writeln!(o, "  final loss      {:.6e}   (paper's L = 1/(2n) sum (h - y)^2; torch MSE = 2L)", report.final_loss);
     let _ = match report.min_norm_sq {
+        Some(min) if !report.interpolates => writeln!(
+            o,
+            "  |theta|^2       {:.9}   not an interpolator (loss > {INTERPOLATION_LOSS_RATIO:e} x L(0)): Proposition \
+             1's minimum {:.9} is for interpolators",
+            report.param_norm_sq, min
+        ),
         Some(min) => writeln!(
             o,
             "  |theta|^2       {:.9}   minimum (Proposition 1) {:.9}   excess {:.3e}",

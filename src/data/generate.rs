@@ -193,8 +193,11 @@ fn check_spec(n: usize, spec: &LabelSpec) -> Result<(), DataError> {
     }
     if min_positive.saturating_add(min_negative) > n {
         return bad(format!(
-            "min_positive = {min_positive} plus min_negative = {min_negative} exceeds n = {n}: \
-             {n} label(s) cannot have that many of each sign (raise n or lower the minimum counts)"
+            "{n} point(s) cannot carry {min_positive} positive and {min_negative} negative label(s) (Assumption 2 \
+             needs labels of both signs here): use at least {} points, e.g. --random-orthonormal {},{}",
+            min_positive.saturating_add(min_negative),
+            min_positive.saturating_add(min_negative),
+            min_positive.saturating_add(min_negative).max(4)
         ));
     }
     // After the flip S+ > S- >= 0, so at least one positive label. A split (p, q) with q >= 1 can

@@ -82,7 +82,7 @@ pub enum ReducedError {
     /// The inputs are not pairwise orthogonal: the component of `w_j` orthogonal to the data would
     /// not be frozen, and the `p_jk` would not evolve on their own.
     #[error(
-        "the reduced (orthogonal-input) fast path needs pairwise orthogonal inputs (Assumption 1 up to the norms): max |<x_k, x_l>| / (|x_k| |x_l|) = {max_offdiag_cosine:.3e} at (k, l) = ({}, {}) exceeds the tolerance {tolerance:e}; run the full simulator (run_gd / run_flow) on these inputs",
+        "the reduced (orthogonal-input) fast path needs pairwise orthogonal inputs (Assumption 1 up to the norms): max |<x_k, x_l>| / (|x_k| |x_l|) = {max_offdiag_cosine:.3e} at (k, l) = ({}, {}) exceeds the tolerance {tolerance:e}; use the full simulator on these inputs (--coordinates full)",
         pair.0,
         pair.1
     )]
@@ -92,7 +92,7 @@ pub enum ReducedError {
     DimensionMismatch { params: usize, data: usize },
     /// An input of zero (or unrepresentable) squared norm: `p_jk / |x_k|^2` is undefined.
     #[error(
-        "the reduced fast path needs nonzero inputs with a finite, invertible |x_k|^2: |x_{point}|^2 = {norm_sq:e}; run the full simulator (run_gd / run_flow) on these inputs"
+        "the reduced fast path needs nonzero inputs with a finite, invertible |x_k|^2: |x_{point}|^2 = {norm_sq:e}; use the full simulator on these inputs (--coordinates full)"
     )]
     DegenerateInput { point: usize, norm_sq: f64 },
 }
