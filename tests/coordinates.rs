@@ -95,7 +95,7 @@ fn simulate_and_timeline_outputs_say_which_path_ran() {
     ]))
     .unwrap();
     assert!(
-        text.contains("coordinates = Reduced")
+        text.contains("reduced coordinates (orthogonal-input fast path)")
             && text.contains("coordinates: auto: the inputs are pairwise orthogonal"),
         "{text}"
     );

@@ -61,7 +61,7 @@ fn item4_the_norm_excess_is_printed_for_interpolators_only() {
 fn item7_the_summary_is_written_for_a_researcher() {
     let text = summary(&["--data", "toy", "--steps", "3"]);
     let first = text.lines().next().unwrap();
-    assert!(first.contains("gradient descent (step 2e-3), full simulator"), "{first}");
+    assert!(first.contains("gradient descent (step 2e-3), reduced coordinates"), "{first}");
     assert!(!text.contains("Gd") && !text.contains("Full") && !text.contains("method ="), "{text}");
 }
 

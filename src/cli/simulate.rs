@@ -52,6 +52,7 @@ impl std::fmt::Display for Method {
 impl std::fmt::Display for Coordinates {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
+            Coordinates::Auto => "auto (reduced coordinates on pairwise orthogonal inputs, else the full simulator)",
             Coordinates::Full => "full simulator",
             Coordinates::Reduced => "reduced coordinates (orthogonal-input fast path)",
         })
