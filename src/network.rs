@@ -234,25 +234,23 @@ pub(crate) enum Pattern<'a> {
     Fixed(&'a [Class]),
 }
 
-/// `<a, b>` with four interleaved partial sums `s_i = sum_{l = i mod 4} a_l b_l`, combined as
-/// `(s_0 + s_1) + (s_2 + s_3)`, then the tail in order: a fixed order of operations that a
-/// vectorising compiler keeps, so the result does not depend on the SIMD width. The kernel's
-/// forward tile computes every `<w_j, x_k>` in this order (its tests compare against this function).
+/// `<a, b>` with four interleaved partial sums `s_i = sum_{l = i mod 4} a_l b_l`, each term
+/// added by a fused multiply-add `s_i = fma(a_l, b_l, s_i)` in increasing `l`, combined as
+/// `(s_0 + s_1) + (s_2 + s_3)`, then the tail in order, also fused: the order in which the
+/// kernel's forward tile computes every `<w_j, x_k>` (its tests compare against this function).
 #[cfg(test)]
-#[inline(always)]
 pub(crate) fn dot4(a: &[f64], b: &[f64]) -> f64 {
     let len = a.len().min(b.len());
     let body = len - len % 4;
     let mut s = [0.0f64; 4];
     for (p, q) in a[..body].chunks_exact(4).zip(b[..body].chunks_exact(4)) {
-        s[0] += p[0] * q[0];
-        s[1] += p[1] * q[1];
-        s[2] += p[2] * q[2];
-        s[3] += p[3] * q[3];
+        for i in 0..4 {
+            s[i] = p[i].mul_add(q[i], s[i]);
+        }
     }
     let mut t = (s[0] + s[1]) + (s[2] + s[3]);
     for (p, q) in a[body..len].iter().zip(&b[body..len]) {
-        t += p * q;
+        t = p.mul_add(*q, t);
     }
     t
 }

@@ -6,20 +6,25 @@
 //! # Order of operations (what makes every build and every split give the same bits)
 //! Every number the kernel returns is computed by the same sequence of IEEE operations whatever
 //! the CPU's vector width, the tile sizes and the number of threads:
-//! - `z_jk = <w_j, x_k>` with four interleaved partial sums `s_i = sum_{l = i mod 4} w_jl x_kl`
-//!   (each in increasing `l`), combined as `(s_0 + s_1) + (s_2 + s_3)`, then the `d mod 4` tail
-//!   coordinates added in order. The tile keeps one SIMD lane per data point (lanes across `k`),
-//!   so the vector width never enters a sum.
+//! - `z_jk = <w_j, x_k>` with four interleaved partial sums `s_i = sum_{l = i mod 4} w_jl x_kl`,
+//!   each term added by a fused multiply-add `s_i = fma(w_jl, x_kl, s_i)` in increasing `l`,
+//!   combined as `(s_0 + s_1) + (s_2 + s_3)`, then the `d mod 4` tail coordinates fused in
+//!   order. The tile keeps one SIMD lane per data point (lanes across `k`), so the vector width
+//!   never enters a sum.
 //! - `r_k = -y_k + sum_j c_j act(z_jk)` with `c_j = 4^e_j a_hat_j`, summed over `j` in
 //!   increasing order for each `k` (the points are split across threads, never the neurons).
-//! - `D_j = sum_k C_jk x_k` in increasing `k` for each coordinate (terms with `C_jk = 0` are
-//!   skipped: adding `+-0` to a sum that starts at `+0` changes no bit), `da_j = -sum_k r_k act(z_jk)`
+//! - `D_j = sum_k C_jk x_k` by fused multiply-adds in increasing `k` for each coordinate (terms
+//!   with `C_jk = 0` are skipped: `fma(0, x, s) = s` for finite `x`), `da_j = -sum_k r_k act(z_jk)`
 //!   in increasing `k`, then `d a_hat_j / dt = da_j / n` and `d w_hat_j / dt = (a_hat_j / n) D_j`.
-//! - No fused multiply-add (Rust never contracts `a * b + c`), no library kernel.
+//! - The fused multiply-add is the correctly rounded `a * b + c` of IEEE 754: the AVX-512 and
+//!   AVX2 (with FMA3) copies use the instruction, the portable copy `f64::mul_add` (the hardware
+//!   instruction where the target has one, else a correctly rounded software routine). Everything
+//!   else is plain `+` and `*` (Rust never contracts them).
 //!
 //! So the portable, AVX2 and AVX-512 builds of the tiles, and any number of threads, give
-//! bit-identical results (tests: `kernel_matches_the_reference_bit_for_bit`, and
-//! `tests/threads.rs` at 1, 2 and 3 threads).
+//! bit-identical results, on any CPU (tests: `kernel_matches_the_reference_bit_for_bit`, and
+//! `tests/threads.rs` at 1, 2 and 3 threads). The portable copy is slow where `mul_add` has no
+//! instruction (x86-64 without FMA3, before 2013); those CPUs get the same numbers.
 //!
 //! # Parallelism
 //! One evaluation of `m n d >=` [`SPLIT_WORK`] multiply-adds is split into one piece per thread of
@@ -41,7 +46,8 @@ pub const SPLIT_WORK: usize = 1 << 20;
 /// `n = d = 64`): smaller instances run alongside other instances instead.
 pub const SPLIT_WORK_IN_POOL: usize = 1 << 23;
 
-/// The instruction set the tiles are compiled for (chosen once per kernel from the CPU).
+/// The instruction set the tiles are compiled for (chosen once per kernel from the CPU; AVX2 is
+/// used with FMA3 only).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Isa {
     Portable,
@@ -59,7 +65,7 @@ impl Isa {
             if std::is_x86_feature_detected!("avx512f") {
                 return Isa::Avx512;
             }
-            if std::is_x86_feature_detected!("avx2") {
+            if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
                 return Isa::Avx2;
             }
         }
@@ -71,7 +77,7 @@ impl Isa {
         let mut out = vec![Isa::Portable];
         #[cfg(target_arch = "x86_64")]
         {
-            if std::is_x86_feature_detected!("avx2") {
+            if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
                 out.push(Isa::Avx2);
             }
             if std::is_x86_feature_detected!("avx512f") {
@@ -402,8 +408,8 @@ impl<'a> Kernel<'a> {
 // Vectors of LANES f64
 // ------------------------------------------------------------------------------------------
 
-/// Eight `f64` lanes with lane-wise `+` and `*` (IEEE, round to nearest, no fusing): the same
-/// operations on every implementation, so the choice of implementation changes no bit.
+/// Eight `f64` lanes with lane-wise `+`, `*` and fused multiply-add (IEEE, round to nearest):
+/// the same operations on every implementation, so the choice of implementation changes no bit.
 trait Vector: Copy {
     fn zero() -> Self;
     fn splat(x: f64) -> Self;
@@ -413,6 +419,8 @@ trait Vector: Copy {
     fn store(self, s: &mut [f64]);
     fn add(self, o: Self) -> Self;
     fn mul(self, o: Self) -> Self;
+    /// `self * b + c` with a single rounding (fused multiply-add, as `f64::mul_add`).
+    fn mul_add(self, b: Self, c: Self) -> Self;
     /// Appends the lanes of `self` that are not zero, and their points `k0 + lane`, to
     /// `coef[at..]` and `idx[at..]` (in lane order); returns how many. May write up to
     /// [`LANES`] values past the last one appended (the buffers have that much room).
@@ -460,6 +468,10 @@ impl Vector for Plain {
     #[inline(always)]
     fn mul(self, o: Self) -> Self {
         Plain(std::array::from_fn(|i| self.0[i] * o.0[i]))
+    }
+    #[inline(always)]
+    fn mul_add(self, b: Self, c: Self) -> Self {
+        Plain(std::array::from_fn(|i| self.0[i].mul_add(b.0[i], c.0[i])))
     }
     #[inline(always)]
     fn append_nonzero(self, k0: usize, idx: &mut [u64], coef: &mut [f64], at: usize) -> usize {
@@ -511,6 +523,11 @@ mod x86 {
             unsafe { Avx2([_mm256_mul_pd(self.0[0], o.0[0]), _mm256_mul_pd(self.0[1], o.0[1])]) }
         }
         #[inline(always)]
+        fn mul_add(self, b: Self, c: Self) -> Self {
+            // (FMA3 is checked with AVX2, `Isa::detect`)
+            unsafe { Avx2([_mm256_fmadd_pd(self.0[0], b.0[0], c.0[0]), _mm256_fmadd_pd(self.0[1], b.0[1], c.0[1])]) }
+        }
+        #[inline(always)]
         fn append_nonzero(self, k0: usize, idx: &mut [u64], coef: &mut [f64], at: usize) -> usize {
             let mut lanes = [0.0; LANES];
             self.store(&mut lanes);
@@ -552,6 +569,10 @@ mod x86 {
             unsafe { Avx512(_mm512_mul_pd(self.0, o.0)) }
         }
         #[inline(always)]
+        fn mul_add(self, b: Self, c: Self) -> Self {
+            unsafe { Avx512(_mm512_fmadd_pd(self.0, b.0, c.0)) }
+        }
+        #[inline(always)]
         fn append_nonzero(self, k0: usize, idx: &mut [u64], coef: &mut [f64], at: usize) -> usize {
             // compress into registers, then store all 8 lanes (the tail past `count` is scratch)
             let (idx, coef) = (&mut idx[at..at + LANES], &mut coef[at..at + LANES]);
@@ -589,7 +610,7 @@ macro_rules! isa_copies {
         #[allow(clippy::too_many_arguments)]
         fn $name<$($generic)*>(isa: Isa, $($arg: $ty),*) {
             #[cfg(target_arch = "x86_64")]
-            #[target_feature(enable = "avx2")]
+            #[target_feature(enable = "avx2,fma")]
             #[allow(clippy::too_many_arguments)]
             fn narrow<$($generic)*>($($arg: $ty),*) {
                 $body::<$($targ,)* x86::Avx2, 3, 2, 4>($($arg),*)
@@ -721,7 +742,7 @@ fn z_tile<V: Vector, const J: usize, const PV: usize>(
             for t in 0..J {
                 let wv = V::splat(w[t][l]);
                 for p in 0..PV {
-                    acc[t][p] = acc[t][p].add(wv.mul(x[p]));
+                    acc[t][p] = wv.mul_add(x[p], acc[t][p]);
                 }
             }
             l += 4;
@@ -739,7 +760,7 @@ fn z_tile<V: Vector, const J: usize, const PV: usize>(
         for t in 0..J {
             let wv = V::splat(w[t][l]);
             for p in 0..PV {
-                out[t][p] = out[t][p].add(wv.mul(x[p]));
+                out[t][p] = wv.mul_add(x[p], out[t][p]);
             }
         }
     }
@@ -859,19 +880,35 @@ fn gd_rows_body<V: Vector, const J: usize, const PV: usize, const NB: usize>(
         // theta += eta v and |block|^2, each neuron's sum in coordinate order (the neurons
         // interleaved so that their sums do not wait on each other)
         let block = &mut theta[span];
-        let mut sums = [0.0f64; GROUP];
-        for i in 0..width {
-            for g in 0..gl {
-                let t = &mut block[g * width + i];
-                *t += eta * vel[g * width + i];
-                sums[g] += *t * *t;
-            }
+        for (t, v) in block.iter_mut().zip(&vel[..gl * width]) {
+            *t += eta * v;
         }
         scratch.vel = vel;
-        ss[g0..g0 + gl].copy_from_slice(&sums[..gl]);
+        if gl == GROUP {
+            ss[g0..g0 + GROUP].copy_from_slice(&block_sums::<GROUP>(block, width));
+        } else {
+            for (g, s) in ss[g0..g0 + gl].iter_mut().enumerate() {
+                *s = block[g * width..(g + 1) * width].iter().fold(0.0, |acc, t| acc + t * t);
+            }
+        }
         forward_rows_body::<V, J, PV, NB>(geo, block, &mut z[g0 * n..(g0 + gl) * n]);
         g0 += gl;
     }
+}
+
+/// `|block_g|^2` of `G` consecutive blocks of `width`, each sum in coordinate order (the `G` sums
+/// interleaved, in registers, so that they do not wait on each other).
+#[inline(always)]
+fn block_sums<const G: usize>(blocks: &[f64], width: usize) -> [f64; G] {
+    let blocks = &blocks[..G * width];
+    let mut sums = [0.0f64; G];
+    for i in 0..width {
+        for (g, s) in sums.iter_mut().enumerate() {
+            let t = blocks[g * width + i];
+            *s += t * t;
+        }
+    }
+    sums
 }
 
 /// Velocities of the `z.len() / n` neurons of a group (the first is neuron `j0`) into `out`.
@@ -964,7 +1001,7 @@ fn d_block<V: Vector, const W: usize>(
         let x = &geo.xp[k as usize * geo.d_pad + b0..][..W * LANES];
         let cv = V::splat(c);
         for (t, a) in acc.iter_mut().enumerate() {
-            *a = a.add(cv.mul(V::load(&x[t * LANES..])));
+            *a = cv.mul_add(V::load(&x[t * LANES..]), *a);
         }
     }
     let sv = V::splat(scale);
@@ -988,8 +1025,8 @@ mod tests {
     use rand::rngs::ChaCha8Rng;
     use rand::{RngExt, SeedableRng};
 
-    /// The kernel as it was before blocking (one neuron, one point at a time): the reference
-    /// whose bits every build and split must reproduce.
+    /// The kernel one neuron and one point at a time (as it was before blocking, with the two
+    /// products' multiply-adds fused): the reference whose bits every build and split must reproduce.
     fn reference(
         data: &Dataset,
         model: ValidModel,
@@ -1033,7 +1070,7 @@ mod tests {
                 let c = -r * gate[j * n + k];
                 if c != 0.0 {
                     for (b, xv) in buf.iter_mut().zip(&x[k * d..(k + 1) * d]) {
-                        *b += c * xv;
+                        *b = c.mul_add(*xv, *b);
                     }
                 }
             }
