@@ -675,7 +675,7 @@ fn section_matmul_speed(peer: &Peer) {
         reluflow_line("--random-orthonormal 64,D --width 10000 --lambda 1e-3 --method gd --step 1e-3 --steps K")
     );
     println!(
-        "two products: numpy `W @ X.T` (m x d times d x n) and `C @ X` (m x n times n x d), median of 30, same process as no peer"
+        "two products: numpy `W @ X.T` (m x d times d x n) and `C @ X` (m x n times n x d), median of 30 (dense C)"
     );
     println!(
         "peers: {} and the JAX peer with the same flags (its wall_s / K; JAX: compile excluded)",
@@ -756,10 +756,10 @@ fn section_matmul_speed(peer: &Peer) {
     for n in notes {
         println!("{n}");
     }
-    println!("(reluflow: no fused multiply-add, a fixed order of operations, bit-identical for any thread count;");
     println!(
-        " numpy's BLAS and XLA use fused multiply-adds; 'threads' = pieces the kernel splits one evaluation into)"
+        "(reluflow: fused multiply-adds in a fixed order, bit-identical for any thread count and instruction set,"
     );
+    println!(" the zero C_jk skipped in D = C X; 'threads' = pieces the kernel splits one evaluation into)");
 }
 
 /// Seconds of numpy's two products for one gradient evaluation at `m x n x d`, or why not.
