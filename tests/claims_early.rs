@@ -151,8 +151,8 @@ fn l7_negative_control_leaky_relu() {
 }
 
 /// Wrong time: the state at `t+1 / 4` judged with the bounds of `t+1`. The alignment gap there
-/// is `~lambda^(eps/2)`, far above `2 lambda^eps`: (ii) fails (seeds 1, 2: `e^-25` against
-/// `e^-49` with `eps = 0.0724`; seed 0, `eps = eps_max = 0.030`: `e^-11` against `e^-20`).
+/// is `~lambda^(eps/2)`, far above `2 lambda^eps` (at `lambda ~ 1e-300` and `eps ~ 0.1`, about
+/// `e^-35` against `e^-69`): (ii) fails.
 #[test]
 fn l7_negative_control_checked_too_early() {
     for seed in 0..3 {

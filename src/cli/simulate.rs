@@ -443,9 +443,9 @@ pub struct Prepared {
 /// memory (`/usr/bin/time -f %M`, toy data, `m = 1e5` and `4e5`): gradient descent 184 bytes per
 /// neuron at `d = n = 2` (4.6 copies of 40 bytes), the flow 592 (14.8 copies: the Dormand-Prince
 /// stages, dense output and event scratch). Rounded up.
-const STATE_COPIES_GD: usize = 5;
+pub const STATE_COPIES_GD: usize = 5;
 /// See [`STATE_COPIES_GD`].
-const STATE_COPIES_FLOW: usize = 15;
+pub const STATE_COPIES_FLOW: usize = 15;
 
 /// `MemAvailable` of `/proc/meminfo` in bytes (`None` where it cannot be read: no check then).
 fn available_memory() -> Option<f64> {

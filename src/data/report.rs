@@ -249,7 +249,8 @@ impl AssumptionReport {
             };
             out.push(format!("Assumption 2 fails: {what}; every y_k must be non-zero"));
         }
-        if !self.sums_distinct && !(self.orthogonal_not_unit && self.d_norms_distinct) {
+        let general_form_holds = self.orthogonal_not_unit && self.d_norms_distinct;
+        if !self.sums_distinct && !general_form_holds {
             let mut msg = format!(
                 "Assumption 2 fails: sum of squares of positive labels equals that of negative labels (|D+| = |D-|): \
                  S+ = {:e}, S- = {:e} (relative tolerance {LABEL_BALANCE_TOL:e})",
