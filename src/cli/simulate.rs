@@ -538,7 +538,18 @@ pub fn choose_coordinates(requested: Coordinates, data: &Dataset) -> Coordinates
                 ),
             },
             Err(why) => {
-                CoordinatesChoice { ran: Coordinates::Full, reason: format!("auto: full simulator, because {why}") }
+                use crate::solver::reduced::ReducedError;
+                let finding = match why {
+                    ReducedError::NotOrthogonal { max_offdiag_cosine, pair: (k, l), tolerance } => format!(
+                        "the inputs are not pairwise orthogonal: |cos(x_{k}, x_{l})| = {max_offdiag_cosine:.3e} > {tolerance:e} \
+                         (the reduced path's tolerance)"
+                    ),
+                    ReducedError::DegenerateInput { point, norm_sq } => {
+                        format!("|x_{point}|^2 = {norm_sq:e} (the reduced path needs a finite, invertible |x_k|^2)")
+                    }
+                    other => other.to_string(),
+                };
+                CoordinatesChoice { ran: Coordinates::Full, reason: format!("auto: full simulator, because {finding}") }
             }
         },
     }
