@@ -17,4 +17,5 @@ mod reduced;
 mod reproduce;
 mod robustness;
 mod snapshots;
+mod stiff;
 mod theory;

@@ -153,6 +153,9 @@ pub struct SimulateReport {
     pub initial: Params,
     #[serde(rename = "final")]
     pub final_params: Params,
+    /// The flow's integrators (`null` for GD): `integrator` (`dopri5`, or `ros2` after the switch
+    /// of a stiff flow), `stiffness_detected_at`, `switched_at`, `explicit_steps`, `inadmissible_steps`.
+    pub flow: Option<crate::solver::FlowReport>,
 }
 
 /// Resolves the data flags.
@@ -521,6 +524,7 @@ pub fn simulate(args: &SimulateArgs) -> Result<SimulateReport, CliError> {
         assumption_problems,
         initial: theta0.to_params(),
         final_params,
+        flow: run.summary.flow,
     })
 }
 
@@ -560,6 +564,9 @@ pub fn run(args: &SimulateArgs) -> Result<String, CliError> {
         "  steps {}  gradient evaluations {}  time {:.6}",
         report.steps, report.gradient_evaluations, report.time
     );
+    if let Some(f) = &report.flow {
+        let _ = writeln!(o, "  {}", crate::solver::flow::integrator_summary(f));
+    }
     let _ =
         writeln!(o, "  final loss      {:.6e}   (paper's L = 1/(2n) sum (h - y)^2; torch MSE = 2L)", report.final_loss);
     let _ = match report.min_norm_sq {
