@@ -153,8 +153,9 @@ pub struct SimulateReport {
     pub initial: Params,
     #[serde(rename = "final")]
     pub final_params: Params,
-    /// The flow's integrators (`null` for GD): `integrator` (`dopri5`, or `ros2` after the switch
+    /// The flow's integrators (absent for GD): `integrator` (`dopri5`, or `ros2` after the switch
     /// of a stiff flow), `stiffness_detected_at`, `switched_at`, `explicit_steps`, `inadmissible_steps`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow: Option<crate::solver::FlowReport>,
 }
 

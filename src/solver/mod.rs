@@ -204,15 +204,22 @@ pub enum Integrator {
 pub struct FlowReport {
     /// The integrator that ran last: `dopri5` throughout, or `ros2` after a switch.
     pub integrator: Integrator,
-    /// When Hairer's stiffness test ([`flow::dopri::Stiffness`]) first found the flow stiff.
+    /// When Hairer's stiffness test ([`flow::dopri::Stiffness`]) first found the flow stiff
+    /// (absent from JSON when it did not, as are the other `None`s here).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stiffness_detected_at: Option<f64>,
     /// When the run switched from `dopri5` to `ros2`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub switched_at: Option<f64>,
     /// Accepted steps of the explicit integrator (the rest, of `steps`, are `ros2` steps).
     pub explicit_steps: u64,
     /// Steps rejected because the loss rose beyond its rounding budget ([`flow::descent`]),
     /// included in `rejected_steps`.
     pub inadmissible_steps: u64,
+    /// The time and the loss of the state from which a step was first rejected for a loss rise
+    /// (`None` if none was).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_inadmissible: Option<(f64, f64)>,
 }
 
 /// The end state and summary of a run.

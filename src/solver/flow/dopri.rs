@@ -351,7 +351,9 @@ impl Dopri5 {
         loop {
             let remaining = t_limit - self.t;
             let mut h = self.h.min(self.h_max);
-            let clipped = h >= remaining;
+            // a step ending within a few ulps of the limit ends on it (else the next step would be
+            // shorter than the time's resolution: a step size underflow)
+            let clipped = h >= remaining || remaining - h <= 4.0 * f64::EPSILON * t_limit.abs();
             if clipped {
                 h = remaining;
             }

@@ -12,14 +12,6 @@ use crate::solver::{
     DivergenceBounds, FlowReport, Integrator, Observer, Run, RunSummary, SimulationError, StopReason, View,
 };
 
-/// Stiff-looking explicit steps ([`Stiffness::stiff_count`](super::dopri::Stiffness)) after which the run
-/// switches to [`Ros2`] (when [`FlowConfig::stiff_switch`] allows it): Hairer's test says "stiff"
-/// after 15; the run waits until the explicit integrator has spent this many steps bounded by
-/// stability, so that the short stiff stretch at the end of a converged run in the rich regime
-/// (tens of steps) stays with Dormand-Prince, while a flow that is stiff for good (the lazy regime:
-/// millions of steps) switches after a negligible cost.
-pub const STIFF_SWITCH_AFTER: u32 = 1000;
-
 /// The integrator running: Dormand-Prince, or ROS2 after the switch.
 enum Stepper {
     Explicit(Dopri5),
@@ -139,6 +131,7 @@ pub(crate) fn drive<S: FlowCoordinates>(
     // the explicit part's counters and stiffness test, frozen at the switch
     let mut explicit: Option<(Counters, Option<f64>)> = None;
     let mut switched_at = None;
+    let mut first_inadmissible = None;
     let total = |solver: &Stepper, explicit: &Option<(Counters, Option<f64>)>| match explicit {
         Some((c, _)) => sum(*c, solver.counters()),
         None => solver.counters(),
@@ -185,6 +178,9 @@ pub(crate) fn drive<S: FlowCoordinates>(
             }
         };
         let step = total(&solver, &explicit).accepted_steps;
+        if first_inadmissible.is_none() && total(&solver, &explicit).inadmissible_steps > 0 {
+            first_inadmissible = Some((info.t0, loss));
+        }
         loss = sys.last_loss();
         let measure = sys.measure(solver.y());
         if !measure.finite || solver.y().iter().any(|v| !v.is_finite()) {
@@ -208,10 +204,10 @@ pub(crate) fn drive<S: FlowCoordinates>(
         if measure.rescale {
             sys.rescale(solver.y_mut());
         }
-        // stiff for good: continue with ROS2 from here
+        // Hairer's test says stiff: continue with ROS2 from here
         if let Stepper::Explicit(dopri) = &solver {
             let stiffness = dopri.stiffness();
-            if cfg.stiff_switch && stiffness.stiff_count >= STIFF_SWITCH_AFTER {
+            if stiffness.detected_at.is_some() {
                 let rank = sys.rank();
                 let ros2 = Ros2::new(dopri.t(), dopri.y().to_vec(), tol, dopri.next_h(), cfg.h_max, rank);
                 explicit = Some((dopri.counters(), stiffness.detected_at));
@@ -237,6 +233,7 @@ pub(crate) fn drive<S: FlowCoordinates>(
             None => counters.accepted_steps,
         },
         inadmissible_steps: counters.inadmissible_steps,
+        first_inadmissible,
     };
     let mut final_params = view_params;
     sys.lift(solver.y(), &mut final_params);

@@ -53,14 +53,11 @@ pub struct FlowConfig {
     /// Largest step (default `f64::INFINITY`).
     pub h_max: f64,
     pub stop: StopRule,
-    /// Whether a flow that is stiff for good switches from Dormand-Prince to ROS2 (default
-    /// `true`; see "Stiffness" above and [`driver::STIFF_SWITCH_AFTER`]).
-    pub stiff_switch: bool,
 }
 
 impl Default for FlowConfig {
     fn default() -> Self {
-        Self { rtol: 1e-9, atol: 0.0, h_max: f64::INFINITY, stop: StopRule::default(), stiff_switch: true }
+        Self { rtol: 1e-9, atol: 0.0, h_max: f64::INFINITY, stop: StopRule::default() }
     }
 }
 
@@ -154,8 +151,8 @@ struct FlowSystem<'a> {
 }
 
 impl FlowSystem<'_> {
-    /// `(E, R)` of [`descent`] at the state `y` whose forward pass the kernel holds (loss `loss`).
-    fn rounding_terms(&self, y: &[f64], loss: f64) -> (f64, f64) {
+    /// `(E, R)` of [`descent`] at the state `y` of computed loss `loss` and residuals `residuals`.
+    fn rounding_terms(&self, y: &[f64], loss: f64, residuals: &[f64]) -> (f64, f64) {
         let weight: f64 = y
             .chunks_exact(self.d + 1)
             .zip(&self.exponent)
@@ -164,15 +161,19 @@ impl FlowSystem<'_> {
         let (m, d) = (self.exponent.len(), self.d);
         let slope = self.kernel.model().negative_slope();
         let labels = self.kernel.data().y();
-        descent::rounding_terms(loss, self.kernel.residuals(), |k| {
+        descent::rounding_terms(loss, residuals, |k| {
             descent::residual_rounding(m, d, slope, weight, self.x_norm[k], labels[k])
         })
     }
-    /// Makes the state `y` (whose forward pass the kernel holds, loss `last_loss`) the reference
-    /// of the descent check.
+    /// Makes the state `y` the reference of the descent check, under the current classes (a class
+    /// change moves the loss by the contribution a `Zero` coordinate had inside its band): its
+    /// loss from the observation kernel, so that the integrator's caches and `last_loss` (the
+    /// loss reported for the step) stay as they were.
     fn set_reference(&mut self, y: &[f64]) {
-        let (eval_error, _) = self.rounding_terms(y, self.last_loss);
-        self.reference = Reference { loss: self.last_loss, eval_error };
+        self.obs_kernel.set_exponents(&self.exponent);
+        let loss = self.obs_kernel.forward(y, Pattern::Fixed(&self.classes));
+        let (eval_error, _) = self.rounding_terms(y, loss, self.obs_kernel.residuals());
+        self.reference = Reference { loss, eval_error };
     }
     fn block(&self, j: usize) -> Range<usize> {
         j * (self.d + 1)..(j + 1) * (self.d + 1)
@@ -231,7 +232,7 @@ impl System for FlowSystem<'_> {
     }
     fn admissible(&mut self, _y0: &[f64], y1: &[f64]) -> bool {
         // the last rhs call was at y1: the kernel holds its residuals and `last_loss` its loss
-        let (e1, r1) = self.rounding_terms(y1, self.last_loss);
+        let (e1, r1) = self.rounding_terms(y1, self.last_loss, self.kernel.residuals());
         if descent::admissible(self.reference, self.last_loss, e1, r1) {
             self.reference = Reference { loss: self.last_loss, eval_error: e1 };
             true
@@ -512,7 +513,6 @@ pub fn run_flow(
         gram: (0..n * n).map(|i| dot(data.x(i / n), data.x(i % n))).collect(),
     };
     let initial_loss = sys.kernel.forward(&theta0.theta, Pattern::Fixed(&sys.classes));
-    sys.last_loss = initial_loss;
     sys.set_reference(&theta0.theta);
     let bounds = DivergenceBounds::new(&cfg.stop, data, initial_loss, theta0.norm_sq());
     drive(sys, theta0.theta.clone(), theta0, initial_loss, &bounds, cfg, observer)

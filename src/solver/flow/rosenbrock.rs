@@ -204,7 +204,9 @@ impl Ros2 {
         loop {
             let remaining = t_limit - self.t;
             let mut h = self.h.min(self.h_max);
-            let clipped = h >= remaining;
+            // a step ending within a few ulps of the limit ends on it (else the next step would be
+            // shorter than the time's resolution: a step size underflow)
+            let clipped = h >= remaining || remaining - h <= 4.0 * f64::EPSILON * t_limit.abs();
             if clipped {
                 h = remaining;
             }
@@ -218,7 +220,7 @@ impl Ros2 {
                 self.factor[i * r + i] += shift;
             }
             if !cholesky(&mut self.factor, r) {
-                self.h = h * FAC_MIN;
+                    self.h = h * FAC_MIN;
                 self.counters.rejected_steps += 1;
                 continue;
             }
@@ -246,7 +248,7 @@ impl Ros2 {
                 continue;
             }
             if err > 1.0 {
-                self.h = h * (SAFETY / err.sqrt()).max(FAC_MIN);
+                    self.h = h * (SAFETY / err.sqrt()).max(FAC_MIN);
                 self.counters.rejected_steps += 1;
                 continue;
             }

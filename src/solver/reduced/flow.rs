@@ -97,9 +97,9 @@ struct ReducedFlow<'a> {
 }
 
 impl ReducedFlow<'_> {
-    /// `(E, R)` of [`descent`] at `y` (whose forward pass `residual` holds), with the full path's
-    /// `delta_k` (`|p_jk| <= |w_j| |x_k|`, so it bounds this path's rounding too).
-    fn rounding_terms(&self, y: &[f64], loss: f64) -> (f64, f64) {
+    /// `(E, R)` of [`descent`] at `y` (computed loss `loss`, residuals `residuals`), with the full
+    /// path's `delta_k` (`|p_jk| <= |w_j| |x_k|`, so it bounds this path's rounding too).
+    fn rounding_terms(&self, y: &[f64], loss: f64, residuals: &[f64]) -> (f64, f64) {
         let n = self.n;
         let weight: f64 = y
             .chunks_exact(n + 1)
@@ -107,13 +107,16 @@ impl ReducedFlow<'_> {
             .map(|(j, b)| ldexp(b[0].abs() * self.w_norm(j, &b[1..]), 2 * self.exponent[j]))
             .sum();
         let (m, slope) = (self.m, self.model.negative_slope());
-        descent::rounding_terms(loss, &self.residual, |k| {
+        descent::rounding_terms(loss, residuals, |k| {
             descent::residual_rounding(m, 0, slope, weight, self.x_norm[k], self.labels[k])
         })
     }
+    /// The descent check's reference at `y` under the current classes (as on the full path: the
+    /// observation residuals, so that `residual` and `last_loss` stay as they were).
     fn set_reference(&mut self, y: &[f64]) {
-        let (eval_error, _) = self.rounding_terms(y, self.last_loss);
-        self.reference = Reference { loss: self.last_loss, eval_error };
+        let loss = forward_fixed(y, &self.act_coef, &self.scale_sq, self.labels, &mut self.obs_residual);
+        let (eval_error, _) = self.rounding_terms(y, loss, &self.obs_residual);
+        self.reference = Reference { loss, eval_error };
     }
     fn set_class(&mut self, idx: usize, c: Class) {
         self.classes[idx] = c;
@@ -187,7 +190,7 @@ impl System for ReducedFlow<'_> {
         worst
     }
     fn admissible(&mut self, _y0: &[f64], y1: &[f64]) -> bool {
-        let (e1, r1) = self.rounding_terms(y1, self.last_loss);
+        let (e1, r1) = self.rounding_terms(y1, self.last_loss, &self.residual);
         if descent::admissible(self.reference, self.last_loss, e1, r1) {
             self.reference = Reference { loss: self.last_loss, eval_error: e1 };
             true
@@ -428,7 +431,6 @@ pub fn run_flow_reduced(
         jac_scale: vec![0.0; m],
     };
     let initial_loss = forward_fixed(&red.state, &sys.act_coef, &sys.scale_sq, data.y(), &mut sys.residual);
-    sys.last_loss = initial_loss;
     sys.set_reference(&red.state);
     let bounds = DivergenceBounds::new(&cfg.stop, data, initial_loss, theta0.norm_sq());
     drive(sys, red.state.clone(), theta0, initial_loss, &bounds, cfg, observer)
