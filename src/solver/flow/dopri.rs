@@ -353,7 +353,7 @@ impl Dopri5 {
             let mut h = self.h.min(self.h_max);
             // a step ending within a few ulps of the limit ends on it (else the next step would be
             // shorter than the time's resolution: a step size underflow)
-            let clipped = h >= remaining || remaining - h <= 4.0 * f64::EPSILON * t_limit.abs();
+            let clipped = h >= remaining || remaining - h <= 4.0 * f64::EPSILON * t_limit.abs() && t_limit.is_finite();
             if clipped {
                 h = remaining;
             }

@@ -25,6 +25,29 @@
 //! measured per neuron, relative to that neuron's own size: `max_j |err_j| / (rtol |theta_j|)`
 //! (plus an optional absolute `atol` in plain units). A neuron of size `1e-300` is thus
 //! integrated to the same relative accuracy as one of size 1, with no underflow.
+//!
+//! ## A descent path
+//! Along the flow `L` never rises. A step whose error estimate passed but whose computed loss
+//! rose by more than the rounding of the comparison (a bound derived in [`descent`]: the
+//! evaluation error of `L` at both ends plus the effect of storing the new state in `f64`) is
+//! rejected and retried with half the step, and the step does not grow on the next attempt. An
+//! explicit integrator on its stability boundary (large `lambda`) makes the residual oscillate
+//! while its error estimate, relative to the neurons' sizes, stays below the tolerance; this check
+//! is what sees it. In runs that are not stiff it rejects no step until the loss is at the
+//! integrator's accuracy floor (`tests/stiff.rs`), so their trajectories are unchanged.
+//!
+//! ## Stiffness
+//! At large `lambda` (the lazy regime) the flow is stiff: the Gauss-Newton part `(1/n) J^T J` of
+//! the Hessian has eigenvalues `~ |theta|^2 |x|^2 / n`, and Dormand-Prince's step is bounded by
+//! its stability (`h |lambda| <~ 3.3`), not by accuracy. The run detects this as Hairer's `dopri5`
+//! does ([`dopri::Stiffness`]: `h |k7 - k6| / |y7 - y6| > 3.25` on 15 steps, reset by 6 non-stiff
+//! ones in a row) and then continues with [`rosenbrock::Ros2`], a linearly implicit Rosenbrock-W
+//! method that uses `-(1/n) J^T J` as its Jacobian (the reason for this choice is in
+//! [`rosenbrock`]): same classes fixed inside a step, same events (cut at the earliest crossing,
+//! located on its cubic Hermite dense output), same Filippov rule, same per-neuron error norm and
+//! the same descent check. The switch is one way (a lazy flow stays stiff). The run's
+//! [`FlowReport`](crate::solver::FlowReport) says which integrator ran, when stiffness was detected
+//! and when the run switched.
 
 pub mod descent;
 pub mod dopri;
