@@ -59,7 +59,8 @@ fn residual_bounds(p: &Params, data: &Dataset) -> Vec<(f64, f64)> {
 /// `(E, R)` of the module doc at a state of computed loss `loss`.
 fn rounding_terms(p: &Params, data: &Dataset, loss: f64) -> (f64, f64) {
     let n = data.n() as f64;
-    let spread: f64 = residual_bounds(p, data).iter().map(|(r, delta)| delta * (2.0 * r + delta)).sum::<f64>() / (2.0 * n);
+    let spread: f64 =
+        residual_bounds(p, data).iter().map(|(r, delta)| delta * (2.0 * r + delta)).sum::<f64>() / (2.0 * n);
     let g = gamma(data.n() + 2);
     (g * (1.0 + g) * loss + spread, spread)
 }
@@ -196,7 +197,6 @@ fn smallest_eigenvalue(g: &[f64]) -> f64 {
     // the product of the eigenvalues over the larger one: no cancellation
     (a * d - b * b) / (mean + radius)
 }
-
 
 /// `y' = diag(lambda) y` with a low-rank (diagonal, full-rank here) Jacobian approximation
 /// `W = diag(w)` for ROS2: `U = -diag(w)`, `V = I`.

@@ -24,6 +24,11 @@
 //!   `(2u + u^2) s |x_k| sum_j |a_j| |w_j| <= delta_k` and `L` by at most
 //!   `R = (1/2n) sum_k delta_k (2 |r^_k| + 3 delta_k)` (with `|r_k| <= |r^_k| + delta_k`).
 //!
+//! The reference `(L^_0, E_0)` is the accepted state's. A step cut at an activation event is
+//! judged at its full end; the cut state, where the classes change (a `Zero` coordinate leaving
+//! its band changes `h` by its contribution inside the band), becomes the next reference with
+//! its loss under the new classes.
+//!
 //! So if the exact flow's endpoint had been stored, the computed losses would satisfy
 //! `L^_1 <= L^_0 + E_0 + E_1 + R_1`: a step is admissible iff this holds. The budget is a bound, not
 //! an estimate: an exact descent is never rejected, and an accepted step raised the exact loss by

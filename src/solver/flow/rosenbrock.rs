@@ -29,8 +29,7 @@
 //! earliest crossing on the cubic Hermite interpolant of `y0, y1, f(y0), f(y1)`.
 
 use super::dopri::{
-    Counters, DopriError, Events, INADMISSIBLE_FACTOR, MAX_ZERO_LENGTH_EVENTS, StepInfo, System, Tolerances,
-    dense_at,
+    Counters, DopriError, Events, INADMISSIBLE_FACTOR, MAX_ZERO_LENGTH_EVENTS, StepInfo, System, Tolerances, dense_at,
 };
 
 /// `gamma = 1 + 1/sqrt(2)`: ROS2 is L-stable with it.
@@ -220,7 +219,7 @@ impl Ros2 {
                 self.factor[i * r + i] += shift;
             }
             if !cholesky(&mut self.factor, r) {
-                    self.h = h * FAC_MIN;
+                self.h = h * FAC_MIN;
                 self.counters.rejected_steps += 1;
                 continue;
             }
@@ -248,7 +247,7 @@ impl Ros2 {
                 continue;
             }
             if err > 1.0 {
-                    self.h = h * (SAFETY / err.sqrt()).max(FAC_MIN);
+                self.h = h * (SAFETY / err.sqrt()).max(FAC_MIN);
                 self.counters.rejected_steps += 1;
                 continue;
             }
