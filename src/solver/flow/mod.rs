@@ -51,7 +51,7 @@
 
 pub mod descent;
 pub mod dopri;
-pub mod driver;
+pub(crate) mod driver;
 pub mod rosenbrock;
 pub mod tableau;
 
