@@ -391,3 +391,63 @@ fn non_stiff_flows_stay_explicit_and_descend_until_the_accuracy_floor() {
         }
     }
 }
+
+/// `y' = -1` while `y > 0`, then `y' = 0` (a ReLU coordinate reaching its boundary), with `W = 0`
+/// (rank 1, `V^T U = 0`): ROS2 cuts the step at the crossing, located on its cubic Hermite dense
+/// output (exact for this linear solution), as Dormand-Prince does.
+struct Boundary {
+    on: bool,
+    event_time: Option<f64>,
+}
+impl System for Boundary {
+    fn dim(&self) -> usize {
+        1
+    }
+    fn rhs(&mut self, _t: f64, _y: &[f64], dy: &mut [f64]) {
+        dy[0] = if self.on { -1.0 } else { 0.0 };
+    }
+    fn violated(&mut self, y1: &[f64], out: &mut Vec<usize>) {
+        if self.on && y1[0] <= 0.0 {
+            out.push(0);
+        }
+    }
+    fn switch_support(&self, _i: usize) -> std::ops::Range<usize> {
+        0..1
+    }
+    fn switch_value(&self, _i: usize, y: &[f64]) -> f64 {
+        y[0]
+    }
+    fn on_events(&mut self, t: f64, _y: &[f64], _events: &[usize]) -> Result<(), String> {
+        self.on = false;
+        self.event_time = Some(t);
+        Ok(())
+    }
+}
+impl LowRankJacobian for Boundary {
+    fn rank(&self) -> usize {
+        1
+    }
+    fn prepare_jacobian(&mut self, _y: &[f64], vtu: &mut [f64]) {
+        vtu[0] = 0.0;
+    }
+    fn apply_vt(&self, _b: &[f64], out: &mut [f64]) {
+        out[0] = 0.0;
+    }
+    fn subtract_u(&self, _c: &[f64], _b: &mut [f64]) {}
+}
+
+/// The crossing at `t = 1` is located to the bisection's resolution (`2^-60` of a step, far below
+/// `rtol`), and the state stays on the boundary afterwards.
+#[test]
+fn ros2_locates_a_boundary_crossing_and_stays_on_it() {
+    let mut sys = Boundary { on: true, event_time: None };
+    let tol = Tolerances { rtol: 1e-8, atol: 1e-12 };
+    let mut solver = Ros2::new(0.0, vec![1.0], tol, 0.3, f64::INFINITY, 1);
+    while solver.t() < 3.0 {
+        solver.step(&mut sys, 3.0).unwrap();
+    }
+    let t_event = sys.event_time.expect("the crossing is an event");
+    assert!((t_event - 1.0).abs() <= 1e-12, "event at {t_event}");
+    assert!(solver.y()[0].abs() <= 1e-12, "after the event the state stays at the boundary: {:e}", solver.y()[0]);
+    assert_eq!(solver.counters().events, 1);
+}
