@@ -163,8 +163,8 @@ fn t1_negative_control_large_lambda() {
 /// The resolution `sqrt(L_b) - R_ab` of [`final_phase_rate`] in both directions, on the
 /// smallest-`lambda` rung of a real run:
 /// - a run continued to the integrator's floor (`until_loss = 1e-40`, out of reach at `rtol =
-///   1e-10`: the computed loss stalls near `1e-25`, where steps that would raise it are rejected
-///   by the descent check, `solver::flow::descent`, and stays there until the horizon) holds
+///   1e-10`: the computed loss stalls at its floor, where steps that would raise it are rejected
+///   by the descent check, `solver::flow::descent`, until the horizon) holds
 ///   the claimed rate: the stalled windows end below `R_ab`. Comparing raw losses, the stall
 ///   reads as a rate near 0 and fails;
 /// - the same record with its last `3/|D-|` of time flattened at its level (a real stall, at
