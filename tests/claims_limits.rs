@@ -195,8 +195,9 @@ fn t1_negative_control_large_lambda() {
 
 /// The resolution `sqrt(L_b) - R_ab` of [`final_phase_rate`] in both directions, on the
 /// smallest-`lambda` rung of a real run:
-/// - a run continued to the integrator's floor (`until_loss = 1e-24`, out of reach at `rtol =
-///   1e-10`: the computed loss stalls near `1e-22` and wanders there until the horizon) holds
+/// - a run continued to the integrator's floor (`until_loss = 1e-40`, out of reach at `rtol =
+///   1e-10`: the computed loss stalls at its floor, where steps that would raise it are rejected
+///   by the descent check, `solver::flow::descent`, until the horizon) holds
 ///   the claimed rate: the stalled windows end below `R_ab`. Comparing raw losses, the stall
 ///   reads as a rate near 0 and fails;
 /// - the same record with its last `3/|D-|` of time flattened at its level (a real stall, at
@@ -211,8 +212,8 @@ fn t1_final_rate_resolution_separates_the_integrator_floor_from_a_stall() {
     let data = &inst.data;
     let dm = theory::d_minus_norm(data);
     let sets = inst.sets().unwrap();
-    let floor = simulate_rung(&inst, Integrator::Flow { rtol: RTOL }, 1e-24).unwrap();
-    assert!(!floor.converged() && floor.summary.final_loss > 1e-24, "the floor moved: {:?}", floor.summary);
+    let floor = simulate_rung(&inst, Integrator::Flow { rtol: RTOL }, 1e-40).unwrap();
+    assert!(!floor.converged() && floor.summary.final_loss > 1e-40, "the floor moved: {:?}", floor.summary);
     let f = final_phase_rate(&floor, &sets, 1.0).unwrap();
     assert!(f.worst >= 1.0 && f.judged < f.windows, "{f:?}");
     let raw = |r: &Rung| {
@@ -390,9 +391,11 @@ proptest! {
 
 /// The `PROPTEST_RNG_SEED=2` finding: at `lambda = 10/sqrt(16)` the parameters are large
 /// (`|theta|^2 ~ 200`), so the flow's per-step error on `h` reaches `sqrt(UNTIL_LOSS)` and the
-/// computed loss rises between some of the last steps. The check judges each step against the
-/// flow from the previous computed state up to that step's error ([`step_loss_resolution`]) and
-/// holds; the rises stay well inside the resolution.
+/// computed loss rose between some of the last steps. The flow now rejects a step whose loss
+/// rises beyond the rounding of the comparison (`solver::flow::descent`), so such rises are gone
+/// or at rounding level; the check judges each step against the flow from the previous computed
+/// state up to that step's error ([`step_loss_resolution`]) and holds, and any rise left stays
+/// well inside the resolution.
 #[test]
 fn lz_loss_rises_only_within_the_step_resolution() {
     let data = reluflow::data::Dataset::from_flat(
@@ -420,7 +423,6 @@ fn lz_loss_rises_only_within_the_step_resolution() {
         .filter(|w| w[1].loss > w[0].loss)
         .map(|w| (w[1].loss.sqrt() - w[0].loss.sqrt()) / step_loss_resolution(&rung, &w[1]))
         .collect();
-    assert!(!rises.is_empty(), "the computed loss no longer rises at the end: the finding is gone");
     assert!(rises.iter().all(|&r| r < 1.0), "a rise beyond the step resolution: {rises:?}");
     let v = check_lz(&rung);
     assert!(v.holds, "{v:#?}");

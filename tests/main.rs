@@ -21,6 +21,7 @@ mod reproduce;
 mod robustness;
 mod seeds;
 mod snapshots;
+mod stiff;
 mod theory;
 mod threads;
 mod verify_margins;

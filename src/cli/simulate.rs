@@ -225,6 +225,10 @@ pub struct SimulateReport {
     pub initial: Params,
     #[serde(rename = "final")]
     pub final_params: Params,
+    /// The flow's integrators (absent for GD): `integrator` (`dopri5`, or `ros2` after the switch
+    /// of a stiff flow), `stiffness_detected_at`, `switched_at`, `explicit_steps`, `inadmissible_steps`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flow: Option<crate::solver::FlowReport>,
 }
 
 /// Resolves the data flags.
@@ -632,8 +636,9 @@ fn stiffness_warning(p: &Prepared, horizon: Option<f64>) -> Option<String> {
     Some(format!(
         "the flow is stiff at this initialisation: the Gauss-Newton part of the loss's Hessian has an eigenvalue >= \
          {mu_lower:.3e}, so the \
-         explicit integrator needs steps below ~{:.1e} ({expect}); lower --lambda (the lazy regime is stiff), or use \
-         --method gd with --step below {:.1e}",
+         explicit Dormand-Prince integrator would need steps below ~{:.1e} ({expect}); the run switches to the \
+         linearly implicit Rosenbrock-W integrator (ROS2) as soon as Hairer's stiffness test fires (the summary says \
+         when); gradient descent would need --step below {:.1e}",
         3.3 / mu_lower,
         2.0 / mu_lower
     ))
@@ -715,6 +720,7 @@ pub fn simulate(args: &SimulateArgs) -> Result<SimulateReport, CliError> {
         assumption_notes,
         initial: theta0.to_params(),
         final_params,
+        flow: run.summary.flow,
     })
 }
 
@@ -796,6 +802,9 @@ pub fn run(args: &SimulateArgs) -> Result<String, CliError> {
         "  steps {}  gradient evaluations {}  time {:.6}",
         report.steps, report.gradient_evaluations, report.time
     );
+    if let Some(f) = &report.flow {
+        let _ = writeln!(o, "  {}", crate::solver::flow::integrator_summary(f));
+    }
     let _ = writeln!(o, "  {}", stop_sentence(&report));
     let _ =
         writeln!(o, "  final loss      {:.6e}   (paper's L = 1/(2n) sum (h - y)^2; torch MSE = 2L)", report.final_loss);

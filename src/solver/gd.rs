@@ -177,6 +177,7 @@ impl<'a> GdDriver<'a> {
             time: steps as f64 * self.cfg.step,
             final_loss,
             stop_reason,
+            flow: None,
         }
     }
 }

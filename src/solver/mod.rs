@@ -185,6 +185,41 @@ pub struct RunSummary {
     /// `L(theta)` at the end.
     pub final_loss: f64,
     pub stop_reason: StopReason,
+    /// Which integrators the flow ran, and what its stiffness test saw (`None` for gradient descent).
+    pub flow: Option<FlowReport>,
+}
+
+/// The integrator of a flow run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Integrator {
+    /// The explicit Dormand-Prince 5(4) ([`flow::dopri`]).
+    Dopri5,
+    /// The linearly implicit Rosenbrock-W method ROS2 ([`flow::rosenbrock`]), for the stiff flow.
+    Ros2,
+}
+
+/// How a flow run was integrated (see [`flow`], "Stiffness").
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct FlowReport {
+    /// The integrator that ran last: `dopri5` throughout, or `ros2` after a switch.
+    pub integrator: Integrator,
+    /// When Hairer's stiffness test ([`flow::dopri::Stiffness`]) first found the flow stiff
+    /// (absent from JSON when it did not, as are the other `None`s here).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stiffness_detected_at: Option<f64>,
+    /// When the run switched from `dopri5` to `ros2`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub switched_at: Option<f64>,
+    /// Accepted steps of the explicit integrator (the rest, of `steps`, are `ros2` steps).
+    pub explicit_steps: u64,
+    /// Steps rejected because the loss rose beyond its rounding budget ([`flow::descent`]),
+    /// included in `rejected_steps`.
+    pub inadmissible_steps: u64,
+    /// The time and the loss of the state from which a step was first rejected for a loss rise
+    /// (`None` if none was).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_inadmissible: Option<(f64, f64)>,
 }
 
 /// The end state and summary of a run.

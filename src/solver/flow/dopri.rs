@@ -63,6 +63,73 @@ pub trait System {
     fn after_step(&mut self, _t: f64, _y: &mut [f64]) -> bool {
         false
     }
+    /// A last say on a step whose error estimate passed, from `y0` (the current state) to `y1`
+    /// (where `rhs` was last called): `false` rejects it and the integrator retries with half the
+    /// step (and does not grow the step on the next attempt). The gradient flow uses it to reject a
+    /// step that raises the loss beyond its rounding budget (`crate::solver::flow::descent`).
+    /// Default: every step is admissible.
+    fn admissible(&mut self, _y0: &[f64], _y1: &[f64]) -> bool {
+        true
+    }
+}
+
+/// Factor on the step after a step that the system found inadmissible ([`System::admissible`]).
+pub const INADMISSIBLE_FACTOR: f64 = 0.5;
+
+/// Hairer's stiffness test of `dopri5` (Hairer & Wanner, *Solving ODEs II*, Section IV.2; `dopri5.f`,
+/// `IASTI`/`NONSTI`): after each accepted step, `h |lambda| ~ h |k7 - k6| / |y7 - y6|` (the two
+/// last stages are both at `t + h`, so the quotient estimates the dominant eigenvalue of the
+/// Jacobian along their difference). Dormand-Prince 5(4) is stable on the negative real axis up to
+/// `h |lambda| ~ 3.3`; an estimate above [`STIFF_H_LAMBDA`] counts the step as stiff-looking. Six
+/// non-stiff-looking steps in a row reset the count; [`STIFF_DETECTED_AFTER`] stiff-looking steps
+/// (with fewer than six non-stiff ones in a row between them) mean the problem is stiff: the
+/// step is bounded by stability, not accuracy. `dopri5.f` runs the test every `NSTIFF`-th step
+/// (default 1000) or while the count is positive; here it runs at every accepted step (two
+/// `O(dim)` norms, against seven evaluations of `f`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Stiffness {
+    /// The last estimate of `h |lambda|`.
+    pub h_lambda: f64,
+    /// Stiff-looking steps counted so far (`IASTI`), reset after six non-stiff-looking steps in a row.
+    pub stiff_count: u32,
+    /// Non-stiff-looking steps in a row (`NONSTI`).
+    pub non_stiff_run: u32,
+    /// The time at which [`Stiffness::stiff_count`] first reached [`STIFF_DETECTED_AFTER`].
+    pub detected_at: Option<f64>,
+}
+
+/// `dopri5.f`'s threshold on `h |lambda|` (the stability boundary on the negative real axis is ~3.3).
+pub const STIFF_H_LAMBDA: f64 = 3.25;
+/// `dopri5.f`'s count of stiff-looking steps after which it reports stiffness.
+pub const STIFF_DETECTED_AFTER: u32 = 15;
+/// `dopri5.f`'s count of non-stiff-looking steps in a row that resets the count.
+const NON_STIFF_RESET: u32 = 6;
+
+impl Stiffness {
+    /// Records one accepted step of size `h` ending at `t1` whose two last stages (both at `t + h`)
+    /// were `y6`, `y7` with derivatives `k6`, `k7`.
+    pub(crate) fn record(&mut self, t1: f64, h: f64, y6: &[f64], y7: &[f64], k6: &[f64], k7: &[f64]) {
+        let (mut num, mut den) = (0.0, 0.0);
+        for i in 0..y7.len() {
+            num += (k7[i] - k6[i]) * (k7[i] - k6[i]);
+            den += (y7[i] - y6[i]) * (y7[i] - y6[i]);
+        }
+        if den > 0.0 {
+            self.h_lambda = h * (num / den).sqrt();
+        }
+        if self.h_lambda > STIFF_H_LAMBDA {
+            self.non_stiff_run = 0;
+            self.stiff_count = self.stiff_count.saturating_add(1);
+            if self.stiff_count >= STIFF_DETECTED_AFTER && self.detected_at.is_none() {
+                self.detected_at = Some(t1);
+            }
+        } else {
+            self.non_stiff_run += 1;
+            if self.non_stiff_run >= NON_STIFF_RESET {
+                self.stiff_count = 0;
+            }
+        }
+    }
 }
 
 /// Why the integrator stopped.
@@ -158,6 +225,10 @@ pub struct Counters {
     pub rejected_steps: u64,
     pub rhs_evaluations: u64,
     pub events: u64,
+    /// Steps whose error estimate passed but that the system found inadmissible
+    /// ([`System::admissible`]: for the flow, a loss rise beyond the rounding budget); they are
+    /// also counted in `rejected_steps`.
+    pub inadmissible_steps: u64,
 }
 
 /// The integrator state: preallocated, no allocation per step.
@@ -175,19 +246,22 @@ pub struct Dopri5 {
     rcont: [Vec<f64>; 5],
     fsal_valid: bool,
     counters: Counters,
-    events: Vec<usize>,
-    event_theta: Vec<f64>,
-    support: Vec<f64>,
+    ev: Events,
     consecutive_zero_steps: usize,
     last: Option<StepInfo>,
+    /// The argument of stage 6 (for the stiffness test).
+    y_sti: Vec<f64>,
+    stiffness: Stiffness,
+    /// After an inadmissible step: do not grow the step on the next attempt.
+    no_growth: bool,
 }
 
 const SAFETY: f64 = 0.9;
 const FAC_MIN: f64 = 0.2;
 const FAC_MAX: f64 = 10.0;
 /// Bisection iterations on `theta in [0, 1]`: 2^-60 is below one ulp of any step.
-const BISECTIONS: usize = 60;
-const MAX_ZERO_LENGTH_EVENTS: usize = 10_000;
+pub(crate) const BISECTIONS: usize = 60;
+pub(crate) const MAX_ZERO_LENGTH_EVENTS: usize = 10_000;
 
 impl Dopri5 {
     /// An integrator at `(t0, y0)`. `h0 = None` picks the first step by Hairer's heuristic.
@@ -207,12 +281,17 @@ impl Dopri5 {
             y: y0,
             fsal_valid: false,
             counters: Counters::default(),
-            events: Vec::new(),
-            event_theta: Vec::new(),
-            support: Vec::new(),
+            ev: Events::default(),
             consecutive_zero_steps: 0,
             last: None,
+            y_sti: z(),
+            stiffness: Stiffness::default(),
+            no_growth: false,
         }
+    }
+    /// Hairer's stiffness test so far ([`Stiffness`]).
+    pub fn stiffness(&self) -> Stiffness {
+        self.stiffness
     }
     /// Current time.
     pub fn t(&self) -> f64 {
@@ -272,7 +351,9 @@ impl Dopri5 {
         loop {
             let remaining = t_limit - self.t;
             let mut h = self.h.min(self.h_max);
-            let clipped = h >= remaining;
+            // a step ending within a few ulps of the limit ends on it (else the next step would be
+            // shorter than the time's resolution: a step size underflow)
+            let clipped = h >= remaining || remaining - h <= 4.0 * f64::EPSILON * t_limit.abs() && t_limit.is_finite();
             if clipped {
                 h = remaining;
             }
@@ -291,6 +372,9 @@ impl Dopri5 {
                         }
                     }
                     combine(&mut self.y_stage, Some(&self.y), h, &terms[..count]);
+                }
+                if s == 5 {
+                    self.y_sti.copy_from_slice(&self.y_stage);
                 }
                 if s == 6 {
                     self.y_new.copy_from_slice(&self.y_stage);
@@ -325,6 +409,14 @@ impl Dopri5 {
                 self.counters.rejected_steps += 1;
                 continue;
             }
+            if !sys.admissible(&self.y, &self.y_new) {
+                self.h = h * INADMISSIBLE_FACTOR;
+                self.no_growth = true;
+                self.counters.rejected_steps += 1;
+                self.counters.inadmissible_steps += 1;
+                continue;
+            }
+            self.stiffness.record(self.t + h, h, &self.y_sti, &self.y_new, &self.k[5], &self.k[6]);
             // accepted: dense output coefficients
             for i in 0..n {
                 let ydiff = self.y_new[i] - self.y[i];
@@ -347,21 +439,22 @@ impl Dopri5 {
             }
             let _ = B; // B equals the last row of A (FSAL); kept for reference
             let fac = if err == 0.0 { FAC_MAX } else { (SAFETY * err.powf(-0.2)).clamp(FAC_MIN, FAC_MAX) };
-            let h_next = h * fac;
+            // after an inadmissible attempt, no growth (Hairer's rule after a rejection)
+            let h_next = if std::mem::take(&mut self.no_growth) { h * fac.min(1.0) } else { h * fac };
             self.counters.accepted_steps += 1;
             let t0 = self.t;
 
-            self.events.clear();
-            sys.violated(&self.y_new, &mut self.events);
-            if !self.events.is_empty() {
-                let theta = self.locate_events(sys);
+            self.ev.list.clear();
+            sys.violated(&self.y_new, &mut self.ev.list);
+            if !self.ev.list.is_empty() {
+                let theta = self.ev.locate(sys, &self.rcont);
                 let t1 = t0 + theta * h;
                 for i in 0..n {
                     self.y[i] = self.dense_component(theta, i);
                 }
                 self.t = t1;
-                sys.on_events(t1, &self.y, &self.events).map_err(DopriError::Event)?;
-                self.counters.events += self.events.len() as u64;
+                sys.on_events(t1, &self.y, &self.ev.list).map_err(DopriError::Event)?;
+                self.counters.events += self.ev.list.len() as u64;
                 self.fsal_valid = false;
                 sys.after_step(t1, &mut self.y);
                 if theta == 0.0 {
@@ -374,7 +467,7 @@ impl Dopri5 {
                 }
                 // the controller's proposal is for a full step; do not grow past it
                 self.h = h_next.min(h.max(f64::MIN_POSITIVE));
-                let info = StepInfo { t0, t1, h, events: self.events.len() };
+                let info = StepInfo { t0, t1, h, events: self.ev.list.len() };
                 self.last = Some(info);
                 return Ok(info);
             }
@@ -394,64 +487,10 @@ impl Dopri5 {
         }
     }
 
-    /// Earliest crossing among `self.events` (bisection on the dense output), keeping in
-    /// `self.events` only the functions that are `<= 0` there.
-    fn locate_events<S: System>(&mut self, sys: &mut S) -> f64 {
-        self.event_theta.clear();
-        for idx in 0..self.events.len() {
-            let i = self.events[idx];
-            let range = sys.switch_support(i);
-            let g_at = |theta: f64, this: &mut Self| {
-                this.support.clear();
-                for c in range.clone() {
-                    let v = this.dense_component(theta, c);
-                    this.support.push(v);
-                }
-                sys.switch_value(i, &this.support)
-            };
-            let theta = if g_at(0.0, self) <= 0.0 {
-                0.0
-            } else {
-                let (mut lo, mut hi) = (0.0f64, 1.0f64);
-                for _ in 0..BISECTIONS {
-                    let mid = 0.5 * (lo + hi);
-                    if mid <= lo || mid >= hi {
-                        break;
-                    }
-                    if g_at(mid, self) > 0.0 { lo = mid } else { hi = mid }
-                }
-                hi
-            };
-            self.event_theta.push(theta);
-        }
-        let theta_star = self.event_theta.iter().copied().fold(1.0f64, f64::min);
-        // keep the functions that have crossed by theta_star
-        let mut kept = Vec::new();
-        std::mem::swap(&mut kept, &mut self.events);
-        for (idx, &i) in kept.iter().enumerate() {
-            if self.event_theta[idx] <= theta_star {
-                self.events.push(i);
-            } else {
-                let range = sys.switch_support(i);
-                self.support.clear();
-                for c in range {
-                    let v = self.dense_component(theta_star, c);
-                    self.support.push(v);
-                }
-                if sys.switch_value(i, &self.support) <= 0.0 {
-                    self.events.push(i);
-                }
-            }
-        }
-        theta_star
-    }
-
     /// Component `i` of the dense output of the last accepted step at `theta = (t - t0)/h`.
     #[inline]
     pub fn dense_component(&self, theta: f64, i: usize) -> f64 {
-        let t1 = 1.0 - theta;
-        let r = &self.rcont;
-        r[0][i] + theta * (r[1][i] + t1 * (r[2][i] + theta * (r[3][i] + t1 * r[4][i])))
+        dense_at(&self.rcont, theta, i)
     }
 
     /// The dense output of the last accepted step at time `t` (within its interval) into `out`.
@@ -461,5 +500,78 @@ impl Dopri5 {
         for (i, o) in out.iter_mut().enumerate() {
             *o = self.dense_component(theta, i);
         }
+    }
+}
+
+/// Component `i` of a dense output in Hairer's form at `theta = (t - t0)/h`:
+/// `r0 + theta (r1 + (1 - theta) (r2 + theta (r3 + (1 - theta) r4)))` (with `r4 = 0` it is the
+/// cubic Hermite interpolant of `y0`, `y1`, `h f0`, `h f1` for `r1 = y1 - y0`, `r2 = h f0 - r1`,
+/// `r3 = r1 - h f1 - r2`).
+#[inline]
+pub(crate) fn dense_at(rcont: &[Vec<f64>; 5], theta: f64, i: usize) -> f64 {
+    let t1 = 1.0 - theta;
+    let r = rcont;
+    r[0][i] + theta * (r[1][i] + t1 * (r[2][i] + theta * (r[3][i] + t1 * r[4][i])))
+}
+
+/// The switching functions violated after a step, and the scratch to locate their crossing.
+#[derive(Default)]
+pub(crate) struct Events {
+    /// Indices of the switching functions (after [`Events::locate`], those `<= 0` at the crossing).
+    pub(crate) list: Vec<usize>,
+    theta: Vec<f64>,
+    support: Vec<f64>,
+}
+
+impl Events {
+    /// Earliest crossing among `self.list` (bisection on the dense output `rcont`, see
+    /// [`dense_at`]), keeping in `self.list` only the functions that are `<= 0` there.
+    pub(crate) fn locate<S: System>(&mut self, sys: &mut S, rcont: &[Vec<f64>; 5]) -> f64 {
+        self.theta.clear();
+        for idx in 0..self.list.len() {
+            let i = self.list[idx];
+            let range = sys.switch_support(i);
+            let support = &mut self.support;
+            let mut g_at = |theta: f64| {
+                support.clear();
+                for c in range.clone() {
+                    support.push(dense_at(rcont, theta, c));
+                }
+                sys.switch_value(i, support)
+            };
+            let theta = if g_at(0.0) <= 0.0 {
+                0.0
+            } else {
+                let (mut lo, mut hi) = (0.0f64, 1.0f64);
+                for _ in 0..BISECTIONS {
+                    let mid = 0.5 * (lo + hi);
+                    if mid <= lo || mid >= hi {
+                        break;
+                    }
+                    if g_at(mid) > 0.0 { lo = mid } else { hi = mid }
+                }
+                hi
+            };
+            self.theta.push(theta);
+        }
+        let theta_star = self.theta.iter().copied().fold(1.0f64, f64::min);
+        // keep the functions that have crossed by theta_star
+        let mut kept = Vec::new();
+        std::mem::swap(&mut kept, &mut self.list);
+        for (idx, &i) in kept.iter().enumerate() {
+            if self.theta[idx] <= theta_star {
+                self.list.push(i);
+            } else {
+                let range = sys.switch_support(i);
+                self.support.clear();
+                for c in range {
+                    self.support.push(dense_at(rcont, theta_star, c));
+                }
+                if sys.switch_value(i, &self.support) <= 0.0 {
+                    self.list.push(i);
+                }
+            }
+        }
+        theta_star
     }
 }

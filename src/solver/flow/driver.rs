@@ -1,13 +1,72 @@
 //! The run loop of the gradient flow, shared by the full path ([`run_flow`](super::run_flow)) and
 //! the reduced path ([`run_flow_reduced`](crate::solver::reduced::run_flow_reduced)): both
-//! integrate the flow (2) of eq. (3) as a switching [`System`] with [`Dopri5`] and differ only in
-//! the coordinates of the state, which [`FlowCoordinates`] hides.
+//! integrate the flow (2) of eq. (3) as a switching [`System`] with [`Dopri5`] (and [`Ros2`] once
+//! the flow is stiff) and differ only in the coordinates of the state, which [`FlowCoordinates`] hides.
 
 use super::FlowConfig;
-use super::dopri::{Dopri5, DopriError, System, Tolerances};
+use super::dopri::{Counters, Dopri5, DopriError, StepInfo, System, Tolerances};
+use super::rosenbrock::{LowRankJacobian, Ros2};
 use crate::network::Class;
 use crate::params::ScaledParams;
-use crate::solver::{DivergenceBounds, Observer, Run, RunSummary, SimulationError, StopReason, View};
+use crate::solver::{
+    DivergenceBounds, FlowReport, Integrator, Observer, Run, RunSummary, SimulationError, StopReason, View,
+};
+
+/// The integrator running: Dormand-Prince, or ROS2 after the switch.
+enum Stepper {
+    Explicit(Dopri5),
+    Stiff(Ros2),
+}
+
+impl Stepper {
+    fn t(&self) -> f64 {
+        match self {
+            Stepper::Explicit(s) => s.t(),
+            Stepper::Stiff(s) => s.t(),
+        }
+    }
+    fn y(&self) -> &[f64] {
+        match self {
+            Stepper::Explicit(s) => s.y(),
+            Stepper::Stiff(s) => s.y(),
+        }
+    }
+    fn y_mut(&mut self) -> &mut [f64] {
+        match self {
+            Stepper::Explicit(s) => s.y_mut(),
+            Stepper::Stiff(s) => s.y_mut(),
+        }
+    }
+    fn counters(&self) -> Counters {
+        match self {
+            Stepper::Explicit(s) => s.counters(),
+            Stepper::Stiff(s) => s.counters(),
+        }
+    }
+    fn dense(&self, t: f64, out: &mut [f64]) {
+        match self {
+            Stepper::Explicit(s) => s.dense(t, out),
+            Stepper::Stiff(s) => s.dense(t, out),
+        }
+    }
+    fn step<S: FlowCoordinates>(&mut self, sys: &mut S, t_limit: f64) -> Result<StepInfo, DopriError> {
+        match self {
+            Stepper::Explicit(s) => s.step(sys, t_limit),
+            Stepper::Stiff(s) => s.step(sys, t_limit),
+        }
+    }
+}
+
+/// Counters of the explicit part plus those of the stiff part.
+fn sum(a: Counters, b: Counters) -> Counters {
+    Counters {
+        accepted_steps: a.accepted_steps + b.accepted_steps,
+        rejected_steps: a.rejected_steps + b.rejected_steps,
+        rhs_evaluations: a.rhs_evaluations + b.rhs_evaluations,
+        events: a.events + b.events,
+        inadmissible_steps: a.inadmissible_steps + b.inadmissible_steps,
+    }
+}
 
 /// What one pass over an accepted state finds ([`FlowCoordinates::measure`]).
 pub(crate) struct Measure {
@@ -22,7 +81,7 @@ pub(crate) struct Measure {
 /// A state of the flow (2) of eq. (3) in some coordinates, as [`drive`] needs it: the
 /// switching [`System`] itself plus what the run loop reads from, or does to, its state `y`
 /// (per-neuron blocks of mantissas at the system's binary exponents).
-pub(crate) trait FlowCoordinates: System {
+pub(crate) trait FlowCoordinates: System + LowRankJacobian {
     /// The activation class of each coordinate `<w_j, x_k>`, at index `j n + k`.
     fn classes(&self) -> &[Class];
     /// `L(theta)` at the last state the system evaluated: after an accepted step, its end (FSAL).
@@ -68,7 +127,15 @@ pub(crate) fn drive<S: FlowCoordinates>(
     // surface after one step integrated from NaN, as a divergence "at step 1").
     bounds.check(0, 0.0, initial_loss, Some(theta0.norm_sq()))?;
     let tol = Tolerances { rtol: cfg.rtol, atol: cfg.atol };
-    let mut solver = Dopri5::new(0.0, y0, tol, None, cfg.h_max);
+    let mut solver = Stepper::Explicit(Dopri5::new(0.0, y0, tol, None, cfg.h_max));
+    // the explicit part's counters and stiffness test, frozen at the switch
+    let mut explicit: Option<(Counters, Option<f64>)> = None;
+    let mut switched_at = None;
+    let mut first_inadmissible = None;
+    let total = |solver: &Stepper, explicit: &Option<(Counters, Option<f64>)>| match explicit {
+        Some((c, _)) => sum(*c, solver.counters()),
+        None => solver.counters(),
+    };
     let horizon = cfg.stop.horizon.unwrap_or(f64::INFINITY);
     let max_steps = cfg.stop.max_steps.unwrap_or(u64::MAX);
     // scratch for observations
@@ -94,10 +161,10 @@ pub(crate) fn drive<S: FlowCoordinates>(
         if solver.t() >= horizon {
             break StopReason::Horizon;
         }
-        if solver.counters().accepted_steps >= max_steps {
+        if total(&solver, &explicit).accepted_steps >= max_steps {
             break StopReason::MaxSteps;
         }
-        let step_no = solver.counters().accepted_steps;
+        let step_no = total(&solver, &explicit).accepted_steps;
         let info = match solver.step(&mut sys, horizon) {
             Ok(info) => info,
             Err(e) => {
@@ -110,7 +177,10 @@ pub(crate) fn drive<S: FlowCoordinates>(
                 });
             }
         };
-        let step = solver.counters().accepted_steps;
+        let step = total(&solver, &explicit).accepted_steps;
+        if first_inadmissible.is_none() && total(&solver, &explicit).inadmissible_steps > 0 {
+            first_inadmissible = Some((info.t0, loss));
+        }
         loss = sys.last_loss();
         let measure = sys.measure(solver.y());
         if !measure.finite || solver.y().iter().any(|v| !v.is_finite()) {
@@ -134,8 +204,37 @@ pub(crate) fn drive<S: FlowCoordinates>(
         if measure.rescale {
             sys.rescale(solver.y_mut());
         }
+        // Hairer's test says stiff: continue with ROS2 from here
+        if let Stepper::Explicit(dopri) = &solver {
+            let stiffness = dopri.stiffness();
+            if stiffness.detected_at.is_some() {
+                let rank = sys.rank();
+                let ros2 = Ros2::new(dopri.t(), dopri.y().to_vec(), tol, dopri.next_h(), cfg.h_max, rank);
+                explicit = Some((dopri.counters(), stiffness.detected_at));
+                switched_at = Some(dopri.t());
+                solver = Stepper::Stiff(ros2);
+            }
+        }
     };
-    let counters = solver.counters();
+    let counters = total(&solver, &explicit);
+    let report = FlowReport {
+        integrator: match solver {
+            Stepper::Explicit(_) => Integrator::Dopri5,
+            Stepper::Stiff(_) => Integrator::Ros2,
+        },
+        stiffness_detected_at: match (&solver, &explicit) {
+            (Stepper::Explicit(dopri), _) => dopri.stiffness().detected_at,
+            (_, Some((_, at))) => *at,
+            _ => None,
+        },
+        switched_at,
+        explicit_steps: match &explicit {
+            Some((c, _)) => c.accepted_steps,
+            None => counters.accepted_steps,
+        },
+        inadmissible_steps: counters.inadmissible_steps,
+        first_inadmissible,
+    };
     let mut final_params = view_params;
     sys.lift(solver.y(), &mut final_params);
     for j in 0..final_params.m() {
@@ -157,6 +256,7 @@ pub(crate) fn drive<S: FlowCoordinates>(
         time: solver.t(),
         final_loss: loss,
         stop_reason,
+        flow: Some(report),
     };
     Ok(Run { summary, final_params, final_classes: Some(sys.classes().to_vec()) })
 }

@@ -25,17 +25,44 @@
 //! measured per neuron, relative to that neuron's own size: `max_j |err_j| / (rtol |theta_j|)`
 //! (plus an optional absolute `atol` in plain units). A neuron of size `1e-300` is thus
 //! integrated to the same relative accuracy as one of size 1, with no underflow.
+//!
+//! ## A descent path
+//! Along the flow `L` never rises. A step whose error estimate passed but whose computed loss
+//! rose by more than the rounding of the comparison (a bound derived in [`descent`]: the
+//! evaluation error of `L` at both ends plus the effect of storing the new state in `f64`) is
+//! rejected and retried with half the step, and the step does not grow on the next attempt. An
+//! explicit integrator on its stability boundary (large `lambda`) makes the residual oscillate
+//! while its error estimate, relative to the neurons' sizes, stays below the tolerance; this check
+//! is what sees it. In runs that are not stiff it rejects no step until the loss is at the
+//! integrator's accuracy floor (`tests/stiff.rs`), so their trajectories are unchanged.
+//!
+//! ## Stiffness
+//! At large `lambda` (the lazy regime) the flow is stiff: the Gauss-Newton part `(1/n) J^T J` of
+//! the Hessian has eigenvalues `~ |theta|^2 |x|^2 / n`, and Dormand-Prince's step is bounded by
+//! its stability (`h |lambda| <~ 3.3`), not by accuracy. The run detects this as Hairer's `dopri5`
+//! does ([`dopri::Stiffness`]: `h |k7 - k6| / |y7 - y6| > 3.25` on 15 steps, reset by 6 non-stiff
+//! ones in a row) and then continues with [`rosenbrock::Ros2`], a linearly implicit Rosenbrock-W
+//! method that uses `-(1/n) J^T J` as its Jacobian (the reason for this choice is in
+//! [`rosenbrock`]): same classes fixed inside a step, same events (cut at the earliest crossing,
+//! located on its cubic Hermite dense output), same Filippov rule, same per-neuron error norm and
+//! the same descent check. The switch is one way (a lazy flow stays stiff). The run's
+//! [`FlowReport`](crate::solver::FlowReport) says which integrator ran, when stiffness was detected
+//! and when the run switched.
 
+pub mod descent;
 pub mod dopri;
 pub(crate) mod driver;
+pub mod rosenbrock;
 pub mod tableau;
 
 use super::{DivergenceBounds, Observer, Run, SimulationError, StopRule};
 use crate::data::Dataset;
 use crate::network::{Class, Kernel, Pattern, ValidModel, dot};
 use crate::params::{ScaledParams, ldexp, norm};
+use descent::Reference;
 use dopri::{System, Tolerances};
 use driver::{FlowCoordinates, Measure, drive};
+use rosenbrock::LowRankJacobian;
 use serde::Serialize;
 use std::ops::Range;
 
@@ -71,6 +98,22 @@ impl FlowConfig {
             return Err(SimulationError::Config(format!("h_max = {} must be > 0", self.h_max)));
         }
         self.stop.validate()
+    }
+}
+
+/// One line saying which integrator ran (for the CLI's summary): Dormand-Prince alone, or the
+/// switch to ROS2 with its time, and when the flow was found stiff.
+pub fn integrator_summary(f: &crate::solver::FlowReport) -> String {
+    let stiff = match f.stiffness_detected_at {
+        Some(t) => format!("; Hairer's stiffness test fired at t = {t:.3e}"),
+        None => String::new(),
+    };
+    match f.switched_at {
+        Some(t) => format!(
+            "integrator      dopri5 for {} steps, then ros2 (stiff flow) from t = {t:.3e}{stiff}",
+            f.explicit_steps
+        ),
+        None => format!("integrator      dopri5{stiff}"),
     }
 }
 
@@ -119,9 +162,42 @@ struct FlowSystem<'a> {
     sliding: Option<SimulationError>,
     /// Scratch for [`FlowCoordinates::rescale`] (no allocation in the run loop).
     renormalized: ScaledParams,
+    /// The computed loss at the accepted state and its evaluation error (the descent check).
+    reference: Reference,
+    /// The Jacobian approximation of the stiff integrator at its state: `act(z^_jk)`, `act'_jk`,
+    /// `a^_j`, `4^e_j`, and the Gram matrix `<x_k, x_l>` of the inputs.
+    jac_act: Vec<f64>,
+    jac_gate: Vec<f64>,
+    jac_a: Vec<f64>,
+    jac_scale: Vec<f64>,
+    gram: Vec<f64>,
 }
 
 impl FlowSystem<'_> {
+    /// `(E, R)` of [`descent`] at the state `y` of computed loss `loss` and residuals `residuals`.
+    fn rounding_terms(&self, y: &[f64], loss: f64, residuals: &[f64]) -> (f64, f64) {
+        let weight: f64 = y
+            .chunks_exact(self.d + 1)
+            .zip(&self.exponent)
+            .map(|(b, &e)| ldexp(b[0].abs() * norm(&b[1..]), 2 * e))
+            .sum();
+        let (m, d) = (self.exponent.len(), self.d);
+        let slope = self.kernel.model().negative_slope();
+        let labels = self.kernel.data().y();
+        descent::rounding_terms(loss, residuals, |k| {
+            descent::residual_rounding(m, d, slope, weight, self.x_norm[k], labels[k])
+        })
+    }
+    /// Makes the state `y` the reference of the descent check, under the current classes (a class
+    /// change moves the loss by the contribution a `Zero` coordinate had inside its band): its
+    /// loss from the observation kernel, so that the integrator's caches and `last_loss` (the
+    /// loss reported for the step) stay as they were.
+    fn set_reference(&mut self, y: &[f64]) {
+        self.obs_kernel.set_exponents(&self.exponent);
+        let loss = self.obs_kernel.forward(y, Pattern::Fixed(&self.classes));
+        let (eval_error, _) = self.rounding_terms(y, loss, self.obs_kernel.residuals());
+        self.reference = Reference { loss, eval_error };
+    }
     fn block(&self, j: usize) -> Range<usize> {
         j * (self.d + 1)..(j + 1) * (self.d + 1)
     }
@@ -176,6 +252,16 @@ impl System for FlowSystem<'_> {
             worst = worst.max(e / (tol.rtol * size + atol_hat));
         }
         worst
+    }
+    fn admissible(&mut self, _y0: &[f64], y1: &[f64]) -> bool {
+        // the last rhs call was at y1: the kernel holds its residuals and `last_loss` its loss
+        let (e1, r1) = self.rounding_terms(y1, self.last_loss, self.kernel.residuals());
+        if descent::admissible(self.reference, self.last_loss, e1, r1) {
+            self.reference = Reference { loss: self.last_loss, eval_error: e1 };
+            true
+        } else {
+            false
+        }
     }
     fn violated(&mut self, y1: &[f64], out: &mut Vec<usize>) {
         // the last rhs call was at y1 (FSAL), so the kernel's pre-activations are z(y1)
@@ -256,7 +342,88 @@ impl System for FlowSystem<'_> {
         if changed {
             self.last_loss = self.kernel.forward(y, Pattern::Fixed(&self.classes));
         }
+        // the step ends here: the reference of the next descent check
+        self.set_reference(y);
         Ok(())
+    }
+}
+
+/// The Gauss-Newton part of the Jacobian of `-grad L` in mantissa units, `W = -U V^T` with
+/// `U[:, k]` the mantissa gradient of `h(x_k)` (block `j`: `(act(z^_jk), a^_j act'_jk x_k)`) and
+/// `V[:, k] = (4^e_j / n) U[:, k]` per block: in plain units `-(1/n) J^T J`, and
+/// `V^T U = (1/n) J J^T` (see [`rosenbrock`]).
+impl LowRankJacobian for FlowSystem<'_> {
+    fn rank(&self) -> usize {
+        self.n
+    }
+    fn prepare_jacobian(&mut self, y: &[f64], vtu: &mut [f64]) {
+        let (n, d) = (self.n, self.d);
+        let data = self.kernel.data();
+        let model = self.kernel.model();
+        for (j, block) in y.chunks_exact(d + 1).enumerate() {
+            self.jac_a[j] = block[0];
+            self.jac_scale[j] = ldexp(1.0, 2 * self.exponent[j]);
+            for k in 0..n {
+                let z = dot(&block[1..], data.x(k));
+                let (act, gate) = match self.classes[j * n + k] {
+                    Class::Positive => (z, 1.0),
+                    Class::Negative => (model.negative_slope() * z, model.negative_slope()),
+                    Class::Zero => (0.0, model.relu_prime_at_zero()),
+                };
+                self.jac_act[j * n + k] = act;
+                self.jac_gate[j * n + k] = gate;
+            }
+        }
+        vtu.iter_mut().for_each(|v| *v = 0.0);
+        for j in 0..self.exponent.len() {
+            let (act, gate) = (&self.jac_act[j * n..(j + 1) * n], &self.jac_gate[j * n..(j + 1) * n]);
+            let (s, a_sq) = (self.jac_scale[j], self.jac_a[j] * self.jac_a[j]);
+            for k in 0..n {
+                for l in 0..=k {
+                    vtu[k * n + l] += s * (act[k] * act[l] + a_sq * gate[k] * gate[l] * self.gram[k * n + l]);
+                }
+            }
+        }
+        let inv_n = 1.0 / n as f64;
+        for k in 0..n {
+            for l in 0..=k {
+                let v = vtu[k * n + l] * inv_n;
+                vtu[k * n + l] = v;
+                vtu[l * n + k] = v;
+            }
+        }
+    }
+    fn apply_vt(&self, b: &[f64], out: &mut [f64]) {
+        let (n, d) = (self.n, self.d);
+        let data = self.kernel.data();
+        out.iter_mut().for_each(|v| *v = 0.0);
+        for (j, block) in b.chunks_exact(d + 1).enumerate() {
+            let (act, gate) = (&self.jac_act[j * n..(j + 1) * n], &self.jac_gate[j * n..(j + 1) * n]);
+            let (s, a) = (self.jac_scale[j], self.jac_a[j]);
+            for k in 0..n {
+                let w_part = if gate[k] != 0.0 { a * gate[k] * dot(&block[1..], data.x(k)) } else { 0.0 };
+                out[k] += s * (act[k] * block[0] + w_part);
+            }
+        }
+        let inv_n = 1.0 / n as f64;
+        out.iter_mut().for_each(|v| *v *= inv_n);
+    }
+    fn subtract_u(&self, c: &[f64], b: &mut [f64]) {
+        let (n, d) = (self.n, self.d);
+        let data = self.kernel.data();
+        for (j, block) in b.chunks_exact_mut(d + 1).enumerate() {
+            let (act, gate) = (&self.jac_act[j * n..(j + 1) * n], &self.jac_gate[j * n..(j + 1) * n]);
+            let a = self.jac_a[j];
+            for k in 0..n {
+                block[0] -= c[k] * act[k];
+                let coef = a * gate[k] * c[k];
+                if coef != 0.0 {
+                    for (v, x) in block[1..].iter_mut().zip(data.x(k)) {
+                        *v -= coef * x;
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -361,8 +528,15 @@ pub fn run_flow(
         last_loss: 0.0,
         sliding: None,
         renormalized: theta0.clone(),
+        reference: Reference::default(),
+        jac_act: vec![0.0; m * n],
+        jac_gate: vec![0.0; m * n],
+        jac_a: vec![0.0; m],
+        jac_scale: vec![0.0; m],
+        gram: (0..n * n).map(|i| dot(data.x(i / n), data.x(i % n))).collect(),
     };
     let initial_loss = sys.kernel.forward(&theta0.theta, Pattern::Fixed(&sys.classes));
+    sys.set_reference(&theta0.theta);
     let bounds = DivergenceBounds::new(&cfg.stop, data, initial_loss, theta0.norm_sq());
     drive(sys, theta0.theta.clone(), theta0, initial_loss, &bounds, cfg, observer)
 }

@@ -4,8 +4,10 @@ use super::{Reduced, block_sq, perp_sq_in, reduce, rescale_exponent, seq_weighte
 use crate::data::Dataset;
 use crate::network::{Class, ValidModel, dot};
 use crate::params::{ScaledParams, ldexp};
+use crate::solver::flow::descent::{self, Reference};
 use crate::solver::flow::dopri::{System, Tolerances};
 use crate::solver::flow::driver::{FlowCoordinates, Measure, drive};
+use crate::solver::flow::rosenbrock::LowRankJacobian;
 use crate::solver::flow::{FlowConfig, ZERO_BAND, boundary_class};
 use crate::solver::{DivergenceBounds, Observer, Run, SimulationError};
 use std::ops::Range;
@@ -85,9 +87,37 @@ struct ReducedFlow<'a> {
     rescale: Vec<i32>,
     last_loss: f64,
     sliding: Option<SimulationError>,
+    /// The descent check's reference (as on the full path).
+    reference: Reference,
+    /// The stiff integrator's Jacobian approximation: `act(p^_jk)`, `act'_jk`, `a^_j`, `4^e_j`.
+    jac_act: Vec<f64>,
+    jac_gate: Vec<f64>,
+    jac_a: Vec<f64>,
+    jac_scale: Vec<f64>,
 }
 
 impl ReducedFlow<'_> {
+    /// `(E, R)` of [`descent`] at `y` (computed loss `loss`, residuals `residuals`), with the full
+    /// path's `delta_k` (`|p_jk| <= |w_j| |x_k|`, so it bounds this path's rounding too).
+    fn rounding_terms(&self, y: &[f64], loss: f64, residuals: &[f64]) -> (f64, f64) {
+        let n = self.n;
+        let weight: f64 = y
+            .chunks_exact(n + 1)
+            .enumerate()
+            .map(|(j, b)| ldexp(b[0].abs() * self.w_norm(j, &b[1..]), 2 * self.exponent[j]))
+            .sum();
+        let (m, slope) = (self.m, self.model.negative_slope());
+        descent::rounding_terms(loss, residuals, |k| {
+            descent::residual_rounding(m, 0, slope, weight, self.x_norm[k], self.labels[k])
+        })
+    }
+    /// The descent check's reference at `y` under the current classes (as on the full path: the
+    /// observation residuals, so that `residual` and `last_loss` stay as they were).
+    fn set_reference(&mut self, y: &[f64]) {
+        let loss = forward_fixed(y, &self.act_coef, &self.scale_sq, self.labels, &mut self.obs_residual);
+        let (eval_error, _) = self.rounding_terms(y, loss, &self.obs_residual);
+        self.reference = Reference { loss, eval_error };
+    }
     fn set_class(&mut self, idx: usize, c: Class) {
         self.classes[idx] = c;
         let (a, d) = class_coefficients(c, &self.model);
@@ -159,6 +189,15 @@ impl System for ReducedFlow<'_> {
         }
         worst
     }
+    fn admissible(&mut self, _y0: &[f64], y1: &[f64]) -> bool {
+        let (e1, r1) = self.rounding_terms(y1, self.last_loss, &self.residual);
+        if descent::admissible(self.reference, self.last_loss, e1, r1) {
+            self.reference = Reference { loss: self.last_loss, eval_error: e1 };
+            true
+        } else {
+            false
+        }
+    }
     fn violated(&mut self, y1: &[f64], out: &mut Vec<usize>) {
         let n = self.n;
         for j in 0..self.m {
@@ -223,7 +262,72 @@ impl System for ReducedFlow<'_> {
                 }
             }
         }
+        self.set_reference(y);
         Ok(())
+    }
+}
+
+/// The Gauss-Newton Jacobian approximation in reduced coordinates, as on the full path
+/// (`crate::solver::flow`): `f = -P grad L` with `P = diag(1, s_1, ..., s_n)` per block, so
+/// `W = -U V^T` with `U[:, k]` per block `(act(p^_jk), s_k a^_j act'_jk e_k)` and
+/// `V[:, k] = (4^e_j / n) (act(p^_jk), a^_j act'_jk e_k)`; `V^T U = (1/n) J J^T` in plain units.
+impl LowRankJacobian for ReducedFlow<'_> {
+    fn rank(&self) -> usize {
+        self.n
+    }
+    fn prepare_jacobian(&mut self, y: &[f64], vtu: &mut [f64]) {
+        let n = self.n;
+        for (j, block) in y.chunks_exact(n + 1).enumerate() {
+            self.jac_a[j] = block[0];
+            self.jac_scale[j] = self.scale_sq[j];
+            for k in 0..n {
+                self.jac_act[j * n + k] = self.act_coef[j * n + k] * block[1 + k];
+                self.jac_gate[j * n + k] = self.der_coef[j * n + k];
+            }
+        }
+        vtu.iter_mut().for_each(|v| *v = 0.0);
+        for j in 0..self.m {
+            let (act, gate) = (&self.jac_act[j * n..(j + 1) * n], &self.jac_gate[j * n..(j + 1) * n]);
+            let (s, a_sq) = (self.jac_scale[j], self.jac_a[j] * self.jac_a[j]);
+            for k in 0..n {
+                for l in 0..k {
+                    vtu[k * n + l] += s * (act[k] * act[l]);
+                }
+                vtu[k * n + k] += s * (act[k] * act[k] + a_sq * gate[k] * gate[k] * self.sq[k]);
+            }
+        }
+        let inv_n = 1.0 / n as f64;
+        for k in 0..n {
+            for l in 0..=k {
+                let v = vtu[k * n + l] * inv_n;
+                vtu[k * n + l] = v;
+                vtu[l * n + k] = v;
+            }
+        }
+    }
+    fn apply_vt(&self, b: &[f64], out: &mut [f64]) {
+        let n = self.n;
+        out.iter_mut().for_each(|v| *v = 0.0);
+        for (j, block) in b.chunks_exact(n + 1).enumerate() {
+            let (act, gate) = (&self.jac_act[j * n..(j + 1) * n], &self.jac_gate[j * n..(j + 1) * n]);
+            let (s, a) = (self.jac_scale[j], self.jac_a[j]);
+            for k in 0..n {
+                out[k] += s * (act[k] * block[0] + a * gate[k] * block[1 + k]);
+            }
+        }
+        let inv_n = 1.0 / n as f64;
+        out.iter_mut().for_each(|v| *v *= inv_n);
+    }
+    fn subtract_u(&self, c: &[f64], b: &mut [f64]) {
+        let n = self.n;
+        for (j, block) in b.chunks_exact_mut(n + 1).enumerate() {
+            let (act, gate) = (&self.jac_act[j * n..(j + 1) * n], &self.jac_gate[j * n..(j + 1) * n]);
+            let a = self.jac_a[j];
+            for k in 0..n {
+                block[0] -= c[k] * act[k];
+                block[1 + k] -= self.sq[k] * a * gate[k] * c[k];
+            }
+        }
     }
 }
 
@@ -324,8 +428,14 @@ pub fn run_flow_reduced(
         rescale: vec![0; m],
         last_loss: 0.0,
         sliding: None,
+        reference: Reference::default(),
+        jac_act: vec![0.0; m * n],
+        jac_gate: vec![0.0; m * n],
+        jac_a: vec![0.0; m],
+        jac_scale: vec![0.0; m],
     };
     let initial_loss = forward_fixed(&red.state, &sys.act_coef, &sys.scale_sq, data.y(), &mut sys.residual);
+    sys.set_reference(&red.state);
     let bounds = DivergenceBounds::new(&cfg.stop, data, initial_loss, theta0.norm_sq());
     drive(sys, red.state.clone(), theta0, initial_loss, &bounds, cfg, observer)
 }

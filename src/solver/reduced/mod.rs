@@ -35,7 +35,8 @@
 //! - The flow uses the same [`Dopri5`](super::flow::dopri::Dopri5), the same activation classes, event rules, `ZERO_BAND`,
 //!   `VELOCITY_ZERO` and the same per-neuron error norm (the size of a neuron includes `w_perp`),
 //!   so on the same instance it takes the same steps as the full path up to rounding, as long as
-//!   the full path resolves every coordinate (below).
+//!   the full path resolves every coordinate (below). The same descent check and, once the flow is
+//!   stiff, the same ROS2 with the Gauss-Newton Jacobian in these coordinates (see `flow.rs`).
 //! - Gradient descent fuses the update of a neuron with its contribution to the next residuals:
 //!   one sweep over the state per step, neuron-major and vectorised across neurons (see `gd.rs`).
 //!   Both paths count one gradient evaluation per step taken.
