@@ -451,3 +451,21 @@ fn ros2_locates_a_boundary_crossing_and_stays_on_it() {
     assert!(solver.y()[0].abs() <= 1e-12, "after the event the state stays at the boundary: {:e}", solver.y()[0]);
     assert_eq!(solver.counters().events, 1);
 }
+
+/// A rich-regime run (orthonormal data, `lambda = 1e-32`, the `claims::limits` ladder shape,
+/// seed 7) whose stiffness test fires while the fitted neurons are large and the others still
+/// small (t = 190): ROS2 takes over, and hands back to Dormand-Prince as soon as an explicit step of
+/// its size is stable again (`h trace(GN) <= 1.6`). Without the hand-back, ROS2 (second order,
+/// first-order error estimate) crossed the next saddle in 2.27e6 steps (7.8 s); with it the run
+/// takes 3505 steps and ends on Dormand-Prince.
+#[test]
+fn ros2_hands_back_to_dormand_prince_when_explicit_steps_are_stable_again() {
+    use reluflow::claims::limits::{RTOL, UNTIL_LOSS, ladder_shape};
+    let inst = ladder_shape().sample(7).unwrap().with_lambda(1e-32);
+    let run = inst.flow_to_convergence(UNTIL_LOSS, 1e6, RTOL).unwrap();
+    let report = run.summary.flow.unwrap();
+    assert!(report.switched_at.is_some(), "the stiffness test no longer fires here: {report:?}");
+    assert_eq!(report.integrator, Integrator::Dopri5, "{report:?}");
+    assert!(run.summary.steps < 100_000, "{} steps", run.summary.steps);
+    assert!(run.summary.final_loss < UNTIL_LOSS);
+}

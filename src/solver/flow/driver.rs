@@ -57,6 +57,10 @@ impl Stepper {
     }
 }
 
+/// ROS2 hands back to Dormand-Prince when `h trace(GN) <=` this (half of the explicit method's
+/// real-axis stability limit, about 3.3).
+const SWITCH_BACK: f64 = 1.6;
+
 /// Counters of the explicit part plus those of the stiff part.
 fn sum(a: Counters, b: Counters) -> Counters {
     Counters {
@@ -128,8 +132,10 @@ pub(crate) fn drive<S: FlowCoordinates>(
     bounds.check(0, 0.0, initial_loss, Some(theta0.norm_sq()))?;
     let tol = Tolerances { rtol: cfg.rtol, atol: cfg.atol };
     let mut solver = Stepper::Explicit(Dopri5::new(0.0, y0, tol, None, cfg.h_max));
-    // the explicit part's counters and stiffness test, frozen at the switch
+    // the counters of the finished segments (explicit and stiff), the explicit steps among them,
+    // and the first stiffness detection and switch
     let mut explicit: Option<(Counters, Option<f64>)> = None;
+    let mut explicit_steps_done = 0u64;
     let mut switched_at = None;
     let mut first_inadmissible = None;
     let total = |solver: &Stepper, explicit: &Option<(Counters, Option<f64>)>| match explicit {
@@ -210,9 +216,23 @@ pub(crate) fn drive<S: FlowCoordinates>(
             if stiffness.detected_at.is_some() {
                 let rank = sys.rank();
                 let ros2 = Ros2::new(dopri.t(), dopri.y().to_vec(), tol, dopri.next_h(), cfg.h_max, rank);
-                explicit = Some((dopri.counters(), stiffness.detected_at));
-                switched_at = Some(dopri.t());
+                let detected = explicit.as_ref().and_then(|(_, d)| *d).or(stiffness.detected_at);
+                explicit_steps_done += dopri.counters().accepted_steps;
+                explicit = Some((total(&solver, &explicit), detected));
+                switched_at = switched_at.or(Some(dopri.t()));
                 solver = Stepper::Stiff(ros2);
+            }
+        } else if let Stepper::Stiff(ros2) = &solver {
+            // back to Dormand-Prince once an explicit step of ROS2's size is stable again: the
+            // flow is stiff only while the Gauss-Newton part dominates the time scale of the
+            // dynamics (the lazy regime, or a converged or plateaued fit); a rich-regime run that
+            // leaves a plateau needs the fifth-order method's long steps again (ROS2 is second
+            // order). Stable: `h trace(GN) <= SWITCH_BACK`, the trace bounding the largest
+            // eigenvalue, half of Dormand-Prince's real-axis stability limit 3.3.
+            if ros2.gauss_newton_trace().is_some_and(|tr| ros2.next_h() * tr <= SWITCH_BACK) {
+                let dopri = Dopri5::new(ros2.t(), ros2.y().to_vec(), tol, Some(ros2.next_h()), cfg.h_max);
+                explicit = Some((total(&solver, &explicit), explicit.as_ref().and_then(|(_, d)| *d)));
+                solver = Stepper::Explicit(dopri);
             }
         }
     };
@@ -222,16 +242,16 @@ pub(crate) fn drive<S: FlowCoordinates>(
             Stepper::Explicit(_) => Integrator::Dopri5,
             Stepper::Stiff(_) => Integrator::Ros2,
         },
-        stiffness_detected_at: match (&solver, &explicit) {
-            (Stepper::Explicit(dopri), _) => dopri.stiffness().detected_at,
-            (_, Some((_, at))) => *at,
-            _ => None,
-        },
+        stiffness_detected_at: explicit.as_ref().and_then(|(_, at)| *at).or(match &solver {
+            Stepper::Explicit(dopri) => dopri.stiffness().detected_at,
+            Stepper::Stiff(_) => None,
+        }),
         switched_at,
-        explicit_steps: match &explicit {
-            Some((c, _)) => c.accepted_steps,
-            None => counters.accepted_steps,
-        },
+        explicit_steps: explicit_steps_done
+            + match &solver {
+                Stepper::Explicit(dopri) => dopri.counters().accepted_steps,
+                Stepper::Stiff(_) => 0,
+            },
         inadmissible_steps: counters.inadmissible_steps,
         first_inadmissible,
     };

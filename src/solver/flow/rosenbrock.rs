@@ -177,6 +177,15 @@ impl Ros2 {
     pub fn next_h(&self) -> f64 {
         self.h
     }
+    /// The trace of `V^T U` at the last prepared Jacobian, the one of the last accepted step's start
+    /// (`None` before the first step): the trace of
+    /// the Gauss-Newton matrix `(1/n) J^T J`, an upper bound of its largest eigenvalue (it is
+    /// positive semi-definite). The driver compares it with the step to decide whether an explicit
+    /// step of that size would be stable again.
+    pub fn gauss_newton_trace(&self) -> Option<f64> {
+        let r = self.small.len();
+        (self.counters.accepted_steps > 0).then(|| (0..r).map(|i| self.vtu[i * r + i]).sum())
+    }
 
     /// `out = (I - gamma h W)^-1 b = b - U (I/(gamma h) + V^T U)^-1 V^T b` with the factor of the
     /// current step.
