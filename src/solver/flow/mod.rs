@@ -53,6 +53,7 @@ pub mod descent;
 pub mod dopri;
 pub(crate) mod driver;
 pub mod rosenbrock;
+mod step;
 pub mod tableau;
 
 use super::{DivergenceBounds, Observer, Run, SimulationError, StopRule};
