@@ -51,6 +51,20 @@ pub trait LowRankJacobian: System {
     fn subtract_u(&self, c: &[f64], b: &mut [f64]);
 }
 
+/// Finishes `V^T U = (1/n) J J^T` (`n x n`, row-major) for a [`LowRankJacobian::prepare_jacobian`]
+/// that accumulated the lower triangle of `J J^T` (diagonal included) into `vtu`: scales it by
+/// `1/n` and mirrors it into the upper triangle, so the matrix is symmetric to the bit.
+pub(crate) fn scale_lower_and_mirror(vtu: &mut [f64], n: usize) {
+    let inv_n = 1.0 / n as f64;
+    for k in 0..n {
+        for l in 0..=k {
+            let v = vtu[k * n + l] * inv_n;
+            vtu[k * n + l] = v;
+            vtu[l * n + k] = v;
+        }
+    }
+}
+
 /// In-place Cholesky factorisation `A = L L^T` of the symmetric `r x r` matrix `a` (row-major,
 /// lower triangle read, `L` written there). `false` if a pivot is not positive (not numerically
 /// positive definite).
