@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use proptest::test_runner::{Config, FileFailurePersistence, RngSeed};
+use reluflow::solver::flow::dopri::System;
 
 /// A proptest configuration with `default_cases` cases, raised (or lowered) by the environment
 /// variable `PROPTEST_CASES` for a deep run, and failures persisted to the top-level
@@ -40,3 +41,35 @@ pub const TIMELINE_JSON: [&str; 14] = [
     "1e-11",
     "--json",
 ];
+
+/// `y' = -1` while `y > 0`, then `y' = 0`: the exact solution is `max(1 - t, 0)` from `y(0) = 1`,
+/// a hand-solved model of a ReLU coordinate reaching its boundary. Records the event time. Shared by
+/// the Dormand-Prince tests (`integrators`) and the ROS2 ones (`stiff`, with `W = 0`).
+pub struct Piecewise {
+    pub on: bool,
+    pub event_time: Option<f64>,
+}
+impl System for Piecewise {
+    fn dim(&self) -> usize {
+        1
+    }
+    fn rhs(&mut self, _t: f64, _y: &[f64], dy: &mut [f64]) {
+        dy[0] = if self.on { -1.0 } else { 0.0 };
+    }
+    fn violated(&mut self, y1: &[f64], out: &mut Vec<usize>) {
+        if self.on && y1[0] <= 0.0 {
+            out.push(0);
+        }
+    }
+    fn switch_support(&self, _i: usize) -> std::ops::Range<usize> {
+        0..1
+    }
+    fn switch_value(&self, _i: usize, y: &[f64]) -> f64 {
+        y[0]
+    }
+    fn on_events(&mut self, t: f64, _y: &[f64], _events: &[usize]) -> Result<(), String> {
+        self.on = false;
+        self.event_time = Some(t);
+        Ok(())
+    }
+}

@@ -11,6 +11,8 @@ use reluflow::solver::gd::{GdConfig, run_gd};
 use reluflow::solver::{NoObserver, SimulationError, StopRule};
 use reluflow::trajectory::{Recorder, SampleSchedule};
 
+use crate::common::Piecewise;
+
 /// `y' = k y`.
 struct Exponential(f64);
 impl System for Exponential {
@@ -30,37 +32,6 @@ impl System for Logistic {
     }
     fn rhs(&mut self, _t: f64, y: &[f64], dy: &mut [f64]) {
         dy[0] = y[0] * (1.0 - y[0]);
-    }
-}
-
-/// `y' = -1` while `y > 0`, then `y' = 0`: the exact solution is `max(1 - t, 0)` from `y(0) = 1`,
-/// a hand-solved model of a ReLU coordinate reaching its boundary. Records the event time.
-struct Piecewise {
-    on: bool,
-    event_time: Option<f64>,
-}
-impl System for Piecewise {
-    fn dim(&self) -> usize {
-        1
-    }
-    fn rhs(&mut self, _t: f64, _y: &[f64], dy: &mut [f64]) {
-        dy[0] = if self.on { -1.0 } else { 0.0 };
-    }
-    fn violated(&mut self, y1: &[f64], out: &mut Vec<usize>) {
-        if self.on && y1[0] <= 0.0 {
-            out.push(0);
-        }
-    }
-    fn switch_support(&self, _i: usize) -> std::ops::Range<usize> {
-        0..1
-    }
-    fn switch_value(&self, _i: usize, y: &[f64]) -> f64 {
-        y[0]
-    }
-    fn on_events(&mut self, t: f64, _y: &[f64], _events: &[usize]) -> Result<(), String> {
-        self.on = false;
-        self.event_time = Some(t);
-        Ok(())
     }
 }
 

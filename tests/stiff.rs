@@ -25,6 +25,8 @@ use reluflow::solver::flow::{FlowConfig, run_flow};
 use reluflow::solver::reduced::run_flow_reduced;
 use reluflow::solver::{Integrator, NoObserver, Observer, StopRule, View};
 
+use crate::common::Piecewise;
+
 const U: f64 = f64::EPSILON / 2.0;
 
 fn gamma(k: usize) -> f64 {
@@ -392,38 +394,11 @@ fn non_stiff_flows_stay_explicit_and_descend_until_the_accuracy_floor() {
     }
 }
 
-/// `y' = -1` while `y > 0`, then `y' = 0` (a ReLU coordinate reaching its boundary), with `W = 0`
-/// (rank 1, `V^T U = 0`): ROS2 cuts the step at the crossing, located on its cubic Hermite dense
-/// output (exact for this linear solution), as Dormand-Prince does.
-struct Boundary {
-    on: bool,
-    event_time: Option<f64>,
-}
-impl System for Boundary {
-    fn dim(&self) -> usize {
-        1
-    }
-    fn rhs(&mut self, _t: f64, _y: &[f64], dy: &mut [f64]) {
-        dy[0] = if self.on { -1.0 } else { 0.0 };
-    }
-    fn violated(&mut self, y1: &[f64], out: &mut Vec<usize>) {
-        if self.on && y1[0] <= 0.0 {
-            out.push(0);
-        }
-    }
-    fn switch_support(&self, _i: usize) -> std::ops::Range<usize> {
-        0..1
-    }
-    fn switch_value(&self, _i: usize, y: &[f64]) -> f64 {
-        y[0]
-    }
-    fn on_events(&mut self, t: f64, _y: &[f64], _events: &[usize]) -> Result<(), String> {
-        self.on = false;
-        self.event_time = Some(t);
-        Ok(())
-    }
-}
-impl LowRankJacobian for Boundary {
+/// The piecewise ODE of the Dormand-Prince tests ([`Piecewise`]: `y' = -1` while `y > 0`, then
+/// `y' = 0`, a ReLU coordinate reaching its boundary), with `W = 0` (rank 1, `V^T U = 0`): ROS2
+/// cuts the step at the crossing, located on its cubic Hermite dense output (exact for this linear
+/// solution), as Dormand-Prince does.
+impl LowRankJacobian for Piecewise {
     fn rank(&self) -> usize {
         1
     }
@@ -440,7 +415,7 @@ impl LowRankJacobian for Boundary {
 /// `rtol`), and the state stays on the boundary afterwards.
 #[test]
 fn ros2_locates_a_boundary_crossing_and_stays_on_it() {
-    let mut sys = Boundary { on: true, event_time: None };
+    let mut sys = Piecewise { on: true, event_time: None };
     let tol = Tolerances { rtol: 1e-8, atol: 1e-12 };
     let mut solver = Ros2::new(0.0, vec![1.0], tol, 0.3, f64::INFINITY, 1);
     while solver.t() < 3.0 {

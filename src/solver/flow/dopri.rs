@@ -9,6 +9,7 @@
 //! longer valid, the integrator finds the earliest crossing on the dense output by bisection,
 //! cuts the step there, lets the system change mode ([`System::on_events`]) and restarts.
 
+use super::step::{Accepted, Controller, SAFETY, StepState};
 use super::tableau::{A, B, C, D, E};
 use std::ops::Range;
 
@@ -233,32 +234,19 @@ pub struct Counters {
 
 /// The integrator state: preallocated, no allocation per step.
 pub struct Dopri5 {
-    t: f64,
-    y: Vec<f64>,
-    h: f64,
+    state: StepState,
     tol: Tolerances,
     h_max: f64,
     k: [Vec<f64>; 7],
-    y_new: Vec<f64>,
     y_stage: Vec<f64>,
     err: Vec<f64>,
-    /// Dense-output coefficients of the last accepted step.
-    rcont: [Vec<f64>; 5],
-    fsal_valid: bool,
-    counters: Counters,
-    ev: Events,
-    consecutive_zero_steps: usize,
-    last: Option<StepInfo>,
     /// The argument of stage 6 (for the stiffness test).
     y_sti: Vec<f64>,
     stiffness: Stiffness,
-    /// After an inadmissible step: do not grow the step on the next attempt.
-    no_growth: bool,
 }
 
-const SAFETY: f64 = 0.9;
-const FAC_MIN: f64 = 0.2;
-const FAC_MAX: f64 = 10.0;
+/// Dormand-Prince's controller: error estimate of order 5, growth at most 10.
+const CONTROLLER: Controller = Controller { fac_max: 10.0, ratio: |err| SAFETY * err.powf(-0.2) };
 /// Bisection iterations on `theta in [0, 1]`: 2^-60 is below one ulp of any step.
 pub(crate) const BISECTIONS: usize = 60;
 pub(crate) const MAX_ZERO_LENGTH_EVENTS: usize = 10_000;
@@ -269,24 +257,14 @@ impl Dopri5 {
         let n = y0.len();
         let z = || vec![0.0; n];
         Self {
-            t: t0,
-            h: h0.unwrap_or(0.0),
+            state: StepState::new(t0, y0, h0.unwrap_or(0.0)),
             tol,
             h_max,
             k: [z(), z(), z(), z(), z(), z(), z()],
-            y_new: z(),
             y_stage: z(),
             err: z(),
-            rcont: [z(), z(), z(), z(), z()],
-            y: y0,
-            fsal_valid: false,
-            counters: Counters::default(),
-            ev: Events::default(),
-            consecutive_zero_steps: 0,
-            last: None,
             y_sti: z(),
             stiffness: Stiffness::default(),
-            no_growth: false,
         }
     }
     /// Hairer's stiffness test so far ([`Stiffness`]).
@@ -295,42 +273,43 @@ impl Dopri5 {
     }
     /// Current time.
     pub fn t(&self) -> f64 {
-        self.t
+        self.state.t
     }
     /// Current state.
     pub fn y(&self) -> &[f64] {
-        &self.y
+        &self.state.y
     }
     /// Mutable state (invalidates the FSAL derivative).
     pub fn y_mut(&mut self) -> &mut [f64] {
-        self.fsal_valid = false;
-        &mut self.y
+        self.state.fsal_valid = false;
+        &mut self.state.y
     }
     /// Counters so far.
     pub fn counters(&self) -> Counters {
-        self.counters
+        self.state.counters
     }
     /// The next step size the controller proposes.
     pub fn next_h(&self) -> f64 {
-        self.h
+        self.state.h
     }
 
     fn initial_step<S: System>(&mut self, sys: &mut S) -> f64 {
         // Hairer, Norsett & Wanner, Section II.4: h0 from |y0| and |f0|, refined by one Euler step.
         let tol = self.tol;
-        let d0 = sys.error_norm(&self.y, &self.y, &self.y, &tol);
-        let d1 = sys.error_norm(&self.y, &self.y, &self.k[0], &tol);
+        let st = &mut self.state;
+        let d0 = sys.error_norm(&st.y, &st.y, &st.y, &tol);
+        let d1 = sys.error_norm(&st.y, &st.y, &self.k[0], &tol);
         let h0 = if d0 < 1e-5 || d1 < 1e-5 { 1e-6 } else { 0.01 * d0 / d1 };
         let h0 = h0.min(self.h_max);
-        for i in 0..self.y.len() {
-            self.y_stage[i] = self.y[i] + h0 * self.k[0][i];
+        for i in 0..st.y.len() {
+            self.y_stage[i] = st.y[i] + h0 * self.k[0][i];
         }
-        sys.rhs(self.t + h0, &self.y_stage, &mut self.k[1]);
-        self.counters.rhs_evaluations += 1;
-        for i in 0..self.y.len() {
+        sys.rhs(st.t + h0, &self.y_stage, &mut self.k[1]);
+        st.counters.rhs_evaluations += 1;
+        for i in 0..st.y.len() {
             self.err[i] = (self.k[1][i] - self.k[0][i]) / h0;
         }
-        let d2 = sys.error_norm(&self.y, &self.y, &self.err, &tol);
+        let d2 = sys.error_norm(&st.y, &st.y, &self.err, &tol);
         let dm = d1.max(d2);
         let h1 = if dm <= 1e-15 { (h0 * 1e-3).max(1e-6) } else { (0.01 / dm).powf(0.2) };
         (100.0 * h0).min(h1).min(self.h_max)
@@ -338,28 +317,18 @@ impl Dopri5 {
 
     /// Advances by one accepted step (cut at the first event, if any), not beyond `t_limit`.
     pub fn step<S: System>(&mut self, sys: &mut S, t_limit: f64) -> Result<StepInfo, DopriError> {
-        let n = self.y.len();
-        if !self.fsal_valid {
+        if !self.state.fsal_valid {
             let (k0, _) = self.k.split_first_mut().expect("seven stages");
-            sys.rhs(self.t, &self.y, k0);
-            self.counters.rhs_evaluations += 1;
-            self.fsal_valid = true;
+            sys.rhs(self.state.t, &self.state.y, k0);
+            self.state.counters.rhs_evaluations += 1;
+            self.state.fsal_valid = true;
         }
-        if self.h <= 0.0 {
-            self.h = self.initial_step(sys);
+        if self.state.h <= 0.0 {
+            self.state.h = self.initial_step(sys);
         }
         loop {
-            let remaining = t_limit - self.t;
-            let mut h = self.h.min(self.h_max);
-            // a step ending within a few ulps of the limit ends on it (else the next step would be
-            // shorter than the time's resolution: a step size underflow)
-            let clipped = h >= remaining || remaining - h <= 4.0 * f64::EPSILON * t_limit.abs() && t_limit.is_finite();
-            if clipped {
-                h = remaining;
-            }
-            if !(h > f64::EPSILON * self.t.abs().max(1e-300)) {
-                return Err(DopriError::StepSizeUnderflow { t: self.t, h });
-            }
+            let (h, clipped) = self.state.attempt(self.h_max, t_limit)?;
+            let st = &mut self.state;
             // stages 1..=6; stage 6 (index 6) is f at the new point (FSAL)
             for s in 1..7 {
                 {
@@ -371,18 +340,18 @@ impl Dopri5 {
                             count += 1;
                         }
                     }
-                    combine(&mut self.y_stage, Some(&self.y), h, &terms[..count]);
+                    combine(&mut self.y_stage, Some(&st.y), h, &terms[..count]);
                 }
                 if s == 5 {
                     self.y_sti.copy_from_slice(&self.y_stage);
                 }
                 if s == 6 {
-                    self.y_new.copy_from_slice(&self.y_stage);
+                    st.y_new.copy_from_slice(&self.y_stage);
                 }
                 let (before, after) = self.k.split_at_mut(s);
                 let _ = before;
-                sys.rhs(self.t + C[s] * h, &self.y_stage, &mut after[0]);
-                self.counters.rhs_evaluations += 1;
+                sys.rhs(st.t + C[s] * h, &self.y_stage, &mut after[0]);
+                st.counters.rhs_evaluations += 1;
             }
             {
                 let mut terms: [(f64, &[f64]); 6] = [(0.0, &[]); 6];
@@ -395,37 +364,19 @@ impl Dopri5 {
                 }
                 combine(&mut self.err, None, h, &terms[..count]);
             }
-            let err = sys.error_norm(&self.y, &self.y_new, &self.err, &self.tol);
-            if !err.is_finite() {
-                if self.y_new.iter().any(|v| !v.is_finite()) && h < 1e-12 * (1.0 + self.t.abs()) {
-                    return Err(DopriError::NonFinite { t: self.t });
-                }
-                self.h = h * FAC_MIN;
-                self.counters.rejected_steps += 1;
+            let err = sys.error_norm(&st.y, &st.y_new, &self.err, &self.tol);
+            if let Some(h_retry) = CONTROLLER.judge(err, h, st.t, &st.y_new)? {
+                st.h = h_retry;
+                st.counters.rejected_steps += 1;
                 continue;
             }
-            if err > 1.0 {
-                self.h = h * (SAFETY * err.powf(-0.2)).max(FAC_MIN);
-                self.counters.rejected_steps += 1;
+            if !sys.admissible(&st.y, &st.y_new) {
+                st.reject_inadmissible(h);
                 continue;
             }
-            if !sys.admissible(&self.y, &self.y_new) {
-                self.h = h * INADMISSIBLE_FACTOR;
-                self.no_growth = true;
-                self.counters.rejected_steps += 1;
-                self.counters.inadmissible_steps += 1;
-                continue;
-            }
-            self.stiffness.record(self.t + h, h, &self.y_sti, &self.y_new, &self.k[5], &self.k[6]);
+            self.stiffness.record(st.t + h, h, &self.y_sti, &st.y_new, &self.k[5], &self.k[6]);
             // accepted: dense output coefficients
-            for i in 0..n {
-                let ydiff = self.y_new[i] - self.y[i];
-                let bspl = h * self.k[0][i] - ydiff;
-                self.rcont[0][i] = self.y[i];
-                self.rcont[1][i] = ydiff;
-                self.rcont[2][i] = bspl;
-                self.rcont[3][i] = ydiff - h * self.k[6][i] - bspl;
-            }
+            st.hermite(h, &self.k[0], &self.k[6]);
             {
                 let mut terms: [(f64, &[f64]); 6] = [(0.0, &[]); 6];
                 let mut count = 0;
@@ -435,71 +386,24 @@ impl Dopri5 {
                         count += 1;
                     }
                 }
-                combine(&mut self.rcont[4], None, h, &terms[..count]);
+                combine(&mut st.rcont[4], None, h, &terms[..count]);
             }
             let _ = B; // B equals the last row of A (FSAL); kept for reference
-            let fac = if err == 0.0 { FAC_MAX } else { (SAFETY * err.powf(-0.2)).clamp(FAC_MIN, FAC_MAX) };
-            // after an inadmissible attempt, no growth (Hairer's rule after a rejection)
-            let h_next = if std::mem::take(&mut self.no_growth) { h * fac.min(1.0) } else { h * fac };
-            self.counters.accepted_steps += 1;
-            let t0 = self.t;
-
-            self.ev.list.clear();
-            sys.violated(&self.y_new, &mut self.ev.list);
-            if !self.ev.list.is_empty() {
-                let theta = self.ev.locate(sys, &self.rcont);
-                let t1 = t0 + theta * h;
-                for i in 0..n {
-                    self.y[i] = self.dense_component(theta, i);
-                }
-                self.t = t1;
-                sys.on_events(t1, &self.y, &self.ev.list).map_err(DopriError::Event)?;
-                self.counters.events += self.ev.list.len() as u64;
-                self.fsal_valid = false;
-                sys.after_step(t1, &mut self.y);
-                if theta == 0.0 {
-                    self.consecutive_zero_steps += 1;
-                    if self.consecutive_zero_steps > MAX_ZERO_LENGTH_EVENTS {
-                        return Err(DopriError::EventStorm { t: t1, count: self.consecutive_zero_steps });
-                    }
-                } else {
-                    self.consecutive_zero_steps = 0;
-                }
-                // the controller's proposal is for a full step; do not grow past it
-                self.h = h_next.min(h.max(f64::MIN_POSITIVE));
-                let info = StepInfo { t0, t1, h, events: self.ev.list.len() };
-                self.last = Some(info);
-                return Ok(info);
-            }
-            self.consecutive_zero_steps = 0;
-            std::mem::swap(&mut self.y, &mut self.y_new);
-            self.k.swap(0, 6);
-            self.t = if clipped { t_limit } else { t0 + h };
-            if sys.after_step(self.t, &mut self.y) {
-                self.fsal_valid = false;
-            }
-            if !clipped || h_next < self.h {
-                self.h = h_next;
-            }
-            let info = StepInfo { t0, t1: self.t, h, events: 0 };
-            self.last = Some(info);
-            return Ok(info);
+            let h_next = CONTROLLER.next(err, h, &mut st.no_growth);
+            let k = &mut self.k;
+            return st.conclude(sys, Accepted { h, h_next, clipped, t_limit }, || k.swap(0, 6));
         }
     }
 
     /// Component `i` of the dense output of the last accepted step at `theta = (t - t0)/h`.
     #[inline]
     pub fn dense_component(&self, theta: f64, i: usize) -> f64 {
-        dense_at(&self.rcont, theta, i)
+        dense_at(&self.state.rcont, theta, i)
     }
 
     /// The dense output of the last accepted step at time `t` (within its interval) into `out`.
     pub fn dense(&self, t: f64, out: &mut [f64]) {
-        let info = self.last.expect("dense output needs an accepted step");
-        let theta = (t - info.t0) / info.h;
-        for (i, o) in out.iter_mut().enumerate() {
-            *o = self.dense_component(theta, i);
-        }
+        self.state.dense(t, out);
     }
 }
 

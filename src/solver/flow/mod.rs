@@ -53,6 +53,7 @@ pub mod descent;
 pub mod dopri;
 pub(crate) mod driver;
 pub mod rosenbrock;
+mod step;
 pub mod tableau;
 
 use super::{DivergenceBounds, Observer, Run, SimulationError, StopRule};
@@ -62,7 +63,7 @@ use crate::params::{ScaledParams, ldexp, norm};
 use descent::Reference;
 use dopri::{System, Tolerances};
 use driver::{FlowCoordinates, Measure, drive};
-use rosenbrock::LowRankJacobian;
+use rosenbrock::{LowRankJacobian, scale_lower_and_mirror};
 use serde::Serialize;
 use std::ops::Range;
 
@@ -384,14 +385,7 @@ impl LowRankJacobian for FlowSystem<'_> {
                 }
             }
         }
-        let inv_n = 1.0 / n as f64;
-        for k in 0..n {
-            for l in 0..=k {
-                let v = vtu[k * n + l] * inv_n;
-                vtu[k * n + l] = v;
-                vtu[l * n + k] = v;
-            }
-        }
+        scale_lower_and_mirror(vtu, n);
     }
     fn apply_vt(&self, b: &[f64], out: &mut [f64]) {
         let (n, d) = (self.n, self.d);

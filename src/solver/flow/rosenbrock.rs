@@ -28,16 +28,14 @@
 //! exactly as for Dormand-Prince; a step after which a switching function is violated is cut at its
 //! earliest crossing on the cubic Hermite interpolant of `y0, y1, f(y0), f(y1)`.
 
-use super::dopri::{
-    Counters, DopriError, Events, INADMISSIBLE_FACTOR, MAX_ZERO_LENGTH_EVENTS, StepInfo, System, Tolerances, dense_at,
-};
+use super::dopri::{Counters, DopriError, StepInfo, System, Tolerances, dense_at};
+use super::step::{Accepted, Controller, FAC_MIN, SAFETY, StepState};
 
 /// `gamma = 1 + 1/sqrt(2)`: ROS2 is L-stable with it.
 pub const GAMMA: f64 = 1.0 + std::f64::consts::FRAC_1_SQRT_2;
 
-const SAFETY: f64 = 0.9;
-const FAC_MIN: f64 = 0.2;
-const FAC_MAX: f64 = 5.0;
+/// ROS2's controller: error estimate of order 2 (`err^(-1/2)`), growth at most 5.
+const CONTROLLER: Controller = Controller { fac_max: 5.0, ratio: |err| SAFETY / err.sqrt() };
 
 /// A [`System`] with a low-rank approximation `W = -U V^T` of its Jacobian (`U`, `V` of size
 /// `dim x rank`), given through products: what [`Ros2`] needs.
@@ -51,6 +49,20 @@ pub trait LowRankJacobian: System {
     fn apply_vt(&self, b: &[f64], out: &mut [f64]);
     /// `b -= U c`.
     fn subtract_u(&self, c: &[f64], b: &mut [f64]);
+}
+
+/// Finishes `V^T U = (1/n) J J^T` (`n x n`, row-major) for a [`LowRankJacobian::prepare_jacobian`]
+/// that accumulated the lower triangle of `J J^T` (diagonal included) into `vtu`: scales it by
+/// `1/n` and mirrors it into the upper triangle, so the matrix is symmetric to the bit.
+pub(crate) fn scale_lower_and_mirror(vtu: &mut [f64], n: usize) {
+    let inv_n = 1.0 / n as f64;
+    for k in 0..n {
+        for l in 0..=k {
+            let v = vtu[k * n + l] * inv_n;
+            vtu[k * n + l] = v;
+            vtu[l * n + k] = v;
+        }
+    }
 }
 
 /// In-place Cholesky factorisation `A = L L^T` of the symmetric `r x r` matrix `a` (row-major,
@@ -98,30 +110,20 @@ fn cholesky_solve(l: &[f64], r: usize, b: &mut [f64]) {
 
 /// The ROS2 integrator state (preallocated; no allocation per step).
 pub struct Ros2 {
-    t: f64,
-    y: Vec<f64>,
-    h: f64,
+    state: StepState,
     tol: Tolerances,
     h_max: f64,
     f0: Vec<f64>,
     k1: Vec<f64>,
     k2: Vec<f64>,
     y_stage: Vec<f64>,
-    y_new: Vec<f64>,
     f_new: Vec<f64>,
     err: Vec<f64>,
-    rcont: [Vec<f64>; 5],
     /// `V^T U` at the current state, and its factor for the current step size.
     vtu: Vec<f64>,
     factor: Vec<f64>,
     small: Vec<f64>,
-    fsal_valid: bool,
     jacobian_valid: bool,
-    no_growth: bool,
-    counters: Counters,
-    ev: Events,
-    consecutive_zero_steps: usize,
-    last: Option<StepInfo>,
 }
 
 impl Ros2 {
@@ -130,52 +132,42 @@ impl Ros2 {
         let n = y0.len();
         let z = || vec![0.0; n];
         Self {
-            t: t0,
-            h: h0,
+            state: StepState::new(t0, y0, h0),
             tol,
             h_max,
             f0: z(),
             k1: z(),
             k2: z(),
             y_stage: z(),
-            y_new: z(),
             f_new: z(),
             err: z(),
-            rcont: [z(), z(), z(), z(), z()],
             vtu: vec![0.0; rank * rank],
             factor: vec![0.0; rank * rank],
             small: vec![0.0; rank],
-            y: y0,
-            fsal_valid: false,
             jacobian_valid: false,
-            no_growth: false,
-            counters: Counters::default(),
-            ev: Events::default(),
-            consecutive_zero_steps: 0,
-            last: None,
         }
     }
     /// Current time.
     pub fn t(&self) -> f64 {
-        self.t
+        self.state.t
     }
     /// Current state.
     pub fn y(&self) -> &[f64] {
-        &self.y
+        &self.state.y
     }
     /// Mutable state (invalidates `f(y)` and the Jacobian approximation).
     pub fn y_mut(&mut self) -> &mut [f64] {
-        self.fsal_valid = false;
+        self.state.fsal_valid = false;
         self.jacobian_valid = false;
-        &mut self.y
+        &mut self.state.y
     }
     /// Counters so far.
     pub fn counters(&self) -> Counters {
-        self.counters
+        self.state.counters
     }
     /// The next step size the controller proposes.
     pub fn next_h(&self) -> f64 {
-        self.h
+        self.state.h
     }
     /// The trace of `V^T U` at the last prepared Jacobian, the one of the last accepted step's start
     /// (`None` before the first step): the trace of
@@ -198,29 +190,20 @@ impl Ros2 {
 
     /// Advances by one accepted step (cut at the first event, if any), not beyond `t_limit`.
     pub fn step<S: LowRankJacobian>(&mut self, sys: &mut S, t_limit: f64) -> Result<StepInfo, DopriError> {
-        let n = self.y.len();
+        let st = &mut self.state;
+        let n = st.y.len();
         let r = sys.rank();
-        if !self.fsal_valid {
-            sys.rhs(self.t, &self.y, &mut self.f0);
-            self.counters.rhs_evaluations += 1;
-            self.fsal_valid = true;
+        if !st.fsal_valid {
+            sys.rhs(st.t, &st.y, &mut self.f0);
+            st.counters.rhs_evaluations += 1;
+            st.fsal_valid = true;
         }
         if !self.jacobian_valid {
-            sys.prepare_jacobian(&self.y, &mut self.vtu);
+            sys.prepare_jacobian(&st.y, &mut self.vtu);
             self.jacobian_valid = true;
         }
         loop {
-            let remaining = t_limit - self.t;
-            let mut h = self.h.min(self.h_max);
-            // a step ending within a few ulps of the limit ends on it (else the next step would be
-            // shorter than the time's resolution: a step size underflow)
-            let clipped = h >= remaining || remaining - h <= 4.0 * f64::EPSILON * t_limit.abs() && t_limit.is_finite();
-            if clipped {
-                h = remaining;
-            }
-            if !(h > f64::EPSILON * self.t.abs().max(1e-300)) {
-                return Err(DopriError::StepSizeUnderflow { t: self.t, h });
-            }
+            let (h, clipped) = st.attempt(self.h_max, t_limit)?;
             // the Woodbury factor I/(gamma h) + V^T U
             self.factor.copy_from_slice(&self.vtu);
             let shift = 1.0 / (GAMMA * h);
@@ -228,118 +211,55 @@ impl Ros2 {
                 self.factor[i * r + i] += shift;
             }
             if !cholesky(&mut self.factor, r) {
-                self.h = h * FAC_MIN;
-                self.counters.rejected_steps += 1;
+                st.h = h * FAC_MIN;
+                st.counters.rejected_steps += 1;
                 continue;
             }
             Self::solve(sys, &self.factor, &mut self.small, r, &self.f0, &mut self.k1);
             for i in 0..n {
-                self.y_stage[i] = self.y[i] + h * self.k1[i];
+                self.y_stage[i] = st.y[i] + h * self.k1[i];
             }
-            sys.rhs(self.t + h, &self.y_stage, &mut self.k2);
-            self.counters.rhs_evaluations += 1;
+            sys.rhs(st.t + h, &self.y_stage, &mut self.k2);
+            st.counters.rhs_evaluations += 1;
             for i in 0..n {
                 self.y_stage[i] = self.k2[i] - 2.0 * self.k1[i];
             }
             Self::solve(sys, &self.factor, &mut self.small, r, &self.y_stage, &mut self.k2);
             for i in 0..n {
-                self.y_new[i] = self.y[i] + h * (1.5 * self.k1[i] + 0.5 * self.k2[i]);
+                st.y_new[i] = st.y[i] + h * (1.5 * self.k1[i] + 0.5 * self.k2[i]);
                 self.err[i] = 0.5 * h * (self.k1[i] + self.k2[i]);
             }
-            let err = sys.error_norm(&self.y, &self.y_new, &self.err, &self.tol);
-            if !err.is_finite() {
-                if self.y_new.iter().any(|v| !v.is_finite()) && h < 1e-12 * (1.0 + self.t.abs()) {
-                    return Err(DopriError::NonFinite { t: self.t });
-                }
-                self.h = h * FAC_MIN;
-                self.counters.rejected_steps += 1;
-                continue;
-            }
-            if err > 1.0 {
-                self.h = h * (SAFETY / err.sqrt()).max(FAC_MIN);
-                self.counters.rejected_steps += 1;
+            let err = sys.error_norm(&st.y, &st.y_new, &self.err, &self.tol);
+            if let Some(h_retry) = CONTROLLER.judge(err, h, st.t, &st.y_new)? {
+                st.h = h_retry;
+                st.counters.rejected_steps += 1;
                 continue;
             }
             // f(y1): the descent check, the event test and the next step's f(y0)
-            sys.rhs(self.t + h, &self.y_new, &mut self.f_new);
-            self.counters.rhs_evaluations += 1;
-            if !sys.admissible(&self.y, &self.y_new) {
-                self.h = h * INADMISSIBLE_FACTOR;
-                self.no_growth = true;
-                self.counters.rejected_steps += 1;
-                self.counters.inadmissible_steps += 1;
+            sys.rhs(st.t + h, &st.y_new, &mut self.f_new);
+            st.counters.rhs_evaluations += 1;
+            if !sys.admissible(&st.y, &st.y_new) {
+                st.reject_inadmissible(h);
                 continue;
             }
             // accepted: cubic Hermite dense output in Hairer's form
-            for i in 0..n {
-                let ydiff = self.y_new[i] - self.y[i];
-                let bspl = h * self.f0[i] - ydiff;
-                self.rcont[0][i] = self.y[i];
-                self.rcont[1][i] = ydiff;
-                self.rcont[2][i] = bspl;
-                self.rcont[3][i] = ydiff - h * self.f_new[i] - bspl;
-                self.rcont[4][i] = 0.0;
-            }
-            let fac = if err == 0.0 { FAC_MAX } else { (SAFETY / err.sqrt()).clamp(FAC_MIN, FAC_MAX) };
-            let h_next = if std::mem::take(&mut self.no_growth) { h * fac.min(1.0) } else { h * fac };
-            self.counters.accepted_steps += 1;
-            let t0 = self.t;
+            st.hermite(h, &self.f0, &self.f_new);
+            st.rcont[4].fill(0.0);
+            let h_next = CONTROLLER.next(err, h, &mut st.no_growth);
             self.jacobian_valid = false;
-
-            self.ev.list.clear();
-            sys.violated(&self.y_new, &mut self.ev.list);
-            if !self.ev.list.is_empty() {
-                let theta = self.ev.locate(sys, &self.rcont);
-                let t1 = t0 + theta * h;
-                for i in 0..n {
-                    self.y[i] = dense_at(&self.rcont, theta, i);
-                }
-                self.t = t1;
-                sys.on_events(t1, &self.y, &self.ev.list).map_err(DopriError::Event)?;
-                self.counters.events += self.ev.list.len() as u64;
-                self.fsal_valid = false;
-                sys.after_step(t1, &mut self.y);
-                if theta == 0.0 {
-                    self.consecutive_zero_steps += 1;
-                    if self.consecutive_zero_steps > MAX_ZERO_LENGTH_EVENTS {
-                        return Err(DopriError::EventStorm { t: t1, count: self.consecutive_zero_steps });
-                    }
-                } else {
-                    self.consecutive_zero_steps = 0;
-                }
-                self.h = h_next.min(h.max(f64::MIN_POSITIVE));
-                let info = StepInfo { t0, t1, h, events: self.ev.list.len() };
-                self.last = Some(info);
-                return Ok(info);
-            }
-            self.consecutive_zero_steps = 0;
-            std::mem::swap(&mut self.y, &mut self.y_new);
-            std::mem::swap(&mut self.f0, &mut self.f_new);
-            self.t = if clipped { t_limit } else { t0 + h };
-            if sys.after_step(self.t, &mut self.y) {
-                self.fsal_valid = false;
-            }
-            if !clipped || h_next < self.h {
-                self.h = h_next;
-            }
-            let info = StepInfo { t0, t1: self.t, h, events: 0 };
-            self.last = Some(info);
-            return Ok(info);
+            let (f0, f_new) = (&mut self.f0, &mut self.f_new);
+            return st.conclude(sys, Accepted { h, h_next, clipped, t_limit }, || std::mem::swap(f0, f_new));
         }
     }
 
     /// Component `i` of the dense output of the last accepted step at `theta = (t - t0)/h`.
     #[inline]
     pub fn dense_component(&self, theta: f64, i: usize) -> f64 {
-        dense_at(&self.rcont, theta, i)
+        dense_at(&self.state.rcont, theta, i)
     }
 
     /// The dense output of the last accepted step at time `t` (within its interval) into `out`.
     pub fn dense(&self, t: f64, out: &mut [f64]) {
-        let info = self.last.expect("dense output needs an accepted step");
-        let theta = (t - info.t0) / info.h;
-        for (i, o) in out.iter_mut().enumerate() {
-            *o = self.dense_component(theta, i);
-        }
+        self.state.dense(t, out);
     }
 }

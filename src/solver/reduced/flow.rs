@@ -7,7 +7,7 @@ use crate::params::{ScaledParams, ldexp};
 use crate::solver::flow::descent::{self, Reference};
 use crate::solver::flow::dopri::{System, Tolerances};
 use crate::solver::flow::driver::{FlowCoordinates, Measure, drive};
-use crate::solver::flow::rosenbrock::LowRankJacobian;
+use crate::solver::flow::rosenbrock::{LowRankJacobian, scale_lower_and_mirror};
 use crate::solver::flow::{FlowConfig, ZERO_BAND, boundary_class};
 use crate::solver::{DivergenceBounds, Observer, Run, SimulationError};
 use std::ops::Range;
@@ -296,14 +296,7 @@ impl LowRankJacobian for ReducedFlow<'_> {
                 vtu[k * n + k] += s * (act[k] * act[k] + a_sq * gate[k] * gate[k] * self.sq[k]);
             }
         }
-        let inv_n = 1.0 / n as f64;
-        for k in 0..n {
-            for l in 0..=k {
-                let v = vtu[k * n + l] * inv_n;
-                vtu[k * n + l] = v;
-                vtu[l * n + k] = v;
-            }
-        }
+        scale_lower_and_mirror(vtu, n);
     }
     fn apply_vt(&self, b: &[f64], out: &mut [f64]) {
         let n = self.n;
