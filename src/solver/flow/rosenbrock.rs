@@ -176,7 +176,7 @@ impl Ros2 {
     /// step of that size would be stable again.
     pub fn gauss_newton_trace(&self) -> Option<f64> {
         let r = self.small.len();
-        (self.counters.accepted_steps > 0).then(|| (0..r).map(|i| self.vtu[i * r + i]).sum())
+        (self.counters().accepted_steps > 0).then(|| (0..r).map(|i| self.vtu[i * r + i]).sum())
     }
 
     /// `out = (I - gamma h W)^-1 b = b - U (I/(gamma h) + V^T U)^-1 V^T b` with the factor of the
