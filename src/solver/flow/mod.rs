@@ -109,9 +109,13 @@ pub fn integrator_summary(f: &crate::solver::FlowReport) -> String {
         Some(t) => format!("; Hairer's stiffness test fired at t = {t:.3e}"),
         None => String::new(),
     };
+    let end = match f.integrator {
+        crate::solver::Integrator::Dopri5 => ", back to dopri5 at the end",
+        crate::solver::Integrator::Ros2 => "",
+    };
     match f.switched_at {
         Some(t) => format!(
-            "integrator      dopri5 for {} steps, then ros2 (stiff flow) from t = {t:.3e}{stiff}",
+            "integrator      dopri5 for {} steps, ros2 (stiff flow) from t = {t:.3e}{end}{stiff}",
             f.explicit_steps
         ),
         None => format!("integrator      dopri5{stiff}"),
