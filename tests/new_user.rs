@@ -6,7 +6,8 @@ use clap::Parser;
 use reluflow::claims::Instance;
 use reluflow::claims::conservation::flow_checkpoints;
 use reluflow::cli::simulate::{
-    DEFAULT_FLOW_STEP_CAP, DEFAULT_GD_STEP, Method, SimulateArgs, check_memory, remaining, run, simulate,
+    DEFAULT_FLOW_STEP_CAP, DEFAULT_GD_STEP, Method, SimulateArgs, available_memory, check_memory, remaining, run,
+    simulate,
 };
 use reluflow::cli::{Cli, CliError, Command};
 use reluflow::data::generate::{random_orthonormal, toy};
@@ -152,12 +153,7 @@ fn item10_a_width_beyond_the_memory_is_refused_with_the_estimate() {
     assert!(check_memory(Method::Gd, 100_000_000, &data, Some(19e9)).is_err());
     assert!(check_memory(Method::Flow, 60, &data, None).is_ok(), "no reading, no check");
     // through the binary, on this machine: refused at once (exit 2, no allocation) when it does not fit
-    let available = std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|t| t.lines().find(|l| l.starts_with("MemAvailable:")).map(str::to_string))
-        .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse::<f64>().ok()))
-        .map(|kb| kb * 1024.0);
-    if available.is_some_and(|a| a < 60e9) {
+    if available_memory().is_some_and(|a| a < 60e9) {
         let (code, _, err) = binary(&["--data", "toy", "--width", "100000000", "--method", "flow", "--horizon", "1"]);
         assert_eq!(code, Some(2), "{err}");
         assert!(err.contains("needs about 60.0 GB"), "{err}");

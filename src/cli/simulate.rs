@@ -40,12 +40,19 @@ pub enum Coordinates {
     Reduced,
 }
 
-impl std::fmt::Display for Method {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
+impl Method {
+    /// The method in words: `gradient descent` or `gradient flow`.
+    pub fn name(self) -> &'static str {
+        match self {
             Method::Gd => "gradient descent",
             Method::Flow => "gradient flow",
-        })
+        }
+    }
+}
+
+impl std::fmt::Display for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
     }
 }
 
@@ -452,7 +459,7 @@ pub const STATE_COPIES_GD: usize = 5;
 pub const STATE_COPIES_FLOW: usize = 15;
 
 /// `MemAvailable` of `/proc/meminfo` in bytes (`None` where it cannot be read: no check then).
-fn available_memory() -> Option<f64> {
+pub fn available_memory() -> Option<f64> {
     let text = std::fs::read_to_string("/proc/meminfo").ok()?;
     let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
@@ -478,10 +485,7 @@ pub fn check_memory(method: Method, width: usize, data: &Dataset, available: Opt
         width,
         n,
         d,
-        method: match method {
-            Method::Gd => "gradient descent",
-            Method::Flow => "gradient flow",
-        },
+        method: method.name(),
         copies,
         needed_gb: needed / 1e9,
         available_gb: available / 1e9,
