@@ -23,7 +23,7 @@
 //! assert!(instance.sets().unwrap().assumption_3());
 //! ```
 
-use crate::claims::Instance;
+use crate::Instance;
 use crate::data::Dataset;
 use crate::data::generate::{LabelSpec, random_orthonormal};
 use crate::init::{InitKind, InitSpec, NeuronSets};

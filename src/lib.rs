@@ -55,6 +55,7 @@ pub mod cli;
 pub mod data;
 pub mod generators;
 pub mod init;
+pub mod instance;
 pub mod network;
 pub mod params;
 pub mod plot;
@@ -66,4 +67,5 @@ pub mod timeline;
 pub mod trajectory;
 
 pub use data::Dataset;
+pub use instance::Instance;
 pub use params::{Params, ScaledParams};

@@ -7,7 +7,7 @@
 //! Step sizes: the paper's code trains with torch `MSELoss` (`= 2L`), so its learning rate
 //! `1e-3` is a step `2e-3` on the paper's loss `L`, which is what runs here.
 
-use crate::claims::Instance;
+use crate::Instance;
 use crate::data::Dataset;
 use crate::init::{InitKind, InitSpec};
 use crate::network::{Model, dot};

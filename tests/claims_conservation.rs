@@ -5,12 +5,14 @@ use proptest::prelude::*;
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use rand_distr::StandardNormal;
+use reluflow::Instance;
 use reluflow::claims::conservation::{
     CHECKPOINTS, RTOL, check_l1, check_l1_balanced, check_l1_conservation, check_l1_gd_law, check_l6, check_p2,
     correlated_inputs, flow_checkpoints, flow_horizon, l1_flow, l1_gd, l1_gd_law, measure_boundary,
-    orthonormal_instance, positive_cone_dataset, run,
+    orthonormal_instance, positive_cone_dataset,
 };
-use reluflow::claims::{ClaimId, Instance, Outcome, Verdict};
+use reluflow::claims::registry::run;
+use reluflow::claims::{ClaimId, Outcome, Verdict};
 use reluflow::data::Dataset;
 use reluflow::data::generate::{LabelSpec, random_labels};
 use reluflow::generators::InstanceShape;
@@ -19,11 +21,11 @@ use reluflow::network::{Activation, Model};
 use reluflow::solver::SimulationError;
 
 fn assert_holds(v: &Verdict) {
-    assert!(v.holds, "expected to hold: measured {:e}, bound {:e}\n{}", v.measured, v.bound, v.statement);
+    assert!(v.holds(), "expected to hold: measured {:e}, bound {:e}\n{}", v.measured(), v.bound(), v.statement());
 }
 
 fn assert_fails(v: &Verdict) {
-    assert!(!v.holds, "expected to fail: measured {:e}, bound {:e}\n{}", v.measured, v.bound, v.statement);
+    assert!(!v.holds(), "expected to fail: measured {:e}, bound {:e}\n{}", v.measured(), v.bound(), v.statement());
 }
 
 /// Orthonormal instances without the Assumption 3 filter (L1 and L6 hold for every
@@ -73,7 +75,7 @@ proptest! {
         let run = l1_flow(&instance, RTOL).expect("flow");
         prop_assert!(run.outcome.is_ok(), "{:?}", run.outcome);
         let v = check_l1(&run, balanced);
-        prop_assert!(v.holds, "{}", v.statement);
+        prop_assert!(v.holds(), "{}", v.statement());
     }
 
     /// On non-orthogonal inputs the classical flow may end at a sliding mode (once some point is
@@ -87,7 +89,7 @@ proptest! {
             "{:?}", run.outcome
         );
         let v = check_l1(&run, balanced);
-        prop_assert!(v.holds, "{}", v.statement);
+        prop_assert!(v.holds(), "{}", v.statement());
     }
 }
 
@@ -111,7 +113,7 @@ proptest! {
         };
         let trace = l1_gd_law(&instance, eta, 400, eta).expect("gd");
         let v = check_l1_gd_law(&trace, &format!("n = {n}, d = {}, eta = {eta}, lambda = {lambda}", n + extra));
-        prop_assert!(v.holds, "{}", v.statement);
+        prop_assert!(v.holds(), "{}", v.statement());
         prop_assert!(trace.largest_term > 0.0);
     }
 }
@@ -143,7 +145,7 @@ fn l1_drift_shrinks_with_the_integrator_tolerance() {
                 let run = l1_flow(&instance, rtol).expect("flow");
                 let v = check_l1_conservation(&run);
                 assert_holds(&v);
-                v.measured
+                v.measured()
             })
             .collect();
         assert!(drifts.windows(2).all(|w| w[1] < w[0]), "drift must shrink with rtol: {drifts:?}");
@@ -178,7 +180,7 @@ fn l1_negative_control_gd_large_step() {
         assert!(run.outcome.is_ok());
         let v = check_l1_conservation(&run);
         assert_fails(&v);
-        assert!(v.measured > 1e3 * v.bound, "{}", v.statement);
+        assert!(v.measured() > 1e3 * v.bound(), "{}", v.statement());
     }
 }
 
@@ -215,7 +217,7 @@ proptest! {
         let run = flow_checkpoints(&instance, horizon, CHECKPOINTS, RTOL).expect("flow");
         prop_assert!(run.outcome.is_ok(), "{:?}", run.outcome);
         let v = check_l6(&run);
-        prop_assert!(v.holds, "{}", v.statement);
+        prop_assert!(v.holds(), "{}", v.statement());
         let m = measure_boundary(&run);
         prop_assert!(m.nonpositive > 0, "no coordinate was checked");
     }
@@ -297,12 +299,12 @@ proptest! {
         let horizon = flow_horizon(&instance.data, instance.lambda());
         let reference = flow_checkpoints(&instance, horizon, CHECKPOINTS, RTOL).expect("flow");
         prop_assume!(measure_boundary(&reference).reached_zero > 0);
-        prop_assert!(!check_p2(&reference).holds);
+        prop_assert!(!check_p2(&reference).holds());
         let pushed = instance.with_model(Model { relu_prime_at_zero: sigma0, ..Model::relu() });
         let run = flow_checkpoints(&pushed, horizon, CHECKPOINTS, RTOL).expect("flow");
         prop_assert!(run.outcome.is_ok(), "{:?}", run.outcome);
         let v = check_p2(&run);
-        prop_assert!(v.holds, "{}", v.statement);
+        prop_assert!(v.holds(), "{}", v.statement());
     }
 }
 

@@ -7,10 +7,12 @@
 //! property tests (every `0 < eps <= eps_max` is admissible).
 
 use proptest::prelude::*;
+use reluflow::Instance;
 use reluflow::claims::early::{
     self, PhaseOne, al_parts, check_al, check_l7, check_l8, check_l9, check_l9_against, eps_for, l7_parts, l8_parts,
 };
-use reluflow::claims::{ClaimId, Instance, Outcome, Verdict};
+use reluflow::claims::registry;
+use reluflow::claims::{ClaimId, Outcome, Verdict};
 use reluflow::network::{Activation, Model};
 use reluflow::theory;
 
@@ -48,7 +50,12 @@ fn leaky() -> Model {
 fn show(v: &Verdict) -> String {
     format!(
         "{} holds = {}, measured {:.4}, bound {:.4}, margin {:.4}: {}",
-        v.claim, v.holds, v.measured, v.bound, v.margin, v.statement
+        v.claim(),
+        v.holds(),
+        v.measured(),
+        v.bound(),
+        v.margin(),
+        v.statement()
     )
 }
 
@@ -81,9 +88,9 @@ proptest! {
         let run = simulate(&instance, eps(ClaimId::L7, &instance, fraction), &[]);
         let parts = l7_parts(&run, run.at_t_plus_1());
         for v in [&parts.norm, &parts.alignment, &parts.deactivation] {
-            prop_assert!(v.holds, "{}", show(v));
+            prop_assert!(v.holds(), "{}", show(v));
         }
-        prop_assert!(check_l7(&run, run.at_t_plus_1()).holds);
+        prop_assert!(check_l7(&run, run.at_t_plus_1()).holds());
     }
 
     #[test]
@@ -91,25 +98,25 @@ proptest! {
         let run = simulate(&instance, eps(ClaimId::L8, &instance, fraction), &[]);
         let parts = l8_parts(&run, run.at_t_minus_1());
         for v in [&parts.norm, &parts.alignment, &parts.deactivation] {
-            prop_assert!(v.holds, "{}", show(v));
+            prop_assert!(v.holds(), "{}", show(v));
         }
-        prop_assert!(check_l8(&run, run.at_t_minus_1()).holds);
+        prop_assert!(check_l8(&run, run.at_t_minus_1()).holds());
     }
 
     #[test]
     fn l9_no_neuron_of_s_plus_1_or_s_minus_1_collapses(instance in instances(), fraction in fractions()) {
         let run = simulate(&instance, eps(ClaimId::L9, &instance, fraction), &[]);
         let v = check_l9(&run);
-        prop_assert!(v.holds, "{}", show(&v));
+        prop_assert!(v.holds(), "{}", show(&v));
     }
 
     #[test]
     fn al_same_activation_pattern_same_direction_at_end_of_phase_1(instance in instances(), fraction in fractions()) {
         let run = simulate(&instance, eps(ClaimId::AL, &instance, fraction), &[]);
         let parts = al_parts(&run, run.at_t_minus_1()).expect("S+,1 is a covered group");
-        prop_assert!(parts.direction.holds, "{}", show(&parts.direction));
+        prop_assert!(parts.direction.holds(), "{}", show(&parts.direction));
         if let Some(p) = &parts.pairwise {
-            prop_assert!(p.holds, "{}", show(p));
+            prop_assert!(p.holds(), "{}", show(p));
         }
     }
 }
@@ -120,13 +127,13 @@ proptest! {
 fn l7_l8_l9_al_hold_through_the_verify_entry_point() {
     for id in [ClaimId::L7, ClaimId::L8, ClaimId::L9, ClaimId::AL] {
         for seed in 0..4 {
-            match early::run(id, seed) {
-                Outcome::Checked(v) => assert!(v.holds, "seed {seed}: {}", show(&v)),
+            match registry::run(id, seed) {
+                Outcome::Checked(v) => assert!(v.holds(), "seed {seed}: {}", show(&v)),
                 other => panic!("{id} seed {seed}: {other:?}"),
             }
         }
     }
-    assert!(matches!(early::run(ClaimId::L1, 0), Outcome::Skipped { .. }));
+    assert!(matches!(early::check(ClaimId::L1, &early::instance(ClaimId::L7, 0).unwrap()), Outcome::Skipped { .. }));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -144,9 +151,9 @@ fn l7_negative_control_leaky_relu() {
         let instance = fixed(seed);
         let run = simulate(&instance.with_model(leaky()), eps(ClaimId::L7, &instance, 1.0), &[]);
         let parts = l7_parts(&run, run.at_t_plus_1());
-        assert!(!parts.deactivation.holds, "{}", show(&parts.deactivation));
-        assert!(!parts.alignment.holds, "{}", show(&parts.alignment));
-        assert!(!check_l7(&run, run.at_t_plus_1()).holds);
+        assert!(!parts.deactivation.holds(), "{}", show(&parts.deactivation));
+        assert!(!parts.alignment.holds(), "{}", show(&parts.alignment));
+        assert!(!check_l7(&run, run.at_t_plus_1()).holds());
     }
 }
 
@@ -161,8 +168,8 @@ fn l7_negative_control_checked_too_early() {
         let tp = theory::phase_times_ln(&instance.data, instance.ln_lambda(), e).unwrap().t_plus_1;
         let run = simulate(&instance, e, &[tp / 4.0]);
         let parts = l7_parts(&run, run.state_at(tp / 4.0).unwrap());
-        assert!(!parts.alignment.holds, "{}", show(&parts.alignment));
-        assert!(!check_l7(&run, run.state_at(tp / 4.0).unwrap()).holds);
+        assert!(!parts.alignment.holds(), "{}", show(&parts.alignment));
+        assert!(!check_l7(&run, run.state_at(tp / 4.0).unwrap()).holds());
     }
 }
 
@@ -176,7 +183,7 @@ fn l7_negative_control_checked_too_late() {
         let tp = theory::phase_times_ln(&instance.data, instance.ln_lambda(), e).unwrap().t_plus_1;
         let run = simulate(&instance, e, &[2.0 * tp]);
         let parts = l7_parts(&run, run.state_at(2.0 * tp).unwrap());
-        assert!(!parts.norm.holds, "{}", show(&parts.norm));
+        assert!(!parts.norm.holds(), "{}", show(&parts.norm));
     }
 }
 
@@ -209,9 +216,9 @@ fn large_lambda_control(plus: bool) {
         } else {
             (l8_parts(&run, run.at_t_minus_1()), check_l8(&run, run.at_t_minus_1()))
         };
-        assert!(parts.alignment.holds, "seed {seed}: {}", show(&parts.alignment));
-        if !parts.deactivation.holds {
-            assert!(!whole.holds, "seed {seed}: a failed part must fail the check");
+        assert!(parts.alignment.holds(), "seed {seed}: {}", show(&parts.alignment));
+        if !parts.deactivation.holds() {
+            assert!(!whole.holds(), "seed {seed}: a failed part must fail the check");
             failed += 1;
         }
     }
@@ -231,11 +238,11 @@ fn l8_negative_control_leaky_relu() {
         let instance = fixed(seed);
         let run = simulate(&instance.with_model(leaky()), eps(ClaimId::L8, &instance, 1.0), &[]);
         let parts = l8_parts(&run, run.at_t_minus_1());
-        assert!(!parts.alignment.holds, "{}", show(&parts.alignment));
+        assert!(!parts.alignment.holds(), "{}", show(&parts.alignment));
         if starts_active_on_other_sign(&instance, false) {
-            assert!(!parts.deactivation.holds, "{}", show(&parts.deactivation));
+            assert!(!parts.deactivation.holds(), "{}", show(&parts.deactivation));
         }
-        assert!(!check_l8(&run, run.at_t_minus_1()).holds);
+        assert!(!check_l8(&run, run.at_t_minus_1()).holds());
     }
 }
 
@@ -248,7 +255,7 @@ fn l8_negative_control_checked_too_early() {
         let tm = theory::phase_times_ln(&instance.data, instance.ln_lambda(), e).unwrap().t_minus_1;
         let run = simulate(&instance, e, &[tm / 4.0]);
         let parts = l8_parts(&run, run.state_at(tm / 4.0).unwrap());
-        assert!(!parts.alignment.holds, "{}", show(&parts.alignment));
+        assert!(!parts.alignment.holds(), "{}", show(&parts.alignment));
     }
 }
 
@@ -262,7 +269,7 @@ fn l8_negative_control_checked_too_late() {
         let tm = theory::phase_times_ln(&instance.data, instance.ln_lambda(), e).unwrap().t_minus_1;
         let run = simulate(&instance, e, &[2.0 * tm]);
         let parts = l8_parts(&run, run.state_at(2.0 * tm).unwrap());
-        assert!(!parts.norm.holds, "{}", show(&parts.norm));
+        assert!(!parts.norm.holds(), "{}", show(&parts.norm));
     }
 }
 
@@ -297,10 +304,10 @@ fn l9_negative_control_wrong_exponent() {
     for seed in 0..3 {
         let instance = fixed(seed);
         let run = simulate(&instance, eps(ClaimId::L9, &instance, 1.0), &[]);
-        assert!(check_l9(&run).holds);
+        assert!(check_l9(&run).holds());
         let (ln_cmin_half, l, e, r) = ((run.c_min / 2.0).ln(), run.ln_lambda, run.eps, run.times.r);
         let v = check_l9_against(&run, ln_cmin_half + (1.0 - e) * l, ln_cmin_half + (1.0 - r * e) * l);
-        assert!(!v.holds, "{}", show(&v));
+        assert!(!v.holds(), "{}", show(&v));
     }
 }
 
@@ -318,10 +325,10 @@ fn al_negative_control_checked_too_early() {
         let tm = theory::phase_times_ln(&instance.data, instance.ln_lambda(), e).unwrap().t_minus_1;
         let run = simulate(&instance, e, &[tm / 4.0]);
         let parts = al_parts(&run, run.state_at(tm / 4.0).unwrap()).unwrap();
-        assert!(!parts.direction.holds, "{}", show(&parts.direction));
+        assert!(!parts.direction.holds(), "{}", show(&parts.direction));
         let pairwise = parts.pairwise.as_ref().expect("a group with two members");
-        assert!(!pairwise.holds, "{}", show(pairwise));
-        assert!(!check_al(&run, run.state_at(tm / 4.0).unwrap()).unwrap().holds);
+        assert!(!pairwise.holds(), "{}", show(pairwise));
+        assert!(!check_al(&run, run.state_at(tm / 4.0).unwrap()).unwrap().holds());
     }
 }
 
@@ -333,7 +340,7 @@ fn al_negative_control_leaky_relu() {
         let instance = fixed(seed);
         let run = simulate(&instance.with_model(leaky()), eps(ClaimId::AL, &instance, 1.0), &[]);
         let parts = al_parts(&run, run.at_t_minus_1()).unwrap();
-        assert!(!parts.direction.holds, "{}", show(&parts.direction));
-        assert!(!check_al(&run, run.at_t_minus_1()).unwrap().holds);
+        assert!(!parts.direction.holds(), "{}", show(&parts.direction));
+        assert!(!check_al(&run, run.at_t_minus_1()).unwrap().holds());
     }
 }

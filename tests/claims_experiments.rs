@@ -5,17 +5,18 @@ use proptest::prelude::*;
 use reluflow::claims::experiments::{
     A1_REDUCED_MAX_STEPS, A1_REDUCED_STEP, A1_WIDTH, A2_D, A2_WIDTH, KINK_GAP, a1_reduced_lambda, a1_run, a2_lambda,
     a2_reduced_data, a2_run, a2_run_with_step, check_x5, check_x5_final_loss, check_x5_kinks, check_x5_plateau,
-    check_xa_a1, check_xa_a2, clusters, intermediate_plateau, kinks, run, x5_lambda, x5_large_lambda, x5_run,
+    check_xa_a1, check_xa_a2, clusters, intermediate_plateau, kinks, x5_lambda, x5_large_lambda, x5_run,
 };
+use reluflow::claims::registry::run;
 use reluflow::claims::{ClaimId, Outcome, Verdict};
 use reluflow::theory;
 
 fn assert_holds(v: &Verdict) {
-    assert!(v.holds, "expected to hold: measured {:e}, bound {:e}\n{}", v.measured, v.bound, v.statement);
+    assert!(v.holds(), "expected to hold: measured {:e}, bound {:e}\n{}", v.measured(), v.bound(), v.statement());
 }
 
 fn assert_fails(v: &Verdict) {
-    assert!(!v.holds, "expected to fail: measured {:e}, bound {:e}\n{}", v.measured, v.bound, v.statement);
+    assert!(!v.holds(), "expected to fail: measured {:e}, bound {:e}\n{}", v.measured(), v.bound(), v.statement());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -38,7 +39,7 @@ proptest! {
     fn x5_holds_for_random_initialisations(seed in any::<u64>()) {
         let r = x5_run(x5_lambda(), seed).expect("gd");
         let v = check_x5(&r);
-        prop_assert!(v.holds, "{}", v.statement);
+        prop_assert!(v.holds(), "{}", v.statement());
     }
 }
 
@@ -111,14 +112,14 @@ proptest! {
     fn xa_a1_reduced_holds_for_random_initialisations(seed in any::<u64>()) {
         let r = a1_run(a1_reduced_lambda(), seed, A1_REDUCED_STEP, A1_REDUCED_MAX_STEPS).expect("gd");
         let v = check_xa_a1(&r);
-        prop_assert!(v.holds, "{}", v.statement);
+        prop_assert!(v.holds(), "{}", v.statement());
     }
 
     #[test]
     fn xa_a2_reduced_holds_for_random_initialisations(seed in any::<u64>()) {
         let r = a2_run(a2_lambda(), seed).expect("gd");
         let v = check_xa_a2(&r);
-        prop_assert!(v.holds, "{}", v.statement);
+        prop_assert!(v.holds(), "{}", v.statement());
     }
 }
 
@@ -160,7 +161,7 @@ fn xa_negative_control_large_init_a2() {
         let r = a2_run(10.0 / ((A2_WIDTH * A2_D) as f64).sqrt(), seed).expect("gd");
         let v = check_xa_a2(&r);
         assert_fails(&v);
-        assert!(reluflow::claims::experiments::top2_explained_variance(&r.final_params) < 0.5, "{}", v.statement);
+        assert!(reluflow::claims::experiments::top2_explained_variance(&r.final_params) < 0.5, "{}", v.statement());
     }
 }
 

@@ -7,9 +7,11 @@
 //! profile; the default case counts keep this file near 20 s. `PROPTEST_CASES` raises them.
 
 use proptest::prelude::*;
+use reluflow::Instance;
+use reluflow::claims::Verdict;
 use reluflow::claims::limits::*;
 use reluflow::claims::regimes::labels_covered;
-use reluflow::claims::{Instance, Verdict};
+use reluflow::claims::registry::run;
 use reluflow::generators::InstanceShape;
 use reluflow::init::InitKind;
 use reluflow::network::{Activation, Model};
@@ -69,7 +71,7 @@ fn positive_fit_rates(inst: &Instance) -> (f64, f64) {
 }
 
 fn assert_fails(v: &Verdict) {
-    assert!(!v.holds, "the negative control should fail, but the check held:\n{v:#?}");
+    assert!(!v.holds(), "the negative control should fail, but the check held:\n{v:#?}");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -152,7 +154,7 @@ proptest! {
     fn t1_zero_loss_minimum_norm_and_final_rate_on_a_lambda_ladder(inst in ladder_shape().strategy()) {
         let ladder = simulate_ladder(&inst, &LADDER).unwrap();
         let v = check_t1(&ladder);
-        prop_assert!(v.holds, "{v:#?}");
+        prop_assert!(v.holds(), "{v:#?}");
     }
 }
 
@@ -177,7 +179,7 @@ fn t1_negative_control_assumption_3_violated() {
 fn t1_negative_control_wrong_minimum_norm_constant() {
     let inst = fixed_instance(3);
     let ladder = simulate_ladder(&inst, &LADDER).unwrap();
-    assert!(check_t1(&ladder).holds);
+    assert!(check_t1(&ladder).holds());
     let data = &inst.data;
     let wrong = data.n() as f64 * (theory::d_plus_norm(data) + theory::d_minus_norm(data));
     assert_fails(&check_t1_with(&ladder, wrong));
@@ -287,7 +289,7 @@ fn t1_negative_control_assumption_3_violated_plateau_in_the_final_phase() {
     let ladder = Ladder { rungs: vec![rung], sets, until_loss: UNTIL_LOSS };
     let v = check_t1_with(&ladder, theory::min_norm_sq(&inst.data).unwrap());
     assert_fails(&v);
-    assert!(v.statement.contains("[FAIL] final phase"), "{v:#?}");
+    assert!(v.statement().contains("[FAIL] final phase"), "{v:#?}");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -303,7 +305,7 @@ proptest! {
     fn l12_end_points_approach_the_lambda_free_theta_star(inst in ladder_shape().strategy()) {
         let ladder = simulate_ladder(&inst, &LADDER).unwrap();
         let v = check_l12(&ladder);
-        prop_assert!(v.holds, "{v:#?}");
+        prop_assert!(v.holds(), "{v:#?}");
     }
 }
 
@@ -314,7 +316,7 @@ fn l12_negative_control_printed_minus_d_plus_direction() {
     let inst = fixed_instance(3);
     let ladder = simulate_ladder(&inst, &LADDER).unwrap();
     let mut star = predicted_theta_star(&inst).unwrap();
-    assert!(check_l12_against(&ladder, &star).holds);
+    assert!(check_l12_against(&ladder, &star).holds());
     for j in inst.sets().unwrap().s_plus_1 {
         star.w[j].iter_mut().for_each(|v| *v = -*v);
     }
@@ -345,7 +347,7 @@ proptest! {
     fn ts_fitting_times_scale_as_ln_inv_lambda_over_d(inst in ladder_shape().strategy()) {
         let ladder = simulate_ladder(&inst, &LADDER).unwrap();
         let v = check_ts(&ladder);
-        prop_assert!(v.holds, "{v:#?}");
+        prop_assert!(v.holds(), "{v:#?}");
     }
 }
 
@@ -359,7 +361,7 @@ fn ts_negative_control_torch_mse_time_unit() {
     let cp = predicted_fit_offset(&inst, Fit::Positive).unwrap();
     let cm = predicted_fit_offset(&inst, Fit::Negative).unwrap();
     let (dp, dm) = (theory::d_plus_norm(data), theory::d_minus_norm(data));
-    assert!(check_ts_with(&ladder, dp, dm, cp, cm).holds);
+    assert!(check_ts_with(&ladder, dp, dm, cp, cm).holds());
     assert_fails(&check_ts_with(&ladder, 2.0 * dp, 2.0 * dm, cp, cm));
 }
 
@@ -385,7 +387,7 @@ proptest! {
         let inst = inst.with_lambda(lazy_lambda(inst.init.width));
         let rung = simulate_rung(&inst, Integrator::Flow { rtol: RTOL }, UNTIL_LOSS).unwrap();
         let v = check_lz(&rung);
-        prop_assert!(v.holds, "{v:#?}");
+        prop_assert!(v.holds(), "{v:#?}");
     }
 }
 
@@ -425,7 +427,7 @@ fn lz_loss_rises_only_within_the_step_resolution() {
         .collect();
     assert!(rises.iter().all(|&r| r < 1.0), "a rise beyond the step resolution: {rises:?}");
     let v = check_lz(&rung);
-    assert!(v.holds, "{v:#?}");
+    assert!(v.holds(), "{v:#?}");
 }
 
 /// Small `lambda` (the rich regime) on the same instances: the weights move by `~1/lambda` times
@@ -437,7 +439,7 @@ fn lz_negative_control_small_lambda_is_rich() {
         let lazy =
             simulate_rung(&inst.with_lambda(lazy_lambda(inst.init.width)), Integrator::Flow { rtol: RTOL }, UNTIL_LOSS)
                 .unwrap();
-        assert!(check_lz(&lazy).holds);
+        assert!(check_lz(&lazy).holds());
         let rich = simulate_rung(&inst.with_lambda(1e-8), Integrator::Flow { rtol: RTOL }, UNTIL_LOSS).unwrap();
         assert_fails(&check_lz(&rich));
     }
@@ -460,7 +462,7 @@ proptest! {
         let nl = simulate_no_ladder(&inst, &NO_LADDER, |l| l, perturbation, NO_STEP).unwrap();
         prop_assert!(nl.deltas.iter().zip(&NO_LADDER).all(|(d, l)| (d / l - 1.0).abs() < 0.1), "{:?}", nl.deltas);
         let v = check_no(&nl);
-        prop_assert!(v.holds, "{v:#?}");
+        prop_assert!(v.holds(), "{v:#?}");
     }
 }
 
@@ -515,7 +517,7 @@ fn no_gradient_descent_overshoot_is_in_the_resolution() {
     assert!(nl.fine.last().overshoot_sq > 1e-6, "the eta/2 throw is gone: {}", nl.fine.last().overshoot_sq);
     assert!(nl.coarse.rungs[last].overshoot_sq > 1e-6, "the eta throw is gone: {}", nl.coarse.rungs[last].overshoot_sq);
     let v = check_no(&nl);
-    assert!(v.holds, "{v:#?}");
+    assert!(v.holds(), "{v:#?}");
 }
 
 /// A leaky ReLU (slope 0.1): inactive coordinates move, and the norm excess grows as `lambda`
@@ -524,7 +526,7 @@ fn no_gradient_descent_overshoot_is_in_the_resolution() {
 fn no_negative_control_leaky_relu() {
     let inst = fixed_instance(1);
     let leaky = inst.with_model(Model { activation: Activation::Leaky { slope: 0.1 }, relu_prime_at_zero: 0.0 });
-    assert!(check_no(&simulate_no_ladder(&inst, &NO_LADDER, |l| l, 1, NO_STEP).unwrap()).holds);
+    assert!(check_no(&simulate_no_ladder(&inst, &NO_LADDER, |l| l, 1, NO_STEP).unwrap()).holds());
     let nl = simulate_no_ladder(&leaky, &NO_LADDER, |l| l, 1, NO_STEP).unwrap();
     assert_fails(&check_no(&nl));
 }
@@ -548,7 +550,7 @@ fn t1_l12_ts_lz_no_run_from_seeds_hold() {
     for id in [ClaimId::T1, ClaimId::L12, ClaimId::TS, ClaimId::LZ, ClaimId::NO] {
         for seed in [0u64, 1] {
             match run(id, seed) {
-                Outcome::Checked(v) => assert!(v.holds, "{id} seed {seed}: {v:#?}"),
+                Outcome::Checked(v) => assert!(v.holds(), "{id} seed {seed}: {v:#?}"),
                 other => panic!("{id} seed {seed}: {other:?}"),
             }
         }

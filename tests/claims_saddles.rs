@@ -7,11 +7,13 @@
 //! breaks one assumption and asserts that it fails. One simulation to `t3` takes about 0.15 s.
 
 use proptest::prelude::*;
+use reluflow::Instance;
+use reluflow::claims::registry;
 use reluflow::claims::saddles::{
     self, SaddleTheory, check_f1, check_l3, check_l3_logistic, check_l4, horizon_for, instance_shape, judge, simulate,
     verdict_on,
 };
-use reluflow::claims::{ClaimId, Instance, Outcome, Verdict};
+use reluflow::claims::{ClaimId, Outcome, Verdict};
 use reluflow::generators::InstanceShape;
 use reluflow::init::{InitKind, NeuronSets};
 use reluflow::theory;
@@ -117,7 +119,7 @@ proptest! {
     fn l3_positive_fit_ends_within_lemma_3_bounds_and_follows_the_logistic_law(instance in instance_shape().strategy()) {
         let th = theory_of(&instance);
         let v = judge(ClaimId::L3, &instance, &th).expect("the flow runs");
-        prop_assert!(v.holds, "{v:#?}");
+        prop_assert!(v.holds(), "{v:#?}");
     }
 
     /// Fact 1: the loss stays within the band derived from `lambda^(eps/5)` of the saddle level on
@@ -126,7 +128,7 @@ proptest! {
     fn f1_loss_plateaus_at_the_saddle_level_on_the_fact_1_interval(instance in instance_shape().strategy()) {
         let th = theory_of(&instance);
         let v = judge(ClaimId::F1, &instance, &th).expect("the flow runs");
-        prop_assert!(v.holds, "{v:#?}");
+        prop_assert!(v.holds(), "{v:#?}");
     }
 
     /// Lemma 4 (i)-(iv) at some grid time before `-(1+3 r eps) ln(lambda)/|D-|`, and
@@ -135,7 +137,7 @@ proptest! {
     fn l4_negative_fit_ends_within_lemma_4_bounds(instance in instance_shape().strategy()) {
         let th = theory_of(&instance);
         let v = judge(ClaimId::L4, &instance, &th).expect("the flow runs");
-        prop_assert!(v.holds, "{v:#?}");
+        prop_assert!(v.holds(), "{v:#?}");
     }
 }
 
@@ -144,12 +146,15 @@ proptest! {
 fn l3_f1_l4_run_checks_and_holds_on_seeded_instances() {
     for seed in 0..2 {
         for id in [ClaimId::L3, ClaimId::F1, ClaimId::L4] {
-            let out = saddles::run(id, seed);
+            let out = registry::run(id, seed);
             assert!(matches!(out, Outcome::Checked(_)), "{id} seed {seed}: {out:?}");
             assert!(out.held(), "{id} seed {seed}: {out:#?}");
         }
     }
-    assert!(matches!(saddles::run(ClaimId::L1, 0), Outcome::Skipped { .. }));
+    assert!(matches!(
+        saddles::check(ClaimId::L1, &saddles::instance(ClaimId::L3, 0).unwrap()),
+        Outcome::Skipped { .. }
+    ));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -166,14 +171,14 @@ proptest! {
         let th = SaddleTheory::unchecked(&flipped, eps).expect("theory");
         prop_assert!(th.r < 1.0);
         let v = verdict_at(ClaimId::L3, &flipped, &th);
-        prop_assert!(!v.holds, "{v:#?}");
+        prop_assert!(!v.holds(), "{v:#?}");
     }
 
     /// Assumption 3 violated (`S+,1` empty): nothing can carry `n|D+|`, Lemma 3 (ii) fails.
     #[test]
     fn l3_negative_control_assumption_3_violated_s_plus_1_empty(instance in assumption_3_violated(true)) {
         let v = verdict_at(ClaimId::L3, &instance, &theory_of(&instance));
-        prop_assert!(!v.holds, "{v:#?}");
+        prop_assert!(!v.holds(), "{v:#?}");
     }
 
     /// Unbalanced initialisation (Lemma 1's premise broken) with a mislabelled neuron (see
@@ -181,7 +186,7 @@ proptest! {
     #[test]
     fn l3_negative_control_unbalanced_init(instance in unbalanced_with_mislabelled_neuron()) {
         let v = verdict_at(ClaimId::L3, &instance, &theory_of(&instance));
-        prop_assert!(!v.holds, "{v:#?}");
+        prop_assert!(!v.holds(), "{v:#?}");
     }
 
     /// A wrong theory constant: the logistic rate `|D+|` instead of `2|D+|` (the factor 2 of
@@ -193,11 +198,11 @@ proptest! {
     fn l3_negative_control_wrong_logistic_rate(instance in instance_shape().strategy()) {
         let th = theory_of(&instance);
         let trace = simulate(&instance, &th, horizon_for(ClaimId::L3, &th)).expect("the flow runs");
-        prop_assert!(check_l3_logistic(&trace, &th).holds);
+        prop_assert!(check_l3_logistic(&trace, &th).holds());
         for rate in [th.d_plus_norm, 1.05 * th.logistic_rate] {
             let wrong = SaddleTheory { logistic_rate: rate, ..th.clone() };
             let v = check_l3_logistic(&trace, &wrong);
-            prop_assert!(!v.holds, "rate {rate}: {v:#?}");
+            prop_assert!(!v.holds(), "rate {rate}: {v:#?}");
         }
     }
 
@@ -207,12 +212,12 @@ proptest! {
     fn f1_negative_control_wrong_plateau_level(instance in instance_shape().strategy()) {
         let th = theory_of(&instance);
         let trace = simulate(&instance, &th, horizon_for(ClaimId::F1, &th)).expect("the flow runs");
-        prop_assert!(check_f1(&trace, &th).holds);
+        prop_assert!(check_f1(&trace, &th).holds());
         let positive_level =
             instance.data.y().iter().filter(|&&y| y > 0.0).map(|y| y * y).sum::<f64>() / (2.0 * th.n as f64);
         let wrong = SaddleTheory { plateau_loss: positive_level, ..th.clone() };
         let v = check_f1(&trace, &wrong);
-        prop_assert!(!v.holds, "{v:#?}");
+        prop_assert!(!v.holds(), "{v:#?}");
     }
 
     /// Assumption 3 violated (`S+,1` empty): the positive labels are not fitted at the `|D+|`
@@ -220,7 +225,7 @@ proptest! {
     #[test]
     fn f1_negative_control_assumption_3_violated_s_plus_1_empty(instance in assumption_3_violated(true)) {
         let v = verdict_at(ClaimId::F1, &instance, &theory_of(&instance));
-        prop_assert!(!v.holds, "{v:#?}");
+        prop_assert!(!v.holds(), "{v:#?}");
     }
 
     /// Labels flipped without the w.l.o.g. flip: Fact 1's interval is empty (start after end).
@@ -228,7 +233,7 @@ proptest! {
     fn f1_negative_control_labels_sign_convention_swapped((flipped, eps) in flipped_with_assumption_3()) {
         let th = SaddleTheory::unchecked(&flipped, eps).expect("theory");
         let v = verdict_at(ClaimId::F1, &flipped, &th);
-        prop_assert!(!v.holds, "{v:#?}");
+        prop_assert!(!v.holds(), "{v:#?}");
     }
 
     /// Assumption 3 violated (`S-,1` empty): nothing carries `n|D-|`, Lemma 4 (ii) fails. With
@@ -244,7 +249,7 @@ proptest! {
         })
     ) {
         let v = verdict_at(ClaimId::L4, &instance, &theory_of(&instance));
-        prop_assert!(!v.holds, "{v:#?}");
+        prop_assert!(!v.holds(), "{v:#?}");
     }
 
     /// Labels flipped without the w.l.o.g. flip: the predicted order of the phases is wrong.
@@ -252,14 +257,14 @@ proptest! {
     fn l4_negative_control_labels_sign_convention_swapped((flipped, eps) in flipped_with_assumption_3()) {
         let th = SaddleTheory::unchecked(&flipped, eps).expect("theory");
         let v = verdict_at(ClaimId::L4, &flipped, &th);
-        prop_assert!(!v.holds, "{v:#?}");
+        prop_assert!(!v.holds(), "{v:#?}");
     }
 
     /// Unbalanced initialisation with a mislabelled growing neuron: no `t2`, so Lemma 4 fails.
     #[test]
     fn l4_negative_control_unbalanced_init(instance in unbalanced_with_mislabelled_neuron()) {
         let v = verdict_at(ClaimId::L4, &instance, &theory_of(&instance));
-        prop_assert!(!v.holds, "{v:#?}");
+        prop_assert!(!v.holds(), "{v:#?}");
     }
 }
 
@@ -278,7 +283,7 @@ fn f1_negative_control_large_lambda() {
         .filter(|&seed| {
             let (instance, _) = saddles::setup(seed).expect("instance");
             let big = instance.with_lambda(1e-2);
-            !verdict_at(ClaimId::F1, &big, &theory_of(&big)).holds
+            !verdict_at(ClaimId::F1, &big, &theory_of(&big)).holds()
         })
         .count();
     assert!(2 * failed > 10, "F1 failed on only {failed} of 10 instances at lambda = 1e-2");
@@ -294,5 +299,5 @@ fn l3_l4_checks_use_the_instance_sets() {
     let trace = simulate(&instance, &th, horizon_for(ClaimId::L4, &th)).expect("the flow runs");
     assert_eq!(verdict_on(ClaimId::L4, &trace, &th), check_l4(&trace, &th));
     assert_eq!(verdict_on(ClaimId::F1, &trace, &th), check_f1(&trace, &th));
-    assert!(check_l3(&trace, &th).holds);
+    assert!(check_l3(&trace, &th).holds());
 }

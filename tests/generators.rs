@@ -6,7 +6,7 @@ use reluflow::data::ORTHONORMAL_TOL;
 use reluflow::generators::{EPS_FLOOR, InstanceShape, log_uniform_lambda, orthonormal_dataset};
 use reluflow::theory;
 
-fn assert_meets_assumptions_1_to_3(instance: &reluflow::claims::Instance) {
+fn assert_meets_assumptions_1_to_3(instance: &reluflow::Instance) {
     let report = instance.data.assumptions();
     assert!(report.assumption_1 && report.max_gram_deviation <= ORTHONORMAL_TOL, "{report}");
     assert!(report.assumption_2, "{report}");

@@ -3,7 +3,7 @@
 //! memory it needs, and a trace in scientific notation. Each test failed before its fix.
 
 use clap::Parser;
-use reluflow::claims::Instance;
+use reluflow::Instance;
 use reluflow::claims::conservation::flow_checkpoints;
 use reluflow::cli::simulate::{
     DEFAULT_FLOW_STEP_CAP, DEFAULT_GD_STEP, Method, SimulateArgs, available_memory, check_memory, remaining, run,

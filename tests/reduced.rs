@@ -35,7 +35,7 @@
 
 use crate::common::config;
 use proptest::prelude::*;
-use reluflow::claims::Instance;
+use reluflow::Instance;
 use reluflow::data::{Dataset, ORTHONORMAL_TOL};
 use reluflow::generators::InstanceShape;
 use reluflow::network::{Activation, Class, Model, ValidModel};

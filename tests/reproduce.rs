@@ -406,7 +406,7 @@ fn timeline_of_a_run_with_r_below_one_equals_the_timeline_of_its_mirror_image() 
     assert!(reluflow::theory::needs_label_flip(&data));
     let mirror_data = data.with_flipped_labels();
     let lambda = 1e-8;
-    let init = reluflow::claims::Instance::balanced(data.clone(), 32, lambda, 3).initialisation().unwrap().params;
+    let init = reluflow::Instance::balanced(data.clone(), 32, lambda, 3).initialisation().unwrap().params;
     let p = init.to_params();
     let mirror = ScaledParams::from_params(&Params { a: p.a.iter().map(|a| -a).collect(), w: p.w.clone() });
     let cfg = GdConfig { step: 1e-2, stop: StopRule { max_steps: Some(30_000), ..Default::default() } };

@@ -7,7 +7,7 @@
 //! legitimate reordering of floating-point sums; values at fixed times cannot (beyond `1e-9`).
 //! Review a change with `cargo insta review` (README, "Snapshots").
 
-use reluflow::claims::Instance;
+use reluflow::Instance;
 use reluflow::data::Dataset;
 use reluflow::data::generate::{LabelSpec, random_orthonormal, toy};
 use reluflow::solver::StopRule;

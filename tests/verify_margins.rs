@@ -99,20 +99,20 @@ fn relative_margin_is_invariant_under_a_change_of_units() {
         let lower = Verdict::at_least(ClaimId::T1, 3.0 * scale, 2.0 * scale, "");
         assert_eq!(upper.relative_margin(), 0.75, "at scale {scale:e}");
         assert_eq!(lower.relative_margin(), 0.5, "at scale {scale:e}");
-        assert_eq!(upper.margin, 0.75 * scale, "the raw margin stays in the statement's units");
+        assert_eq!(upper.margin(), 0.75 * scale, "the raw margin stays in the statement's units");
     }
     // a negative bound: the margin is still relative to its size, and its sign is the verdict's
     let v = Verdict::at_least(ClaimId::P1, -1.5, -2.0, "");
-    assert!(v.holds && v.relative_margin() == 0.25);
+    assert!(v.holds() && v.relative_margin() == 0.25);
     let v = Verdict::at_most(ClaimId::P1, 3.0, 2.0, "");
-    assert!(!v.holds && v.relative_margin() == -0.5);
+    assert!(!v.holds() && v.relative_margin() == -0.5);
 }
 
 #[test]
 fn log_verdicts_keep_their_log_ratio_and_zero_bounds_their_margin() {
     // ln|w| = -700 against ln(2 c lambda^(1 - eps)) = -690: a factor e^10 inside the bound
     let v = Verdict::at_most(ClaimId::L7, -700.0, -690.0, "").in_log_units();
-    assert_eq!(v.scale, MarginScale::Log);
+    assert_eq!(v.scale(), MarginScale::Log);
     assert_eq!(v.relative_margin(), 10.0);
     // a fitted exponent required > 0
     let v = Verdict::at_least(ClaimId::L12, 0.1, 0.0, "");
@@ -124,14 +124,13 @@ fn log_verdicts_keep_their_log_ratio_and_zero_bounds_their_margin() {
 fn worst_puts_a_failing_verdict_first_then_the_smallest_relative_margin() {
     let loss = Verdict::at_most(ClaimId::T1, 0.5e-16, 1e-16, "loss"); // relative 0.5, raw 5e-17
     let ratio = Verdict::at_most(ClaimId::T1, 0.9, 1.0, "ratio"); // relative 0.1, raw 0.1
-    assert_eq!(loss.clone().worst(ratio.clone()).statement, "ratio");
-    assert_eq!(ratio.clone().worst(loss.clone()).statement, "ratio");
-    let mut failing = Verdict::at_least(ClaimId::T1, 1.0, 0.0, "failing");
-    failing.holds = false; // e.g. a part that failed with a non-negative margin
-    assert_eq!(ratio.clone().worst(failing.clone()).statement, "failing");
-    assert_eq!(failing.clone().worst(ratio.clone()).statement, "failing");
+    assert_eq!(loss.clone().worst(ratio.clone()).statement(), "ratio");
+    assert_eq!(ratio.clone().worst(loss.clone()).statement(), "ratio");
+    let failing = Verdict::at_least(ClaimId::T1, -1.0, 0.0, "failing"); // relative margin -1
+    assert_eq!(ratio.clone().worst(failing.clone()).statement(), "failing");
+    assert_eq!(failing.clone().worst(ratio.clone()).statement(), "failing");
     let nan = Verdict::at_most(ClaimId::T1, f64::NAN, 1.0, "nan");
-    assert_eq!(ratio.worst(nan).statement, "nan");
+    assert_eq!(ratio.worst(nan).statement(), "nan");
 }
 
 /// The table says what the column means.

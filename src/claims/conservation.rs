@@ -17,7 +17,8 @@
 //! All quantities are scale-free (per-neuron mantissas and binary exponents of
 //! [`ScaledParams`], logs of sizes), so the checks work unchanged down to `lambda = 1e-300`.
 
-use super::{ClaimId, Instance, Outcome, Verdict};
+use super::{ClaimId, Outcome, Verdict};
+use crate::Instance;
 use crate::data::Dataset;
 use crate::data::generate::random_orthonormal;
 use crate::generators::InstanceShape;
@@ -336,17 +337,13 @@ pub fn check_l1_balanced(run: &L1Run) -> Verdict {
 }
 
 /// L1 on one run: [`check_l1_conservation`], and [`check_l1_balanced`] too if `balanced` (then
-/// the verdict holds iff both do; its numbers are those of the worse one, its statement has both).
+/// the verdict holds iff both do: [`Verdict::all`]).
 pub fn check_l1(run: &L1Run, balanced: bool) -> Verdict {
     let v = check_l1_conservation(run);
     if !balanced {
         return v;
     }
-    let b = check_l1_balanced(run);
-    let statement = format!("{} | {}", v.statement, b.statement);
-    let holds = v.holds && b.holds;
-    let worst = if !b.holds { b } else { v };
-    Verdict { holds, statement, ..worst }
+    Verdict::all(ClaimId::L1, [v, check_l1_balanced(run)])
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -863,21 +860,40 @@ pub const CHECKPOINTS: usize = 100;
 /// `relu'(0)` used by `run(P2, ..)`.
 pub const SIGMA0: f64 = 1.0;
 
-/// Runs claim `id` (L1, L6 or P2) on the instance drawn from `seed`.
+/// The instance of claim `id` (L1, L6 or P2) drawn from `seed` for `reluflow verify`.
 ///
 /// - L1: `seed % 4` picks orthonormal data (generators' default shape) or positive-cone
 ///   non-orthogonal data ([`positive_cone_instance`]), each with the balanced or the unbalanced
-///   initialisation; the flow runs to convergence and [`check_l1`] judges it (the balanced part
-///   only for balanced initialisations).
-/// - L6: a default orthonormal instance, [`flow_checkpoints`] to [`flow_horizon`], [`check_l6`].
+///   initialisation.
+/// - L6, P2: a default orthonormal instance (Assumptions 1-3).
+pub fn instance(id: ClaimId, seed: u64) -> Result<Instance, Outcome> {
+    let drawn = match id {
+        ClaimId::L1 => {
+            let kind = if (seed / 2) % 2 == 0 { InitKind::Balanced } else { InitKind::Unbalanced };
+            if seed % 2 == 0 {
+                InstanceShape { assumption_3: false, init: kind, ..InstanceShape::default() }.sample(seed)
+            } else {
+                Some(positive_cone_instance(seed, kind))
+            }
+        }
+        _ => InstanceShape::default().sample(seed),
+    };
+    drawn.ok_or_else(|| skipped(id, "no orthonormal instance drawn"))
+}
+
+/// Checks claim `id` (L1, L6 or P2) on `instance`.
+///
+/// - L1: the flow runs to convergence and [`check_l1`] judges it (the balanced part only for
+///   balanced initialisations).
+/// - L6: [`flow_checkpoints`] to [`flow_horizon`], [`check_l6`].
 /// - P2: the same instance with `relu'(0) = SIGMA0`; skipped when the `sigma0 = 0` flow has no
 ///   coordinate reaching 0 (then `relu'(0)` is never used and the proposition's mechanism cannot
 ///   show), else [`check_p2`].
-pub fn run(id: ClaimId, seed: u64) -> Outcome {
+pub fn check(id: ClaimId, instance: &Instance) -> Outcome {
     let result = match id {
-        ClaimId::L1 => run_l1(seed),
-        ClaimId::L6 => run_l6(seed),
-        ClaimId::P2 => run_p2(seed),
+        ClaimId::L1 => check_l1_on(instance),
+        ClaimId::L6 => check_l6_on(instance),
+        ClaimId::P2 => check_p2_on(instance),
         other => Err(Outcome::Skipped { claim: other, reason: "not a conservation claim (L1, L6, P2)".into() }),
     };
     match result {
@@ -894,40 +910,27 @@ fn error(id: ClaimId, e: SimulationError) -> Outcome {
     Outcome::Error { claim: id, error: e.to_string() }
 }
 
-fn run_l1(seed: u64) -> Result<Verdict, Outcome> {
-    let kind = if (seed / 2) % 2 == 0 { InitKind::Balanced } else { InitKind::Unbalanced };
-    let instance = if seed % 2 == 0 {
-        let shape = InstanceShape { assumption_3: false, init: kind, ..InstanceShape::default() };
-        shape.sample(seed).ok_or_else(|| skipped(ClaimId::L1, "no orthonormal instance drawn"))?
-    } else {
-        positive_cone_instance(seed, kind)
-    };
-    let run = l1_flow(&instance, RTOL).map_err(|e| error(ClaimId::L1, e))?;
+fn check_l1_on(instance: &Instance) -> Result<Verdict, Outcome> {
+    let run = l1_flow(instance, RTOL).map_err(|e| error(ClaimId::L1, e))?;
     match &run.outcome {
         Ok(_) | Err(SimulationError::SlidingMode { .. }) => {}
         Err(e) => return Err(error(ClaimId::L1, e.clone())),
     }
-    Ok(check_l1(&run, kind == InitKind::Balanced))
+    Ok(check_l1(&run, instance.init.kind == InitKind::Balanced))
 }
 
-fn l6_instance(seed: u64) -> Result<Instance, Outcome> {
-    InstanceShape::default().sample(seed).ok_or_else(|| skipped(ClaimId::L6, "no orthonormal instance drawn"))
-}
-
-fn run_l6(seed: u64) -> Result<Verdict, Outcome> {
-    let instance = l6_instance(seed)?;
+fn check_l6_on(instance: &Instance) -> Result<Verdict, Outcome> {
     let horizon = flow_horizon(&instance.data, instance.lambda());
-    let run = flow_checkpoints(&instance, horizon, CHECKPOINTS, RTOL).map_err(|e| error(ClaimId::L6, e))?;
+    let run = flow_checkpoints(instance, horizon, CHECKPOINTS, RTOL).map_err(|e| error(ClaimId::L6, e))?;
     if let Err(e) = &run.outcome {
         return Err(error(ClaimId::L6, e.clone()));
     }
     Ok(check_l6(&run))
 }
 
-fn run_p2(seed: u64) -> Result<Verdict, Outcome> {
-    let instance = l6_instance(seed).map_err(|_| skipped(ClaimId::P2, "no orthonormal instance drawn"))?;
+fn check_p2_on(instance: &Instance) -> Result<Verdict, Outcome> {
     let horizon = flow_horizon(&instance.data, instance.lambda());
-    let reference = flow_checkpoints(&instance, horizon, CHECKPOINTS, RTOL).map_err(|e| error(ClaimId::P2, e))?;
+    let reference = flow_checkpoints(instance, horizon, CHECKPOINTS, RTOL).map_err(|e| error(ClaimId::P2, e))?;
     if measure_boundary(&reference).reached_zero == 0 {
         return Err(skipped(ClaimId::P2, "with relu'(0) = 0 no coordinate reaches 0 on this instance"));
     }

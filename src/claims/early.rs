@@ -11,7 +11,7 @@
 //! ## Which `lambda`, which `eps`
 //! The lemma bounds are powers `lambda^(eps/k)` and only mean something for tiny `lambda`: with
 //! `eps = 0.03`, `2 lambda^eps` is `0.25` at `lambda = 1e-30` (barely a statement) and `2e-9` at
-//! `lambda = 1e-300`. [`run`] therefore draws `lambda` in `[1e-300, 2e-300)` ([`LAMBDA_EXP10`]),
+//! `lambda = 1e-300`. [`instance`] therefore draws `lambda` in `[1e-300, 2e-300)` ([`LAMBDA_EXP10`]),
 //! the smallest scale the simulator reaches with full relative precision (per-neuron binary
 //! exponents, [`ScaledParams`]); all comparisons are made in log space (`ln |w_j|`,
 //! `ln(1 - cos)`), where nothing underflows.
@@ -36,7 +36,8 @@
 //! the verdicts. No slack is added for it: the smallest margins seen (0.71 for L7/L8 (i) over
 //! 150 seeds; 7.9 for AL, 14.8 for L9) are many orders above it, so it cannot flip a verdict.
 
-use super::{ClaimId, Instance, Outcome, Verdict};
+use super::{ClaimId, Outcome, Verdict};
+use crate::Instance;
 use crate::data::Dataset;
 use crate::generators::InstanceShape;
 use crate::init::NeuronSets;
@@ -47,7 +48,7 @@ use crate::solver::{Observer, SimulationError, StopRule, View};
 use crate::theory::{self, PhaseTimes};
 use crate::trajectory::{Checkpoint, Recorder, SampleSchedule};
 
-/// `lambda = (1 + k/8) 10^-300` in [`run`] (see the module docs).
+/// `lambda = (1 + k/8) 10^-300` in [`instance`] (see the module docs).
 pub const LAMBDA_EXP10: u32 = 300;
 
 /// Relative tolerance of the flow integrator in these checks (per neuron, scale-free).
@@ -422,7 +423,7 @@ fn lemma_parts(run: &PhaseOne, state: &Checkpoint, side: Side) -> LemmaParts {
 /// shows the intended statement is "inactive", exactly 0 for the coordinates that started active.
 ///
 /// Tolerances: (i), (ii) are the printed bounds, no slack; (iii) is [`DEACTIVATION_TOL`] (the
-/// integrator's resolution of 0). `lambda`: see the module docs (`1e-300` in [`run`]).
+/// integrator's resolution of 0). `lambda`: see the module docs (`1e-300` in [`instance`]).
 pub fn l7_parts(run: &PhaseOne, state: &Checkpoint) -> LemmaParts {
     lemma_parts(run, state, Side::Plus)
 }
@@ -699,25 +700,31 @@ pub fn check_al(run: &PhaseOne, state: &Checkpoint) -> Option<Verdict> {
 // reluflow verify
 // ---------------------------------------------------------------------------------------------
 
-/// The instances of [`run`]: well-separated (`r >= 1.5`, `eps_max >= 0.02`), Assumptions 1-3,
+/// The instances of [`instance`]: well-separated (`r >= 1.5`, `eps_max >= 0.02`), Assumptions 1-3,
 /// `n` in 2..=4 (width `2^(n+2)` <= 64, to stay well under a second per call), `lambda` in
 /// `[1e-300, 2e-300)`.
 pub fn shape() -> InstanceShape {
     InstanceShape::well_separated().with_n(2..=4).with_lambda_exp10(LAMBDA_EXP10..=LAMBDA_EXP10)
 }
 
-/// Runs claim `id` (L7, L8, L9 or AL) on the instance drawn from `seed` with `eps = eps_for(id, ..)`.
-pub fn run(id: ClaimId, seed: u64) -> Outcome {
+/// The instance of claim `id` (L7, L8, L9 or AL) drawn from `seed` for `reluflow verify`
+/// ([`shape`]).
+pub fn instance(id: ClaimId, seed: u64) -> Result<Instance, Outcome> {
+    shape()
+        .sample(seed)
+        .ok_or_else(|| Outcome::Skipped { claim: id, reason: "no well-separated instance found for this seed".into() })
+}
+
+/// Checks claim `id` (L7, L8, L9 or AL) on `instance` with `eps = eps_for(id, ..)`: one
+/// [`PhaseOne`] run, judged at `t+1` (L7) or `t-1` (L8, AL), or over the run (L9).
+pub fn check(id: ClaimId, instance: &Instance) -> Outcome {
     if !matches!(id, ClaimId::L7 | ClaimId::L8 | ClaimId::L9 | ClaimId::AL) {
         return Outcome::Skipped { claim: id, reason: format!("{id} is not an early-phase claim") };
     }
-    let Some(instance) = shape().sample(seed) else {
-        return Outcome::Skipped { claim: id, reason: "no well-separated instance found for this seed".into() };
-    };
     let Some(eps) = eps_for(id, &instance.data, instance.ln_lambda()) else {
         return Outcome::Skipped { claim: id, reason: "epsilon_max undefined (a label sign missing or r <= 1)".into() };
     };
-    let phase = match PhaseOne::simulate(&instance, eps, &[]) {
+    let phase = match PhaseOne::simulate(instance, eps, &[]) {
         Ok(p) => p,
         Err(e) => return Outcome::Error { claim: id, error: e.to_string() },
     };

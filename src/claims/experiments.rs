@@ -9,13 +9,14 @@
 //!   few kinks, an intermediate plateau ([`check_xa_a1`]); A.2, Gaussian inputs labelled by a
 //!   6-neuron teacher: zero loss, an intermediate plateau, most of the final hidden weights'
 //!   variance in two principal components ([`check_xa_a2`]). Both are run in reduced form in
-//!   `run` (see [`run`] and the constants below for exactly what is reduced).
+//!   `run` (see [`instance`] and the constants below for exactly what is reduced).
 //!
 //! Shared measurements: [`LossCurve`] (the sampled loss), [`longest_band_stretch`] and
 //! [`intermediate_plateau`] (plateaus), [`kinks`] and [`clusters`] (kinks of a 1-D network with a
 //! bias coordinate), [`top2_explained_variance`] (uncentred PCA, as the paper's code).
 
 use super::{ClaimId, Outcome, Verdict};
+use crate::Instance;
 use crate::data::Dataset;
 use crate::data::generate::toy;
 use crate::init::{InitKind, InitSpec};
@@ -183,13 +184,10 @@ pub fn top2_explained_variance(params: &ScaledParams) -> f64 {
     if total > 0.0 { s2.iter().take(2).sum::<f64>() / total } else { 0.0 }
 }
 
-/// All parts must hold; the numbers are those of the worst part ([`Verdict::worst`]: a failing
-/// part first, then the smallest relative margin).
+/// All parts must hold ([`Verdict::all`]).
 fn combine(parts: Vec<Verdict>) -> Verdict {
-    let holds = parts.iter().all(|v| v.holds);
-    let statement = parts.iter().map(|v| v.statement.as_str()).collect::<Vec<_>>().join(" | ");
-    let pick = parts.iter().cloned().reduce(Verdict::worst).expect("at least one part");
-    Verdict { holds, statement, ..pick }
+    let claim = parts.first().map_or(ClaimId::XA, Verdict::claim);
+    Verdict::all(claim, parts)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -587,9 +585,7 @@ pub fn check_xa_a1(run: &ExperimentRun) -> Verdict {
             cl.iter().map(|(c, n)| format!("{c:.4} (x{n})")).collect::<Vec<_>>()
         ),
     );
-    let mut v = combine(vec![zero_loss(run), plateau(run), kinks]);
-    v.statement = format!("A.1: {}", v.statement);
-    v
+    combine(vec![zero_loss(run), plateau(run), kinks]).with_context("A.1")
 }
 
 /// XA, A.2: zero loss, an intermediate plateau, and most of the final hidden weights' variance in
@@ -616,39 +612,54 @@ pub fn check_xa_a2(run: &ExperimentRun) -> Verdict {
         PCA_SHARE,
         format!("two principal components of the final W (uncentred) carry {share:.3} >= {PCA_SHARE} of |W|_F^2"),
     );
-    let mut v = combine(vec![zero_loss(run), plateau(run), pca]);
-    v.statement = format!("A.2 (reduced): {}", v.statement);
-    v
+    combine(vec![zero_loss(run), plateau(run), pca]).with_context("A.2 (reduced)")
 }
 
 // ---------------------------------------------------------------------------------------------
 // reluflow verify
 // ---------------------------------------------------------------------------------------------
 
-/// `lambda` of the reduced A.1 run of [`run`]: `1e-3/sqrt(60)` (paper: `1e-4/sqrt(60)`).
+/// `lambda` of the reduced A.1 run of [`instance`]: `1e-3/sqrt(60)` (paper: `1e-4/sqrt(60)`).
 pub fn a1_reduced_lambda() -> f64 {
     1e-3 / (A1_WIDTH as f64).sqrt()
 }
-/// Step of the reduced A.1 run of [`run`] (paper: `2e-3`).
+/// Step of the reduced A.1 run of [`instance`] (paper: `2e-3`).
 pub const A1_REDUCED_STEP: f64 = 5e-3;
 /// Steps of the reduced A.1 run at most (time 1500).
 pub const A1_REDUCED_MAX_STEPS: u64 = 300_000;
 
-/// Runs claim `id` (X5 or XA) with the initialisation drawn from `seed` (the data are the paper's).
+/// The instance of claim `id` (X5 or XA) drawn from `seed` for `reluflow verify` (the data are
+/// the paper's, the initialisation seed is `seed`).
 ///
-/// - X5: the Section 5 run exactly (toy, width 60, `lambda = 1e-6/sqrt(60)`, 20000 steps of
-///   `2e-3`), init seed `seed`; [`check_x5`].
-/// - XA: even seeds run A.1 reduced (`lambda = 1e-3/sqrt(60)` instead of `1e-4/sqrt(60)`, step
-///   `5e-3` instead of `2e-3`, until `L < 5e-4 L_0`), odd seeds A.2 reduced (n = 16, d = 64,
-///   m = 40 instead of 75, 150, 200; `lambda = 1e-6/sqrt(md)` instead of `1e-20/sqrt(md)`;
-///   step `1e-2`; the data seed of [`a2_reduced_data`]); [`check_xa_a1`] / [`check_xa_a2`].
-pub fn run(id: ClaimId, seed: u64) -> Outcome {
+/// - X5: the Section 5 run exactly (toy, width 60, `lambda = 1e-6/sqrt(60)`).
+/// - XA: even seeds A.1 reduced (`lambda = 1e-3/sqrt(60)` instead of `1e-4/sqrt(60)`), odd seeds
+///   A.2 reduced (n = 16, d = 64, m = 40 instead of 75, 150, 200; `lambda = 1e-6/sqrt(md)`
+///   instead of `1e-20/sqrt(md)`; the data seed of [`a2_reduced_data`]).
+pub fn instance(id: ClaimId, seed: u64) -> Result<Instance, Outcome> {
+    Ok(match id {
+        ClaimId::X5 => Instance::balanced(toy(), X5_WIDTH, x5_lambda(), seed),
+        _ if seed % 2 == 0 => Instance::balanced(a1_data(), A1_WIDTH, a1_reduced_lambda(), seed),
+        _ => Instance::balanced(a2_reduced_data().0, A2_WIDTH, a2_lambda(), seed),
+    })
+}
+
+/// Checks claim `id` (X5 or XA) on `instance` by gradient descent from its initialisation:
+///
+/// - X5: `X5_STEPS` steps of `X5_STEP` (Figure 3's run); [`check_x5`].
+/// - XA: inputs of dimension 2 with a bias column are judged as A.1 (step `5e-3`, until
+///   `L < 5e-4 L_0`; [`check_xa_a1`]), others as A.2 (step `1e-2` to time 600; [`check_xa_a2`]).
+pub fn check(id: ClaimId, instance: &Instance) -> Outcome {
+    let (data, m, lambda, seed) = (&instance.data, instance.init.width, instance.lambda(), instance.init.seed);
+    let one_dimensional = data.d() == 2 && (0..data.n()).all(|k| data.x(k)[1] == 1.0);
     let result = match id {
-        ClaimId::X5 => x5_run(x5_lambda(), seed).map(|r| check_x5(&r)),
-        ClaimId::XA if seed % 2 == 0 => {
-            a1_run(a1_reduced_lambda(), seed, A1_REDUCED_STEP, A1_REDUCED_MAX_STEPS).map(|r| check_xa_a1(&r))
+        ClaimId::X5 => gd_experiment(data, m, lambda, seed, X5_STEP, X5_STEPS, None).map(|r| check_x5(&r)),
+        ClaimId::XA if one_dimensional => {
+            gd_experiment(data, m, lambda, seed, A1_REDUCED_STEP, A1_REDUCED_MAX_STEPS, Some(0.5 * ZERO_LOSS))
+                .map(|r| check_xa_a1(&r))
         }
-        ClaimId::XA => a2_run(a2_lambda(), seed).map(|r| check_xa_a2(&r)),
+        ClaimId::XA => {
+            gd_experiment(data, m, lambda, seed, A2_STEP, A2_MAX_STEPS, Some(0.5 * ZERO_LOSS)).map(|r| check_xa_a2(&r))
+        }
         other => return Outcome::Skipped { claim: other, reason: "not an experiment claim (X5, XA)".into() },
     };
     match result {

@@ -8,7 +8,7 @@
 //!   ([`check_p1_minimiser`]) and no interpolator has a smaller norm ([`check_p1_lower_bound`]).
 //!
 //! The points are built from integer seeds by the `*_point` / [`random_interpolator`] builders
-//! below (so proptest can shrink them); [`run`] draws them for `reluflow verify`.
+//! below (so proptest can shrink them); [`instance`] draws them for `reluflow verify`.
 //!
 //! ## Rounding
 //! These claims are exact inequalities, so the only tolerance is floating-point rounding,
@@ -23,6 +23,7 @@
 //! that the negative controls fail by margins of order 1, not `tau`.
 
 use super::{ClaimId, Outcome, Verdict};
+use crate::Instance;
 use crate::data::Dataset;
 use crate::generators::InstanceShape;
 use crate::network::Model;
@@ -517,20 +518,30 @@ pub fn rescaled_inputs(data: &Dataset, seed: u64) -> Dataset {
     Dataset::new(rows, data.y().to_vec()).expect("scaling finite inputs by powers of two keeps them valid")
 }
 
-/// Runs claim `id` (L14, L15 or P1) on the instance drawn from `seed`: the data of
-/// `InstanceShape::default().sample(seed)` (Assumptions 1-2), then, per claim:
+/// The instance of claim `id` (L14, L15 or P1) drawn from `seed` for `reluflow verify`: the
+/// data of `InstanceShape::default().sample(seed)` (Assumptions 1-2); for P1 with an odd seed the
+/// inputs are rescaled by [`rescaled_inputs`] (orthogonal, not unit-norm).
+pub fn instance(id: ClaimId, seed: u64) -> Result<Instance, Outcome> {
+    let Some(instance) = InstanceShape::default().sample(seed) else {
+        return Err(Outcome::Skipped { claim: id, reason: format!("no instance drawn from seed {seed}") });
+    };
+    if id == ClaimId::P1 && seed % 2 == 1 {
+        let data = rescaled_inputs(&instance.data, seeds::rng(seed, Stream::ParameterPoints).random());
+        return Ok(Instance { data, ..instance });
+    }
+    Ok(instance)
+}
+
+/// Checks claim `id` (L14, L15 or P1) on the data of `instance`, at parameter points drawn from
+/// the stream [`Stream::ParameterPoints`] of the instance's seed:
 /// - L14: 32 points of [`balanced_point`] of width 1..=8; the verdict with the smallest ratio
 ///   `|grad L|^2 / bound` among those with a positive bound.
 /// - L15: 16 points of [`l15_point`] with `fraction = 2^-k`, `k` in `0..=20`; the worst verdict.
 /// - P1: [`check_p1_minimiser`] on a random `theta*` and [`check_p1_lower_bound`] on one
-///   interpolator of each [`InterpolatorKind`] (inputs rescaled by [`rescaled_inputs`] for odd
-///   seeds); the worst verdict.
-pub fn run(id: ClaimId, seed: u64) -> Outcome {
-    let Some(instance) = InstanceShape::default().sample(seed) else {
-        return Outcome::Skipped { claim: id, reason: format!("no instance drawn from seed {seed}") };
-    };
-    let data = instance.data;
-    let mut rng = seeds::rng(seed, Stream::InstanceChoice);
+///   interpolator of each [`InterpolatorKind`]; the worst verdict.
+pub fn check(id: ClaimId, instance: &Instance) -> Outcome {
+    let data = instance.data.clone();
+    let mut rng = seeds::rng(instance.init.seed, Stream::ParameterPoints);
     let mut worst: Option<Verdict> = None;
     let mut keep = |v: Verdict| {
         worst = Some(match worst.take() {
@@ -547,8 +558,8 @@ pub fn run(id: ClaimId, seed: u64) -> Outcome {
             for _ in 0..32 {
                 let m = rng.random_range(1..=8);
                 let v = check_l14(&data, &balanced_point(&data, m, rng.random()));
-                if v.bound > 0.0 || !v.holds {
-                    let ratio = |v: &Verdict| if v.holds { v.measured / v.bound } else { f64::NEG_INFINITY };
+                if v.bound() > 0.0 || !v.holds() {
+                    let ratio = |v: &Verdict| if v.holds() { v.measured() / v.bound() } else { f64::NEG_INFINITY };
                     if tightest.as_ref().is_none_or(|t| ratio(&v) < ratio(t)) {
                         tightest = Some(v);
                     }
@@ -571,7 +582,6 @@ pub fn run(id: ClaimId, seed: u64) -> Outcome {
             }
         }
         ClaimId::P1 => {
-            let data = if seed % 2 == 1 { rescaled_inputs(&data, rng.random()) } else { data };
             let Some(min) = theory::min_norm_sq(&data) else {
                 return Outcome::Skipped { claim: id, reason: "inputs not orthogonal".into() };
             };

@@ -50,7 +50,8 @@
 //!   fitting times at `1e-300` is below 1% of that.) Gradient descent (NO) is extrapolated to
 //!   step 0 from steps `eta` and `eta/2` instead, see [`check_no`].
 
-use super::{ClaimId, Instance, Outcome, Verdict};
+use super::{ClaimId, Outcome, Verdict};
+use crate::Instance;
 use crate::data::Dataset;
 use crate::generators::InstanceShape;
 use crate::init::NeuronSets;
@@ -377,26 +378,14 @@ fn slope(x: &[f64], y: &[f64]) -> f64 {
     sxy / sxx
 }
 
-/// The worst part of a multi-part check: a failing part if any, else the part with the smallest
-/// relative margin ([`Verdict::relative_margin`]: `margin / |bound|`, or `margin` for a zero
-/// bound); the statement lists every part with its status.
+/// All parts of a multi-part check must hold ([`Verdict::all`]).
 pub fn combine(claim: ClaimId, parts: Vec<Verdict>) -> Verdict {
-    let rel = |v: &Verdict| v.relative_margin();
-    let statement = parts
-        .iter()
-        .map(|v| format!("[{}] {}", if v.holds { "ok" } else { "FAIL" }, v.statement))
-        .collect::<Vec<_>>()
-        .join("; ");
-    let worst = parts
-        .into_iter()
-        .min_by(|a, b| (a.holds, rel(a)).partial_cmp(&(b.holds, rel(b))).unwrap_or(std::cmp::Ordering::Equal))
-        .expect("at least one part");
-    Verdict { claim, statement, ..worst }
+    Verdict::all(claim, parts)
 }
 
-/// A part that could not be evaluated: fails, with the reason.
+/// A part that could not be evaluated: fails, with the reason ([`Verdict::failed`]).
 fn failed_part(claim: ClaimId, why: String) -> Verdict {
-    Verdict { holds: false, ..Verdict::at_most(claim, f64::NAN, 0.0, why) }
+    Verdict::failed(claim, why)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -476,14 +465,11 @@ fn trend_verdicts(
         ),
     )];
     if let (true, Some(p)) = (fit_exponent, t.exponent) {
-        let mut v = Verdict::at_least(
+        out.push(Verdict::positive(
             claim,
             p,
-            0.0,
             format!("{what}: exponent fitted over the {} resolved rungs {p:.3e} > 0", t.resolved),
-        );
-        v.holds = p > 0.0;
-        out.push(v);
+        ));
     }
     out
 }
@@ -794,7 +780,7 @@ fn min_norm_parts(id: ClaimId, ladder: &Ladder, min_norm_sq: f64, extra: &[f64])
     let worst_loss = ladder.rungs.iter().map(|r| r.summary.final_loss).fold(0.0, f64::max);
     let all = ladder.rungs.iter().all(Rung::converged);
     let late = latest_stop(&ladder.rungs);
-    let mut v = Verdict::at_most(
+    let v = Verdict::at_most(
         id,
         late,
         1.0,
@@ -805,8 +791,8 @@ fn min_norm_parts(id: ClaimId, ladder: &Ladder, min_norm_sq: f64, extra: &[f64])
             if all { "" } else { "; some rung ran out of time" }
         ),
     );
-    v.holds &= all;
     parts.push(v);
+    parts.push(Verdict::condition(id, all, "every rung reaches the zero-loss threshold before its horizon"));
     let points = norm_excess_points(ladder, min_norm_sq, extra);
     parts.extend(trend_verdicts(id, "relative norm excess", &points, eps / 31.0, "ln(1/lambda)", true));
     let delta = theory::ln_lemma12_distance_bound(last.lambda.ln(), eps).exp();
@@ -1042,18 +1028,15 @@ pub fn check_ts_with(ladder: &Ladder, d_plus: f64, d_minus: f64, c_plus: f64, c_
         let tr = judge_trend(&normalised, 0.0);
         match tr.exponent {
             Some(p) => {
-                let mut v = Verdict::at_least(
+                parts.push(Verdict::positive(
                     id,
                     p,
-                    0.0,
                     format!(
                         "{fit:?} fit |t|D|/ln(1/lambda) - 1| = [{}]: exponent in 1/ln(1/lambda) fitted over {} rungs {p:.3} > 0",
                         normalised.iter().map(|q| format!("{:.2e}", q.gap)).collect::<Vec<_>>().join(", "),
                         tr.resolved
                     ),
-                );
-                v.holds = p > 0.0;
-                parts.push(v);
+                ));
             }
             None => parts.push(Verdict::at_most(
                 id,
@@ -1186,7 +1169,7 @@ pub fn check_lz(rung: &Rung) -> Verdict {
         None => parts.push(failed_part(id, "min_norm_sq undefined: inputs not orthogonal".into())),
     }
     let late = latest_stop([rung]);
-    let mut v = Verdict::at_most(
+    let v = Verdict::at_most(
         id,
         late,
         1.0,
@@ -1195,8 +1178,8 @@ pub fn check_lz(rung: &Rung) -> Verdict {
             rung.summary.final_loss, rung.horizon
         ),
     );
-    v.holds &= rung.converged();
     parts.push(v);
+    parts.push(Verdict::condition(id, rung.converged(), "the run reaches the zero-loss threshold before its horizon"));
     combine(id, parts)
 }
 
@@ -1411,7 +1394,7 @@ pub fn check_no(nl: &NoLadder) -> Verdict {
     let all = [&nl.fine, &nl.coarse, &nl.orth].iter().all(|l| l.rungs.iter().all(Rung::converged));
     let ds: Vec<String> = nl.deltas.iter().map(|d| format!("{d:.1e}")).collect();
     let late = latest_stop([&nl.fine, &nl.coarse, &nl.orth].iter().flat_map(|l| &l.rungs));
-    let mut v = Verdict::at_most(
+    let v = Verdict::at_most(
         id,
         late,
         1.0,
@@ -1431,8 +1414,8 @@ pub fn check_no(nl: &NoLadder) -> Verdict {
             if all { "" } else { "; some rung ran out of time" }
         ),
     );
-    v.holds &= all;
     parts.push(v);
+    parts.push(Verdict::condition(id, all, "every rung reaches the zero-loss threshold before its horizon"));
     let pairs: Vec<String> = pert.iter().zip(&orth).map(|(p, o)| format!("{:.2e}/{:.2e}", p.gap, o.gap)).collect();
     let envelope: Vec<GapPoint> = pert
         .iter()
@@ -1479,16 +1462,30 @@ pub fn lazy_shape() -> InstanceShape {
     InstanceShape::default().with_n(2..=4)
 }
 
-/// Runs claim `id` (L12, T1, TS, LZ or NO) on the instance drawn from `seed`.
-pub fn run(id: ClaimId, seed: u64) -> Outcome {
+/// The instance of claim `id` (L12, T1, TS, LZ or NO) drawn from `seed` for `reluflow verify`:
+/// [`ladder_shape`] (L12, T1, TS, NO) or [`lazy_shape`] at `lambda = lazy_lambda(m)` (LZ).
+pub fn instance(id: ClaimId, seed: u64) -> Result<Instance, Outcome> {
     let skipped = |reason: &str| Outcome::Skipped { claim: id, reason: reason.into() };
+    match id {
+        ClaimId::LZ => {
+            let inst =
+                lazy_shape().sample(seed).ok_or_else(|| skipped("no instance with Assumption 3 from this seed"))?;
+            Ok(inst.with_lambda(lazy_lambda(inst.init.width)))
+        }
+        _ => ladder_shape()
+            .sample(seed)
+            .ok_or_else(|| skipped("no well-separated instance with Assumption 3 from this seed")),
+    }
+}
+
+/// Checks claim `id` (L12, T1, TS, LZ or NO) on `instance`: L12, T1 and TS on the ladder
+/// [`LADDER`] of the instance's `g_j`; LZ on one run at the instance's `lambda`; NO on the
+/// ladders of [`simulate_no_ladder`] (perturbations seeded by the instance's seed).
+pub fn check(id: ClaimId, instance: &Instance) -> Outcome {
     let error = |e: SimulationError| Outcome::Error { claim: id, error: e.to_string() };
     match id {
         ClaimId::L12 | ClaimId::T1 | ClaimId::TS => {
-            let Some(inst) = ladder_shape().sample(seed) else {
-                return skipped("no well-separated instance with Assumption 3 from this seed");
-            };
-            let ladder = match simulate_ladder(&inst, &LADDER) {
+            let ladder = match simulate_ladder(instance, &LADDER) {
                 Ok(l) => l,
                 Err(e) => return error(e),
             };
@@ -1498,25 +1495,14 @@ pub fn run(id: ClaimId, seed: u64) -> Outcome {
                 _ => check_ts(&ladder),
             })
         }
-        ClaimId::LZ => {
-            let Some(inst) = lazy_shape().sample(seed) else {
-                return skipped("no instance with Assumption 3 from this seed");
-            };
-            let inst = inst.with_lambda(lazy_lambda(inst.init.width));
-            match simulate_rung(&inst, Integrator::Flow { rtol: RTOL }, UNTIL_LOSS) {
-                Ok(r) => Outcome::Checked(check_lz(&r)),
-                Err(e) => error(e),
-            }
-        }
-        ClaimId::NO => {
-            let Some(inst) = ladder_shape().sample(seed) else {
-                return skipped("no well-separated instance with Assumption 3 from this seed");
-            };
-            match simulate_no_ladder(&inst, &NO_LADDER, |l| l, seed, NO_STEP) {
-                Ok(nl) => Outcome::Checked(check_no(&nl)),
-                Err(e) => error(e),
-            }
-        }
-        _ => skipped("not a claim of the limits group"),
+        ClaimId::LZ => match simulate_rung(instance, Integrator::Flow { rtol: RTOL }, UNTIL_LOSS) {
+            Ok(r) => Outcome::Checked(check_lz(&r)),
+            Err(e) => error(e),
+        },
+        ClaimId::NO => match simulate_no_ladder(instance, &NO_LADDER, |l| l, instance.init.seed, NO_STEP) {
+            Ok(nl) => Outcome::Checked(check_no(&nl)),
+            Err(e) => error(e),
+        },
+        _ => Outcome::Skipped { claim: id, reason: "not a claim of the limits group".into() },
     }
 }

@@ -9,7 +9,8 @@
 //!   the final excess `|theta_inf|^2 - min_norm_sq` with a `lambda`-free lower bound derived below
 //!   ([`a3n_excess_bound`]).
 
-use super::{ClaimId, Instance, Outcome, Verdict};
+use super::{ClaimId, Outcome, Verdict};
+use crate::Instance;
 use crate::data::Dataset;
 use crate::data::generate::{LabelSpec, random_orthonormal};
 use crate::init::NeuronSets;
@@ -219,7 +220,7 @@ pub const A3N_LOSS_TARGET: f64 = 1e-20;
 /// bounded away from 0 as `lambda -> 0`, unlike T1 where it vanishes), `slack` is derived from the
 /// measured residuals, `rounding` is floating point.
 ///
-/// **lambda**: any; the runs use `1e-32` ([`run`]) and a ladder `1e-8 .. 1e-300` in the tests, to
+/// **lambda**: any; the runs use `1e-32` ([`instance`]) and a ladder `1e-8 .. 1e-300` in the tests, to
 /// show the excess does not shrink. Requires orthonormal inputs and labels of both signs.
 pub fn check_a3n(
     data: &Dataset,
@@ -311,33 +312,54 @@ pub fn a3n_run(instance: &Instance, plus_empty: bool, minus_empty: bool) -> Resu
     Ok(check_a3n(&instance.data, plus_empty, minus_empty, &run.final_params, run.summary.final_loss, A3N_LOSS_TARGET))
 }
 
-/// Runs claim `id` (A3 or A3N) on the instance drawn from `seed`.
-/// - A3: orthonormal data with `n` in `2..=6`, `d - n` in `0..=3` (default labels), width 64,
-///   [`check_a3_on`] with initialisation seeds derived from `seed`.
+/// The instance of claim `id` (A3 or A3N) drawn from `seed` for `reluflow verify`.
+/// - A3: orthonormal data with `n` in `2..=6`, `d - n` in `0..=3` (default labels), width 64.
 /// - A3N: `n` in `3..=5`, `d - n` in `0..=2`, `m = 2^n`, `lambda = 1e-32`, [`a3n_instance`] (Skipped
-///   if none of 400 initialisations fails Assumption 3 with every label covered), then [`a3n_run`].
-pub fn run(id: ClaimId, seed: u64) -> Outcome {
+///   if none of 400 initialisations fails Assumption 3 with every label covered).
+pub fn instance(id: ClaimId, seed: u64) -> Result<Instance, Outcome> {
     let mut rng = seeds::rng(seed, Stream::InstanceChoice);
     match id {
         ClaimId::A3 => {
             let n = rng.random_range(2..=6);
             let extra = rng.random_range(0..=3);
-            match random_orthonormal(n, n + extra, &LabelSpec::default(), rng.random()) {
-                Ok(data) => Outcome::Checked(check_a3_on(&data, 64, rng.random::<u64>() >> 16)),
-                Err(e) => Outcome::Skipped { claim: id, reason: e.to_string() },
-            }
+            let data = random_orthonormal(n, n + extra, &LabelSpec::default(), rng.random())
+                .map_err(|e| Outcome::Skipped { claim: id, reason: e.to_string() })?;
+            Ok(Instance::balanced(data, 64, 1e-6, rng.random::<u64>() >> 16))
         }
-        ClaimId::A3N => {
+        _ => {
             let n = rng.random_range(3..=5);
             let extra = rng.random_range(0..=2);
-            let Some((instance, sets)) = a3n_instance(n, extra, 1 << n, 1e-32, rng.random(), rng.random()) else {
-                return Outcome::Skipped {
+            a3n_instance(n, extra, 1 << n, 1e-32, rng.random(), rng.random()).map(|(i, _)| i).ok_or_else(|| {
+                Outcome::Skipped {
                     claim: id,
                     reason: "no initialisation with Assumption 3 failing and every label covered in 400 tries".into(),
-                };
+                }
+            })
+        }
+    }
+}
+
+/// Checks claim `id` (A3 or A3N) on `instance`.
+/// - A3: [`check_a3_on`] the instance's data at its width, with initialisation seeds counted up
+///   from the instance's seed (the sets depend on the initialisation only through its seed).
+/// - A3N: the instance's own initialisation must violate Assumption 3 (skipped otherwise), then
+///   [`a3n_run`].
+pub fn check(id: ClaimId, instance: &Instance) -> Outcome {
+    match id {
+        ClaimId::A3 => Outcome::Checked(check_a3_on(&instance.data, instance.init.width, instance.init.seed)),
+        ClaimId::A3N => {
+            let sets = match instance.sets() {
+                Ok(s) => s,
+                Err(e) => return Outcome::Error { claim: id, error: e.to_string() },
             };
             let (pe, me) = (sets.s_plus_1.is_empty(), sets.s_minus_1.is_empty());
-            match a3n_run(&instance, pe, me) {
+            if !pe && !me {
+                return Outcome::Skipped {
+                    claim: id,
+                    reason: "requirement not met: Assumption 3 violated (S+,1 and S-,1 are both non-empty)".into(),
+                };
+            }
+            match a3n_run(instance, pe, me) {
                 Ok(v) => Outcome::Checked(v),
                 Err(error) => Outcome::Error { claim: id, error },
             }

@@ -43,7 +43,8 @@
 //! fixed instances, `lambda = 1e-2`. Large `lambda` does not make L3 or L4 fail: their bounds
 //! `lambda^(eps/k)` are then vacuous (e.g. `2 c lambda^eps > 1`).
 
-use super::{ClaimId, Instance, Outcome, Verdict};
+use super::{ClaimId, Outcome, Verdict};
+use crate::Instance;
 use crate::data::Dataset;
 use crate::generators::InstanceShape;
 use crate::params::{ScaledParams, ldexp};
@@ -413,18 +414,12 @@ fn verdict_of(claim: ClaimId, context: String, parts: &[Part]) -> Verdict {
     // NaN (never expected) is reported as the failing infinity
     let nan_as = if worst.upper { f64::INFINITY } else { f64::NEG_INFINITY };
     let (measured, bound) = (if worst.ln_measured.is_nan() { nan_as } else { worst.ln_measured }, worst.ln_bound);
+    // a part with margin -inf has an infinite measured value or a bound of ln 0: the verdict's
+    // own margin is then -inf or NaN, and it fails
     if worst.upper {
-        let mut v = Verdict::at_most(claim, measured, bound, statement).in_log_units();
-        if worst.margin() == f64::NEG_INFINITY {
-            v.holds = false;
-        }
-        v
+        Verdict::at_most(claim, measured, bound, statement).in_log_units()
     } else {
-        let mut v = Verdict::at_least(claim, measured, bound, statement).in_log_units();
-        if worst.margin() == f64::NEG_INFINITY {
-            v.holds = false;
-        }
-        v
+        Verdict::at_least(claim, measured, bound, statement).in_log_units()
     }
 }
 
@@ -495,7 +490,7 @@ pub fn l3_witness(trace: &SaddleTrace, th: &SaddleTheory) -> Option<usize> {
 /// (b) **Tolerances**: the three bounds printed in Lemma 3, with `eps` the caller's (the
 /// runner uses [`theory::epsilon_max`]), `c = max_j |g_j|`; nothing else.
 ///
-/// (c) **lambda**: `1e-300` in [`run`] (module docs: at `1e-30` the bounds are vacuous).
+/// (c) **lambda**: `1e-300` in [`instance`] (module docs: at `1e-30` the bounds are vacuous).
 pub fn check_l3(trace: &SaddleTrace, th: &SaddleTheory) -> Verdict {
     let context = format!("{}; t2 bound -(1+3eps)ln(lambda)/|D+| = {:.2}", instance_context(th), th.t2_bound);
     let window: Vec<&SaddleSample> = trace.samples.iter().take_while(|s| s.time <= th.t2_bound).collect();
@@ -558,7 +553,7 @@ fn logit(ln_u: f64, k: f64) -> f64 {
 /// `delta(0.9) = 2.2e-3`; for `eps` near 0.12 `delta` drops to `1e-10` and `nu` (about `1e-9`)
 /// dominates. The model part is vacuous at large `lambda` (`delta > 1`).
 ///
-/// (c) **lambda**: `1e-300` in [`run`].
+/// (c) **lambda**: `1e-300` in [`instance`].
 pub fn check_l3_logistic(trace: &SaddleTrace, th: &SaddleTheory) -> Verdict {
     let half = (th.eps / 2.0 * th.ln_lambda).exp();
     let delta = |p: f64| {
@@ -664,7 +659,7 @@ pub fn f1_loss_band(th: &SaddleTheory, delta: f64) -> f64 {
 /// follow for `lambda` small enough (`B < L_S/2` etc.); the half levels are fixed fractions,
 /// not tuned.
 ///
-/// (c) **lambda**: `1e-300` in [`run`]: `delta = lambda^(eps/5) = 1e-3` at `eps = 0.05`,
+/// (c) **lambda**: `1e-300` in [`instance`]: `delta = lambda^(eps/5) = 1e-3` at `eps = 0.05`,
 /// so `B / L_S` is about `1e-2`.
 pub fn check_f1(trace: &SaddleTrace, th: &SaddleTheory) -> Verdict {
     let delta = th.lambda_pow(5.0);
@@ -738,21 +733,16 @@ pub fn check_f1(trace: &SaddleTrace, th: &SaddleTheory) -> Verdict {
 /// (b) **Tolerances**: the bounds printed in Lemma 4 / Lemma 11, nothing else. At
 /// `lambda = 1e-300` and `eps = 0.05`, `lambda^(eps/29) = 0.30`: weak but not vacuous.
 ///
-/// (c) **lambda**: `1e-300` in [`run`].
+/// (c) **lambda**: `1e-300` in [`instance`].
 pub fn check_l4(trace: &SaddleTrace, th: &SaddleTheory) -> Verdict {
     let (lnl, eps) = (th.ln_lambda, th.eps);
     let context = format!("{}; t3 bound -(1+3 r eps)ln(lambda)/|D-| = {:.2}", instance_context(th), th.t3_bound);
     let Some(i2) = l3_witness(trace, th) else {
         let l3 = check_l3(trace, th);
-        return Verdict {
-            claim: ClaimId::L4,
-            holds: false,
-            statement: format!(
-                "{context}; no t2: Lemma 3's conclusions never hold before its bound ({})",
-                l3.statement
-            ),
-            ..l3
-        };
+        return Verdict::failed(
+            ClaimId::L4,
+            format!("{context}; no t2: Lemma 3's conclusions never hold before its bound ({})", l3.statement()),
+        );
     };
     let s = &trace.samples;
     let w2 = &s[i2].w_plus;
@@ -872,16 +862,28 @@ pub fn judge(id: ClaimId, instance: &Instance, th: &SaddleTheory) -> Result<Verd
         .expect("EPS_FRACTIONS is not empty"))
 }
 
-/// Runs claim `id` (L3, F1 or L4) on the instance drawn from `seed`.
-pub fn run(id: ClaimId, seed: u64) -> Outcome {
+/// The instance of claim `id` (L3, F1 or L4) drawn from `seed` for `reluflow verify`
+/// ([`instance_shape`]).
+pub fn instance(id: ClaimId, seed: u64) -> Result<Instance, Outcome> {
+    instance_shape().sample(seed).ok_or_else(|| Outcome::Skipped {
+        claim: id,
+        reason: "no well-separated instance with Assumption 3 in 200 draws".into(),
+    })
+}
+
+/// Checks claim `id` (L3, F1 or L4) on `instance` at `eps = epsilon_max` ([`judge`]).
+pub fn check(id: ClaimId, instance: &Instance) -> Outcome {
     if !matches!(id, ClaimId::L3 | ClaimId::F1 | ClaimId::L4) {
         return Outcome::Skipped { claim: id, reason: format!("{id} is not a saddle-phase claim (L3, F1, L4)") };
     }
-    let (instance, th) = match setup(seed) {
-        Ok(x) => x,
+    let th = match theory::epsilon_max(&instance.data)
+        .ok_or_else(|| "epsilon_max undefined".to_string())
+        .and_then(|eps| SaddleTheory::new(instance, eps))
+    {
+        Ok(th) => th,
         Err(reason) => return Outcome::Skipped { claim: id, reason },
     };
-    match judge(id, &instance, &th) {
+    match judge(id, instance, &th) {
         Ok(v) => Outcome::Checked(v),
         Err(e) => Outcome::Error { claim: id, error: e.to_string() },
     }

@@ -24,10 +24,16 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Check every claim of the paper on random instances and print which hold (exit 1 if any fails).
+    /// Check every claim of the paper on random instances (or on one instance of your own) and print
+    /// which hold.
     ///
-    /// Prints one row per claim: instances run, held, failed, skipped (instances that do not meet
-    /// the claim's assumptions, never counted as held) and the worst margin.
+    /// Prints one row per claim: its state (held: checked on at least one instance, none failed;
+    /// FAILED; no evidence: every instance skipped or vacuous), instances run, held, failed,
+    /// skipped (instances that do not meet the claim's requirements, never counted as held),
+    /// vacuous (no bound could bite on the instance, never counted as held) and the worst margin.
+    ///
+    /// Exit codes: 0 every requested claim held; 1 a claim failed; 3 none failed but a claim had
+    /// no evidence; 2 a usage or input error.
     ///
     /// The worst margin is dimensionless, so that claims can be compared: over the instances and
     /// the parts of a claim, the smallest of `margin / |bound|` (`1 - measured/bound` for an upper

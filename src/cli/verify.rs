@@ -1,9 +1,16 @@
-//! `reluflow verify`: runs every claim (or `--claims L1,T1,...`) on `--cases N` random instances
-//! and prints which claims hold.
+//! `reluflow verify`: runs every claim (or `--claims L1,T1,...`) on `--cases N` random instances,
+//! or on the one instance given by `--data`/`--random-orthonormal` with `--width` and
+//! `--lambda`, and prints which claims hold.
+//!
+//! Exit codes: 0 when every requested claim held (evidence, no failure), 1 when one failed,
+//! 3 when none failed but one had no evidence (every instance skipped or vacuous), 2 for a usage
+//! or input error.
 
 use super::CliError;
-use crate::claims::ClaimId;
-use crate::claims::registry::{ClaimSummary, VerifyReport, verify};
+use super::simulate::{DataArgs, load_data};
+use crate::Instance;
+use crate::claims::registry::{ClaimState, ClaimSummary, VerifyReport, summarise, verify};
+use crate::claims::{ClaimId, check};
 use clap::Args;
 use std::fmt::Write as _;
 use std::io::IsTerminal;
@@ -22,9 +29,22 @@ pub struct VerifyArgs {
     /// Random instances per claim.
     #[arg(long, default_value_t = DEFAULT_CASES, value_name = "N")]
     pub cases: usize,
-    /// Seed of the instances.
+    /// Seed of the random instances; with `--data`/`--random-orthonormal`, the initialisation
+    /// seed of the one instance.
     #[arg(long, default_value_t = 0, value_name = "S")]
     pub seed: u64,
+    /// Check the claims on one instance of your own instead of random ones: the data (with
+    /// `--width` and `--lambda`). Each claim first tests its requirements on it (orthonormal
+    /// inputs, Assumptions 2-3, ...) and is skipped, naming the unmet one, where they fail;
+    /// ladder claims run on a lambda ladder with the instance's directions g_j.
+    #[command(flatten)]
+    pub instance: DataArgs,
+    /// Width m of the one instance (with `--data`/`--random-orthonormal`).
+    #[arg(long, value_name = "M")]
+    pub width: Option<usize>,
+    /// Initialisation scale lambda of the one instance (with `--data`/`--random-orthonormal`).
+    #[arg(long, value_name = "L", value_parser = super::simulate::parse_f64_flag)]
+    pub lambda: Option<f64>,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -49,9 +69,46 @@ pub fn claim_list(args: &VerifyArgs) -> Result<Vec<ClaimId>, CliError> {
     }
 }
 
+/// The one instance of `--data`/`--random-orthonormal` with `--width`, `--lambda` and `--seed`
+/// (balanced, ReLU), `None` without those flags.
+pub fn own_instance(args: &VerifyArgs) -> Result<Option<Instance>, CliError> {
+    let given = args.instance.data.is_some() || args.instance.random_orthonormal.is_some();
+    if !given {
+        if args.width.is_some() || args.lambda.is_some() {
+            return Err(CliError::Usage(
+                "--width and --lambda describe one instance: give its data too (--data FILE|toy or --random-orthonormal N,D)"
+                    .into(),
+            ));
+        }
+        return Ok(None);
+    }
+    let data = load_data(&args.instance)?;
+    let width = args
+        .width
+        .ok_or_else(|| CliError::Usage("--data needs --width M (the number of neurons), e.g. --width 32".into()))?;
+    let lambda = args.lambda.ok_or_else(|| {
+        CliError::Usage("--data needs --lambda L (the initialisation scale), e.g. --lambda 1e-12".into())
+    })?;
+    if width == 0 {
+        return Err(CliError::Usage("--width 0: give at least one neuron, e.g. --width 32".into()));
+    }
+    if !(lambda > 0.0) || !lambda.is_finite() {
+        return Err(CliError::Usage(format!("--lambda {lambda}: give a positive finite scale, e.g. --lambda 1e-12")));
+    }
+    Ok(Some(Instance::balanced(data, width, lambda, args.seed)))
+}
+
 /// Runs the claims (with a progress bar on a terminal) and returns the report.
 pub fn run_report(args: &VerifyArgs) -> Result<VerifyReport, CliError> {
     let claims = claim_list(args)?;
+    if let Some(instance) = own_instance(args)? {
+        let outcomes: Vec<_> = {
+            use rayon::prelude::*;
+            claims.par_iter().map(|&c| check(c, &instance)).collect()
+        };
+        let claims = claims.iter().zip(&outcomes).map(|(&c, o)| summarise(c, std::slice::from_ref(o))).collect();
+        return Ok(VerifyReport { seed: args.seed, cases: 1, claims });
+    }
     if args.cases == 0 {
         return Err(CliError::Usage("--cases 0: give at least one instance per claim (e.g. --cases 4)".into()));
     }
@@ -83,14 +140,16 @@ fn margin(m: Option<f64>) -> String {
 }
 
 /// The cells of a claim's row, in the column order of both tables.
-fn row(c: &ClaimSummary) -> [String; 7] {
+fn row(c: &ClaimSummary) -> [String; 9] {
     [
         c.claim.to_string(),
         c.reference.to_string(),
+        c.state.label().to_string(),
         c.instances.to_string(),
         c.held.to_string(),
         c.failed.to_string(),
         c.skipped.to_string(),
+        c.vacuous.to_string(),
         margin(c.worst_margin),
     ]
 }
@@ -103,8 +162,8 @@ units); see verify --help; raw numbers in --json";
 /// The report as a Markdown table.
 pub fn markdown(report: &VerifyReport) -> String {
     let mut o = String::new();
-    let _ = writeln!(o, "| claim | paper | instances | held | failed | skipped | worst margin |");
-    let _ = writeln!(o, "|---|---|---|---|---|---|---|");
+    let _ = writeln!(o, "| claim | paper | state | instances | held | failed | skipped | vacuous | worst margin |");
+    let _ = writeln!(o, "|---|---|---|---|---|---|---|---|---|");
     for c in &report.claims {
         let _ = writeln!(o, "| {} |", row(c).join(" | "));
     }
@@ -118,39 +177,43 @@ pub fn table(report: &VerifyReport) -> String {
     let _ = writeln!(o, "reluflow verify: {} instances per claim, seed {}", report.cases, report.seed);
     let _ = writeln!(
         o,
-        "{:<5} {:<26} {:>9} {:>5} {:>6} {:>7} {:>12}",
-        "claim", "paper", "instances", "held", "failed", "skipped", "worst margin"
+        "{:<5} {:<26} {:<11} {:>9} {:>5} {:>6} {:>7} {:>7} {:>12}",
+        "claim", "paper", "state", "instances", "held", "failed", "skipped", "vacuous", "worst margin"
     );
     for c in &report.claims {
-        let [claim, paper, instances, held, failed, skipped, worst] = row(c);
-        let _ = writeln!(o, "{claim:<5} {paper:<26} {instances:>9} {held:>5} {failed:>6} {skipped:>7} {worst:>12}");
+        let [claim, paper, state, instances, held, failed, skipped, vacuous, worst] = row(c);
+        let _ = writeln!(
+            o,
+            "{claim:<5} {paper:<26} {state:<11} {instances:>9} {held:>5} {failed:>6} {skipped:>7} {vacuous:>7} {worst:>12}"
+        );
     }
     let _ = writeln!(o, "{MARGIN_NOTE}");
-    let failing: Vec<String> = report.claims.iter().filter(|c| !c.holds()).map(|c| c.claim.to_string()).collect();
-    let unchecked: Vec<String> =
-        report.claims.iter().filter(|c| c.held + c.failed == 0).map(|c| c.claim.to_string()).collect();
-    if !unchecked.is_empty() {
-        let _ = writeln!(o, "not checked (no instance met the assumptions): {}", unchecked.join(", "));
-        for c in report.claims.iter().filter(|c| c.held + c.failed == 0) {
+    let failing: Vec<&ClaimSummary> = report.claims.iter().filter(|c| c.state == ClaimState::Failed).collect();
+    let no_evidence: Vec<&ClaimSummary> = report.claims.iter().filter(|c| c.state == ClaimState::NoEvidence).collect();
+    let ids = |cs: &[&ClaimSummary]| cs.iter().map(|c| c.claim.to_string()).collect::<Vec<_>>().join(", ");
+    if !no_evidence.is_empty() {
+        let _ = writeln!(o, "no evidence (every instance skipped or vacuous): {}", ids(&no_evidence));
+        for c in &no_evidence {
             for n in c.notes.iter().take(1) {
                 let _ = writeln!(o, "  {}: {n}", c.claim);
             }
         }
     }
-    if failing.is_empty() {
-        let _ = writeln!(o, "every claim held on every instance that met its assumptions");
-    } else {
-        let _ = writeln!(o, "FAILED: {}", failing.join(", "));
-        for c in report.claims.iter().filter(|c| !c.holds()) {
+    if !failing.is_empty() {
+        let _ = writeln!(o, "FAILED: {}", ids(&failing));
+        for c in &failing {
             for n in &c.notes {
                 let _ = writeln!(o, "  {}: {n}", c.claim);
             }
         }
+    } else if no_evidence.is_empty() {
+        let _ = writeln!(o, "every claim held: each was checked on at least one instance, and none failed");
     }
     o
 }
 
-/// `reluflow verify`: the output and the exit code (0 if every claim held, 1 otherwise).
+/// `reluflow verify`: the output and the exit code ([`VerifyReport::exit_code`]: 0 if every
+/// claim held, 1 if one failed, 3 if none failed but one had no evidence).
 pub fn run(args: &VerifyArgs) -> Result<(String, u8), CliError> {
     let report = run_report(args)?;
     if let Some(path) = &args.markdown {
@@ -165,5 +228,5 @@ pub fn run(args: &VerifyArgs) -> Result<(String, u8), CliError> {
     } else {
         table(&report)
     };
-    Ok((out, if report.all_hold() { 0 } else { 1 }))
+    Ok((out, report.exit_code() as u8))
 }
