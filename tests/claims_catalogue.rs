@@ -53,7 +53,7 @@ fn negative_control_tests() -> BTreeMap<String, String> {
 #[test]
 fn catalogue_has_one_entry_per_claim_id_in_order() {
     let ids: Vec<ClaimId> = CATALOGUE.iter().map(|e| e.id).collect();
-    assert_eq!(ids, ClaimId::ALL.to_vec(), "src/claims/catalogue.rs must list every ClaimId once, in the order of ALL");
+    assert_eq!(ids, ClaimId::ALL.to_vec(), "src/claims/catalogue/ must list every ClaimId once, in the order of ALL");
     for e in &CATALOGUE {
         assert_eq!(entry(e.id), e);
         assert_eq!(e.reference, e.id.reference(), "{}", e.id);
@@ -84,7 +84,7 @@ fn catalogue_lists_exactly_the_tests_named_as_negative_controls() {
             assert!(
                 found.contains_key(c.test),
                 "{}: the catalogue lists {}, but no test in tests/*.rs has that name (renamed or removed? update \
-                 src/claims/catalogue.rs and regenerate docs/claims.md with `{REGENERATE}`)",
+                 src/claims/catalogue/ and regenerate docs/claims.md with `{REGENERATE}`)",
                 e.id,
                 c.test
             );
@@ -101,7 +101,7 @@ fn catalogue_lists_exactly_the_tests_named_as_negative_controls() {
         assert!(
             listed.contains(name.as_str()),
             "tests/{file}: {name} is a negative control the catalogue does not list: add it to claim {} in \
-             src/claims/catalogue.rs and regenerate docs/claims.md with `{REGENERATE}`",
+             src/claims/catalogue/ and regenerate docs/claims.md with `{REGENERATE}`",
             id.to_uppercase()
         );
     }
@@ -134,7 +134,7 @@ fn docs_claims_md_is_the_generated_catalogue() {
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         committed == generated,
-        "docs/claims.md differs from the catalogue in src/claims/catalogue.rs: regenerate it with `{REGENERATE}` \
+        "docs/claims.md differs from the catalogue in src/claims/catalogue/: regenerate it with `{REGENERATE}` \
          and commit it (first differing line: {:?})",
         committed.lines().zip(generated.lines()).find(|(a, b)| a != b).map_or_else(
             || format!("line {} (lengths differ)", committed.lines().count().min(generated.lines().count()) + 1),

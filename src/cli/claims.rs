@@ -122,7 +122,7 @@ pub fn markdown(entries: &[&ClaimEntry], full: bool) -> String {
         let _ = writeln!(o, "# The claims reluflow checks\n");
         let _ = writeln!(
             o,
-            "<!-- Generated from src/claims/catalogue.rs by `{REGENERATE}`; do not edit by hand: \
+            "<!-- Generated from src/claims/catalogue/ by `{REGENERATE}`; do not edit by hand: \
              tests/claims_catalogue.rs fails when this file differs. -->\n"
         );
         let _ = writeln!(
