@@ -5,6 +5,7 @@ mod claims_catalogue;
 mod claims_conservation;
 mod claims_early;
 mod claims_experiments;
+mod claims_interface;
 mod claims_landscape;
 mod claims_limits;
 mod claims_regimes;
