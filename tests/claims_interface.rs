@@ -187,3 +187,18 @@ fn verify_one_instance_flags_are_validated() {
     assert!(run(&["verify", "--data", "toy", "--width", "8"]).contains("--lambda"));
     assert!(run(&["verify", "--data", "toy", "--width", "0", "--lambda", "1e-6"]).contains("--width 0"));
 }
+
+/// The case seeds of `verify` are distinct across claims and cases for any user seed, the all-ones
+/// seed included (where OR-ing the claim index and the case into the seed would collide: the
+/// mixing is an XOR, so every bit of the seed, the claim and the case reaches the SplitMix64).
+#[test]
+fn case_seeds_are_distinct_across_claims_and_cases_for_every_user_seed() {
+    for seed in [0, 1, 0x5555_5555_5555_5555, u64::MAX] {
+        let mut all: Vec<u64> =
+            ClaimId::ALL.iter().flat_map(|&id| (0..64).map(move |case| registry::case_seed(seed, id, case))).collect();
+        let total = all.len();
+        all.sort_unstable();
+        all.dedup();
+        assert_eq!(all.len(), total, "seed {seed:#x}: colliding case seeds");
+    }
+}
