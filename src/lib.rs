@@ -56,6 +56,7 @@ pub mod data;
 pub mod generators;
 pub mod init;
 pub mod network;
+pub mod numerics;
 pub mod params;
 pub mod plot;
 pub mod reproduce;

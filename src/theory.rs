@@ -27,17 +27,22 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::data::Dataset;
+// the scaled norm: closed forms of tiny lambda and raw inputs reach far outside 1e+-154
+use crate::numerics::{dot, norm_sq, stable_norm};
 use crate::params::Params;
 
 /// Relative tolerance of the orthogonality test used by [`min_norm_sq`], [`theta_star`] and
 /// [`check_orthogonal`]: inputs `x_k`, `x_l` (`k != l`) count as orthogonal when
 /// `|<x_k, x_l>| <= ORTHOGONALITY_TOLERANCE * |x_k| |x_l|`, i.e. `|cos(x_k, x_l)| <= 1e-10`.
 ///
+/// It is the one tolerance of the crate for orthogonality, [`crate::data::ORTHONORMAL_TOL`], under
+/// this module's name: the closed forms accept exactly the inputs that
+/// [`AssumptionReport::orthogonal`](crate::data::AssumptionReport) calls orthogonal.
 /// `1e-10` is far above the rounding error of inputs produced by an orthonormalisation in `f64`
 /// (about `1e-15`) and far below any deliberate non-orthogonality (Section 3.2's "nearly
 /// orthogonal" data with `delta` of order `lambda` is *not* orthogonal for this test unless
 /// `lambda <= 1e-10`).
-pub const ORTHOGONALITY_TOLERANCE: f64 = 1e-10;
+pub use crate::data::ORTHONORMAL_TOL as ORTHOGONALITY_TOLERANCE;
 
 /// Which side of the labels a quantity refers to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -202,23 +207,6 @@ pub enum TheoryError {
     },
 }
 
-// ---------------------------------------------------------------------------------------------
-// Small vector helpers
-// ---------------------------------------------------------------------------------------------
-
-/// Euclidean norm, scaled so that it neither overflows nor underflows.
-fn norm(v: &[f64]) -> f64 {
-    let big = v.iter().fold(0.0f64, |acc, x| acc.max(x.abs()));
-    if big == 0.0 || !big.is_finite() {
-        return big;
-    }
-    big * v.iter().map(|x| (x / big) * (x / big)).sum::<f64>().sqrt()
-}
-
-fn dot(u: &[f64], v: &[f64]) -> f64 {
-    u.iter().zip(v).map(|(a, b)| a * b).sum()
-}
-
 /// `(1/n) sum_{k in side} y_k x_k` (`+-inf` in a coordinate only when its true value is beyond the
 /// `f64` range, never NaN).
 fn signed_mean(data: &Dataset, keep: impl Fn(f64) -> bool) -> Vec<f64> {
@@ -283,12 +271,12 @@ pub fn d_minus(data: &Dataset) -> Vec<f64> {
 
 /// `|D+|` (see [`d_plus`]).
 pub fn d_plus_norm(data: &Dataset) -> f64 {
-    norm(&d_plus(data))
+    stable_norm(&d_plus(data))
 }
 
 /// `|D-|` (see [`d_minus`]).
 pub fn d_minus_norm(data: &Dataset) -> f64 {
-    norm(&d_minus(data))
+    stable_norm(&d_minus(data))
 }
 
 /// `r = |D+| / |D-|` (Section 4.1, Appendix B.2).
@@ -337,7 +325,7 @@ fn min_share(data: &Dataset, keep: impl Fn(f64) -> bool) -> Option<f64> {
     if ys.is_empty() {
         return None;
     }
-    let sum: f64 = ys.iter().map(|y| y * y).sum();
+    let sum = norm_sq(&ys);
     let min = ys.iter().map(|y| y * y).fold(f64::INFINITY, f64::min);
     let share = min / (2.0 * sum);
     if share > 0.0 && share.is_finite() && sum.is_normal() && min.is_normal() {
@@ -448,7 +436,7 @@ pub fn epsilon_max(data: &Dataset) -> Option<f64> {
 /// (`|<x_k, x_l>| <= tol |x_k| |x_l|` for `k != l`; zero inputs are orthogonal to everything).
 /// The error names the first offending pair.
 pub fn check_orthogonal(data: &Dataset) -> Result<(), TheoryError> {
-    let norms: Vec<f64> = (0..data.n()).map(|k| norm(data.x(k))).collect();
+    let norms: Vec<f64> = (0..data.n()).map(|k| stable_norm(data.x(k))).collect();
     for k in 0..data.n() {
         for l in k + 1..data.n() {
             let ip = dot(data.x(k), data.x(l)).abs();
@@ -485,7 +473,7 @@ fn side_vector(data: &Dataset, keep: impl Fn(f64) -> bool) -> Result<Vec<f64>, T
             continue;
         }
         let x = data.x(k);
-        let nx = norm(x);
+        let nx = stable_norm(x);
         if nx == 0.0 {
             return Err(TheoryError::ZeroInputWithLabel { k, y });
         }
@@ -558,7 +546,7 @@ pub fn v_minus(data: &Dataset) -> Result<Vec<f64>, TheoryError> {
 pub fn min_norm_sq(data: &Dataset) -> Option<f64> {
     let vp = v_plus(data).ok()?;
     let vm = v_minus(data).ok()?;
-    Some(2.0 * norm(&vp) + 2.0 * norm(&vm)).filter(|v| v.is_finite())
+    Some(2.0 * stable_norm(&vp) + 2.0 * stable_norm(&vm)).filter(|v| v.is_finite())
 }
 
 fn check_shares(sign: LabelSign, shares: &[(usize, f64)], m: usize, has_labels: bool) -> Result<f64, TheoryError> {
@@ -635,7 +623,7 @@ pub fn theta_star(
     // labels so small (or large) against their inputs that |v+| or |v-| leaves the f64 range
     // would give w_j = 0 * inf = NaN below
     for (what, v, shares) in [("|v+|", &vp, plus_shares), ("|v-|", &vm, minus_shares)] {
-        let nv = norm(v);
+        let nv = stable_norm(v);
         let representable = nv.is_normal() && nv.sqrt().is_normal();
         if !shares.is_empty() && !representable {
             return Err(TheoryError::NotRepresentable { what, value: nv });
@@ -644,7 +632,7 @@ pub fn theta_star(
     let d = data.d();
     let mut theta = Params { a: vec![0.0; m], w: vec![vec![0.0; d]; m] };
     let mut place = |shares: &[(usize, f64)], total: f64, v: &[f64], s: f64| {
-        let nv = norm(v);
+        let nv = stable_norm(v);
         for &(j, share) in shares {
             let mass = share / total * nv; // |w_j|^2
             let t = (share / total / nv).sqrt(); // w_j = t v, |w_j| = sqrt(mass)

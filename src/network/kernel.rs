@@ -332,7 +332,7 @@ impl<'a> Kernel<'a> {
             Pattern::Fixed(classes) => self.residual_pass(theta, ByClass(classes)),
         }
         let n = self.geo.n;
-        self.residual.iter().map(|r| r * r).sum::<f64>() / (2.0 * n as f64)
+        crate::numerics::norm_sq(&self.residual) / (2.0 * n as f64)
     }
 
     fn residual_pass<C: Classes>(&mut self, theta: &[f64], classes: C) {
