@@ -78,6 +78,7 @@ pub mod generators;
 pub mod init;
 pub mod instance;
 pub mod network;
+pub mod numerics;
 pub mod params;
 pub mod plot;
 pub mod reproduce;

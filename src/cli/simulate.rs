@@ -3,7 +3,8 @@
 use super::CliError;
 use crate::data::{Dataset, generate, io as data_io};
 use crate::init::{InitKind, InitSpec, NeuronSets};
-use crate::network::{Activation, Model, dot};
+use crate::network::{Activation, Model};
+use crate::numerics::dot;
 use crate::params::{Params, ScaledParams};
 use crate::solver::flow::{FlowConfig, run_flow};
 use crate::solver::gd::{GdConfig, run_gd};
@@ -730,7 +731,7 @@ pub fn simulate(args: &SimulateArgs) -> Result<SimulateReport, CliError> {
 
 /// `L(0) = (1/2n) sum_k y_k^2`, the loss at `theta = 0`.
 fn zero_loss(data: &Dataset) -> f64 {
-    data.y().iter().map(|y| y * y).sum::<f64>() / (2.0 * data.n() as f64)
+    crate::numerics::norm_sq(data.y()) / (2.0 * data.n() as f64)
 }
 
 /// The step cap of a run: `--steps`, else the flow's default cap when only `--until-loss` is given.
