@@ -68,10 +68,18 @@
 //! }
 //! ```
 //!
+//! ## Cargo feature `cli`
+//! On by default. It gates the command line and what only the command line needs: the modules
+//! `cli`, `plot` (SVG figures) and `reproduce` (the paper's experiments with figures), and the
+//! crates clap, indicatif and plotters. A library user that only simulates and checks claims
+//! can write `reluflow = { version = "0.1", default-features = false }`; everything else
+//! (data, initialisation, training, theory, claims, timelines) is the same.
+//!
 //! ## Loss convention
 //! `L = 1/(2n) sum_k (h(x_k) - y_k)^2`, the paper's. A torch `MSELoss` is `2L`.
 
 pub mod claims;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod data;
 pub mod generators;
@@ -80,7 +88,9 @@ pub mod instance;
 pub mod network;
 pub mod numerics;
 pub mod params;
+#[cfg(feature = "cli")]
 pub mod plot;
+#[cfg(feature = "cli")]
 pub mod reproduce;
 pub mod seeds;
 pub mod solver;

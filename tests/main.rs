@@ -16,6 +16,7 @@ mod coordinates;
 mod data;
 mod generators;
 mod integrators;
+mod mutants;
 mod new_user;
 mod reduced;
 mod reproduce;
