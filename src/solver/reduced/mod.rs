@@ -199,7 +199,7 @@ pub fn reduce(data: &Dataset, theta: &ScaledParams) -> Result<Reduced, ReducedEr
                 *v -= pk * xv;
             }
         }
-        perp_sq.push(perp[base..].iter().map(|v| v * v).sum());
+        perp_sq.push(crate::numerics::norm_sq(&perp[base..]));
     }
     Ok(Reduced {
         n,
