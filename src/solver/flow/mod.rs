@@ -77,6 +77,7 @@ pub struct FlowConfig {
     pub atol: f64,
     /// Largest step (default `f64::INFINITY`).
     pub h_max: f64,
+    /// When the run stops.
     pub stop: StopRule,
 }
 
