@@ -42,20 +42,39 @@ pub enum ParamsError {
     NoNeurons,
     /// `a` and `w` have different lengths.
     #[error("{a} entries in a but {w} rows in w: give one w row per a entry")]
-    Count { a: usize, w: usize },
+    Count {
+        /// Entries in `a`.
+        a: usize,
+        /// Rows in `w`.
+        w: usize,
+    },
     /// The rows of `w` have 0 coordinates.
     #[error("the rows of w have 0 coordinates: each w_j needs the input dimension d >= 1")]
     ZeroDimension,
     /// A row of `w` of another length than `w[0]`.
     #[error("w[{row}] has {len} coordinates but w[0] has {expected}: every w_j needs the same length d")]
-    Row { row: usize, len: usize, expected: usize },
+    Row {
+        /// The row `j`.
+        row: usize,
+        /// Its length.
+        len: usize,
+        /// The length of `w[0]`.
+        expected: usize,
+    },
     /// NaN or infinity: `index` is `(j, None)` for `a_j`, `(j, Some(i))` for `w_j[i]`.
     #[error(
         "{what}[{}{}] = {value} is not finite: give finite parameters",
         index.0,
         index.1.map(|i| format!("][{i}")).unwrap_or_default()
     )]
-    NonFinite { what: &'static str, index: (usize, Option<usize>), value: f64 },
+    NonFinite {
+        /// `a` or `w`.
+        what: &'static str,
+        /// `(j, None)` for `a_j`, `(j, Some(i))` for `w_j[i]`.
+        index: (usize, Option<usize>),
+        /// The value (NaN or an infinity).
+        value: f64,
+    },
 }
 
 /// Parameters with a per-neuron binary exponent: neuron `j` is `2^exponent[j] * (a_hat[j], w_hat[j])`.

@@ -51,7 +51,9 @@ impl Default for SampleSchedule {
 /// One sampled state.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Sample {
+    /// The step.
     pub step: u64,
+    /// The simulated time.
     pub time: f64,
     /// `L(theta)`.
     pub loss: f64,
@@ -74,8 +76,11 @@ pub struct Sample {
 /// Full parameters at a requested time.
 #[derive(Clone, Debug)]
 pub struct Checkpoint {
+    /// The step.
     pub step: u64,
+    /// The simulated time it was taken at (the first observed time at or after the requested one).
     pub time: f64,
+    /// `theta` then.
     pub params: ScaledParams,
 }
 

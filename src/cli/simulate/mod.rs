@@ -141,6 +141,7 @@ pub struct DataArgs {
 /// Network, initialisation and integrator flags.
 #[derive(Debug, Clone, Args)]
 pub struct SimulateArgs {
+    /// The data flags.
     #[command(flatten)]
     pub data: DataArgs,
     /// Width m (number of hidden neurons).
@@ -203,20 +204,27 @@ pub struct SimulateArgs {
 /// The JSON report of `simulate`.
 #[derive(Debug, Clone, Serialize)]
 pub struct SimulateReport {
+    /// Number of points.
     pub n: usize,
+    /// Input dimension.
     pub d: usize,
+    /// Width (number of neurons).
     pub m: usize,
     /// `null` with --init-from.
     pub lambda: Option<f64>,
+    /// Gradient descent or the flow.
     pub method: Method,
     /// The simulator that ran: `full` or `reduced` (never `auto`).
     pub coordinates: Coordinates,
     /// Why: the flag, or what `auto` found about the inputs.
     pub coordinates_reason: String,
+    /// Steps taken (accepted steps for the flow).
     pub steps: u64,
+    /// Evaluations of the vector field `-grad L`.
     pub gradient_evaluations: u64,
     /// Simulated time (steps x eta for GD), never wall-clock.
     pub time: f64,
+    /// Which stopping rule ended the run.
     pub stop_reason: crate::solver::StopReason,
     /// `--until-loss`, if given.
     pub loss_target: Option<f64>,
@@ -225,14 +233,18 @@ pub struct SimulateReport {
     /// The cap on steps that applied: `--steps`, or the flow's default cap
     /// ([`DEFAULT_FLOW_STEP_CAP`]) when only `--until-loss` was given; `null` for none.
     pub step_cap: Option<u64>,
+    /// `L(theta)` at the end.
     pub final_loss: f64,
     /// The end is an interpolator: `final_loss <= INTERPOLATION_LOSS_RATIO x L(0)`, with
     /// `L(0) = (1/2n) sum y_k^2` ([`INTERPOLATION_LOSS_RATIO`]).
     pub interpolates: bool,
+    /// `|theta|^2 = sum_j a_j^2 + |w_j|^2` at the end.
     pub param_norm_sq: f64,
     /// Proposition 1's minimum; `null` when the inputs are not orthogonal (or see `theory::min_norm_sq`).
     pub min_norm_sq: Option<f64>,
+    /// `|D+|` of the data.
     pub d_plus_norm: f64,
+    /// `|D-|` of the data.
     pub d_minus_norm: f64,
     /// `|S+,1|`.
     pub s_plus_1: usize,
@@ -246,7 +258,9 @@ pub struct SimulateReport {
     pub assumption_problems: Vec<String>,
     /// What holds instead, in words, where the inputs are orthogonal but not unit-norm (the toy).
     pub assumption_notes: Vec<String>,
+    /// `theta(0)` in plain units.
     pub initial: Params,
+    /// The final parameters in plain units (JSON key `final`).
     #[serde(rename = "final")]
     pub final_params: Params,
     /// The flow's integrators (absent for GD): `integrator` (`dopri5`, or `ros2` after the switch

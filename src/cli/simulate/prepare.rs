@@ -36,11 +36,15 @@ fn check_method_flags(args: &SimulateArgs) -> Result<(), CliError> {
 
 /// Data, model and `theta(0)` of a `simulate`-style command line, validated.
 pub struct Prepared {
+    /// The dataset.
     pub data: Dataset,
+    /// The activation and `act'(0)`.
     pub model: crate::network::ValidModel,
+    /// The initial parameters.
     pub theta0: ScaledParams,
     /// `None` with `--init-from`.
     pub lambda: Option<f64>,
+    /// Width (number of neurons).
     pub m: usize,
 }
 
@@ -119,6 +123,7 @@ pub fn prepare(args: &SimulateArgs) -> Result<Prepared, CliError> {
 pub struct CoordinatesChoice {
     /// `Full` or `Reduced`.
     pub ran: Coordinates,
+    /// Why: the flag, or what `auto` found about the inputs.
     pub reason: String,
 }
 

@@ -52,7 +52,7 @@ fn forward_fixed(state: &[f64], act_coef: &[f64], scale_sq: &[f64], labels: &[f6
             *r += c * (a * p);
         }
     }
-    residual.iter().map(|r| r * r).sum::<f64>() / (2.0 * n as f64)
+    crate::numerics::norm_sq(residual) / (2.0 * n as f64)
 }
 
 /// The flow in reduced coordinates as a switching [`System`]: state blocks `[a_hat_j, p_hat_j]`.
