@@ -114,9 +114,10 @@ proptest! {
     fn al_same_activation_pattern_same_direction_at_end_of_phase_1(instance in instances(), fraction in fractions()) {
         let run = simulate(&instance, eps(ClaimId::AL, &instance, fraction), &[]);
         let parts = al_parts(&run, run.at_t_minus_1()).expect("S+,1 is a covered group");
-        prop_assert!(parts.direction.holds(), "{}", show(&parts.direction));
+        // at lambda ~ 1e-300 every covered group has delta_G << 1: both parts bite
+        prop_assert!(parts.direction.holds() && !parts.direction.is_vacuous(), "{}", show(&parts.direction));
         if let Some(p) = &parts.pairwise {
-            prop_assert!(p.holds(), "{}", show(p));
+            prop_assert!(p.holds() && !p.is_vacuous(), "{}", show(p));
         }
     }
 }
@@ -134,6 +135,47 @@ fn l7_l8_l9_al_hold_through_the_verify_entry_point() {
         }
     }
     assert!(matches!(early::check(ClaimId::L1, &early::instance(ClaimId::L7, 0).unwrap()), Outcome::Skipped { .. }));
+}
+
+/// No evidence, no pass: the evidence of a run with `S+,1` removed (a `PhaseOne` is data) has
+/// nothing for L7 (ii), (iii) and L9 (i) to judge, so those parts fail; the norm bound (i), about
+/// every neuron, still holds, and L8 still judges `S-,1` until that set is removed too.
+#[test]
+fn l7_l8_l9_parts_about_an_empty_set_fail() {
+    let instance = fixed(0);
+    let mut run = simulate(&instance, eps(ClaimId::L7, &instance, 1.0), &[]);
+    assert!(check_l7(&run, run.at_t_plus_1()).holds() && check_l9(&run).holds());
+    run.sets.s_plus_1.clear();
+    let parts = l7_parts(&run, run.at_t_plus_1());
+    assert!(parts.norm.holds(), "{}", show(&parts.norm));
+    assert!(!parts.alignment.holds(), "{}", show(&parts.alignment));
+    assert!(!parts.deactivation.holds(), "{}", show(&parts.deactivation));
+    assert!(!check_l7(&run, run.at_t_plus_1()).holds());
+    assert!(!check_l9(&run).holds(), "{}", show(&check_l9(&run)));
+    assert!(check_l8(&run, run.at_t_minus_1()).holds());
+    run.sets.s_minus_1.clear();
+    assert!(!check_l8(&run, run.at_t_minus_1()).holds());
+}
+
+/// AL at `lambda = 0.5` (with `eps/2`, so that `r eps <= 1`): every covered group has
+/// `delta_G = 2 exp(-|D_G| t-1) >= 2 lambda^(r eps) >= 1` (`|D_G| <= |D+|`), where neither (a) nor
+/// (b) can bite; both parts are vacuous and `claims::check` reports `Vacuous`, never a pass.
+#[test]
+fn al_is_vacuous_where_every_delta_g_is_at_least_one() {
+    let instance = fixed(0).with_lambda(0.5);
+    let e = eps(ClaimId::AL, &instance, 0.5);
+    let run = simulate(&instance, e, &[]);
+    assert!(run.times.r * e <= 1.0);
+    let parts = al_parts(&run, run.at_t_minus_1()).expect("covered groups");
+    assert!(parts.direction.is_vacuous(), "{}", show(&parts.direction));
+    assert!(parts.pairwise.as_ref().is_none_or(|p| p.is_vacuous()));
+    assert!(check_al(&run, run.at_t_minus_1()).unwrap().is_vacuous());
+    // through the entry point (eps_for: eps_max, here with r eps_max <= 1 too)
+    let e_max = eps(ClaimId::AL, &instance, 1.0);
+    if run.times.r * e_max <= 1.0 {
+        let outcome = reluflow::claims::check(ClaimId::AL, &instance);
+        assert!(matches!(outcome, Outcome::Vacuous { .. }), "{outcome:?}");
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -189,7 +231,8 @@ fn l7_negative_control_checked_too_late() {
 
 /// `lambda = 1e-2` (not `<= lambda*`): `t+1 = -eps ln(lambda)/|D+|` is a fraction of a time
 /// unit (0.2-1.1 here), too short for the negative-label coordinates of `S+,1` to reach 0: (iii)
-/// fails. ((ii) holds vacuously there: `1 - 2 lambda^eps < 0`.) Judged on the instances of seeds
+/// fails. ((ii) is vacuous there: `2 lambda^eps >= 1`, so every neuron of `S+,1` satisfied it at
+/// `t = 0` already.) Judged on the instances of seeds
 /// `0..12` where (iii) has something to deactivate (some `S+,1` neuron starts active on a negative
 /// label). Not every such instance fails at `1e-2`: where the coordinates that start active are
 /// small they reach 0 before `t+1` (for that instance `1e-2 <= lambda*`). The control asserts that
@@ -201,7 +244,8 @@ fn l7_negative_control_large_lambda() {
 }
 
 /// The large-`lambda` control of L7 (`plus`) or L8: over seeds `0..12` with the premise, (iii)
-/// and the whole check fail on more than half, and (ii) holds (vacuously) on every one.
+/// and the whole check fail on more than half, and (ii) is marked vacuous on every one (it
+/// cannot bite: `2 lambda^eps >= 1`), never counted as a pass.
 fn large_lambda_control(plus: bool) {
     let (mut premise, mut failed) = (0, 0);
     for seed in 0..12 {
@@ -216,7 +260,8 @@ fn large_lambda_control(plus: bool) {
         } else {
             (l8_parts(&run, run.at_t_minus_1()), check_l8(&run, run.at_t_minus_1()))
         };
-        assert!(parts.alignment.holds(), "seed {seed}: {}", show(&parts.alignment));
+        assert!(parts.alignment.is_vacuous(), "seed {seed}: {}", show(&parts.alignment));
+        assert!(!whole.is_vacuous(), "seed {seed}: (i) and (iii) bite");
         if !parts.deactivation.holds() {
             assert!(!whole.holds(), "seed {seed}: a failed part must fail the check");
             failed += 1;

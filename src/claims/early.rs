@@ -28,7 +28,16 @@
 //! ## Units of the verdicts
 //! Every verdict here compares logarithms: `measured = ln(quantity)`, `bound = ln(paper bound)`,
 //! so `margin = ln(bound / quantity)` is the (natural-log) factor of slack, comparable across
-//! the parts of a lemma ([`Verdict::worst`] of the parts is the lemma's verdict).
+//! the parts of a lemma ([`Verdict::all`] of the parts is the lemma's verdict: it holds iff every
+//! part that can bite holds, and its numbers are the binding part's).
+//!
+//! ## No evidence, no pass
+//! A part about `S+,1` (or `S-,1`) fails when the set is empty (there is nothing to judge; the
+//! guarded [`crate::claims::check`] skips such instances first, on the requirement
+//! `SPlusOneNonEmpty` / `SMinusOneNonEmpty`). A part whose bound cannot bite on the instance is
+//! marked vacuous ([`Verdict::vacuous_if`]): the alignment (ii) of L7/L8 when `2 lambda^eps >= 1`
+//! (every neuron of the set satisfies it at `t = 0`), AL's parts of a group with
+//! `delta_G >= 1`.
 //!
 //! ## Accuracy
 //! The flow is integrated with [`RTOL`] (relative, per neuron, at every scale): norms and
@@ -284,9 +293,9 @@ pub struct LemmaParts {
 }
 
 impl LemmaParts {
-    /// The lemma's verdict: the worst part (all margins are log-factors, so comparable).
-    pub fn combined(&self) -> Verdict {
-        self.norm.clone().worst(self.alignment.clone()).worst(self.deactivation.clone())
+    /// The three parts, in the order (i), (ii), (iii) (for [`Verdict::all`]).
+    pub fn parts(&self) -> [Verdict; 3] {
+        [self.norm.clone(), self.alignment.clone(), self.deactivation.clone()]
     }
 }
 
@@ -358,17 +367,28 @@ fn lemma_parts(run: &PhaseOne, state: &Checkpoint, side: Side) -> LemmaParts {
         Side::Plus => "D+",
         Side::Minus => "-D-",
     };
-    let alignment = Verdict::at_most(
-        claim,
-        ln_gap,
-        ln_gap_bound,
-        format!(
-            "(ii) <w_j/|w_j|, {target}> >= (1 - 2 lambda^eps)|{target}| for all j in {name} (|{name}| = {}), i.e. \
-             ln(1 - cos(w_j, {target})) <= ln(2 lambda^eps) = {ln_gap_bound:.4}: worst neuron {j_worst} has {ln_gap:.4} \
-             (|{target}| = {dnorm:.4}); {at}",
-            set.len()
-        ),
-    ).in_log_units();
+    let alignment = if set.is_empty() {
+        Verdict::failed(claim, format!("(ii) {name} is empty: no neuron to align with {target} (no evidence); {at}"))
+    } else {
+        Verdict::at_most(
+            claim,
+            ln_gap,
+            ln_gap_bound,
+            format!(
+                "(ii) <w_j/|w_j|, {target}> >= (1 - 2 lambda^eps)|{target}| for all j in {name} (|{name}| = {}), i.e. \
+                 ln(1 - cos(w_j, {target})) <= ln(2 lambda^eps) = {ln_gap_bound:.4}: worst neuron {j_worst} has \
+                 {ln_gap:.4} (|{target}| = {dnorm:.4}); {at}",
+                set.len()
+            ),
+        )
+        .in_log_units()
+        // every w in the closed cone of the set's definition has <w, target> >= 0, so 1 - cos <= 1:
+        // with 2 lambda^eps >= 1 the state at t = 0 already satisfies (ii)
+        .vacuous_if(
+            ln_gap_bound >= 0.0,
+            format!("2 lambda^eps >= 1: every neuron of {name} satisfies (ii) at t = 0, where <w_j, {target}> >= 0"),
+        )
+    };
 
     // (iii) deactivation on the other sign's labels
     let other: Vec<usize> = (0..run.data.n())
@@ -393,19 +413,25 @@ fn lemma_parts(run: &PhaseOne, state: &Checkpoint, side: Side) -> LemmaParts {
         Side::Plus => "y_k < 0",
         Side::Minus => "y_k > 0",
     };
-    let deactivation = Verdict::at_most(
-        claim,
-        ln_floor(worst.0),
-        DEACTIVATION_TOL.ln(),
-        format!(
-            "(iii) j in {name}, {labels}: <w_j, x_k> = 0 if it started >= 0, stays < 0 otherwise, to |cos(w_j, x_k)| <= \
-             {DEACTIVATION_TOL:e}: worst (j = {}, k = {}, started {}) has {:.3e}; {at}",
-            worst.1,
-            worst.2,
-            if worst.3 { "active" } else { "inactive" },
-            worst.0
-        ),
-    ).in_log_units();
+    let deactivation = if set.is_empty() || other.is_empty() {
+        let missing = if set.is_empty() { format!("{name} is empty") } else { format!("no label with {labels}") };
+        Verdict::failed(claim, format!("(iii) {missing}: nothing to deactivate (no evidence); {at}"))
+    } else {
+        Verdict::at_most(
+            claim,
+            ln_floor(worst.0),
+            DEACTIVATION_TOL.ln(),
+            format!(
+                "(iii) j in {name}, {labels}: <w_j, x_k> = 0 if it started >= 0, stays < 0 otherwise, to \
+                 |cos(w_j, x_k)| <= {DEACTIVATION_TOL:e}: worst (j = {}, k = {}, started {}) has {:.3e}; {at}",
+                worst.1,
+                worst.2,
+                if worst.3 { "active" } else { "inactive" },
+                worst.0
+            ),
+        )
+        .in_log_units()
+    };
     LemmaParts { norm, alignment, deactivation }
 }
 
@@ -424,13 +450,18 @@ fn lemma_parts(run: &PhaseOne, state: &Checkpoint, side: Side) -> LemmaParts {
 ///
 /// Tolerances: (i), (ii) are the printed bounds, no slack; (iii) is [`DEACTIVATION_TOL`] (the
 /// integrator's resolution of 0). `lambda`: see the module docs (`1e-300` in [`instance`]).
+///
+/// No evidence, no pass: (ii) and (iii) fail when `S+,1` is empty ((iii) also when no label is
+/// negative). (ii) is vacuous when `2 lambda^eps >= 1`: every `j in S+,1` has
+/// `<w_j(0), D+> >= 0` (the definition of `S+`), so `1 - cos(w_j(0), D+) <= 1` and a neuron that
+/// never moved satisfies it.
 pub fn l7_parts(run: &PhaseOne, state: &Checkpoint) -> LemmaParts {
     lemma_parts(run, state, Side::Plus)
 }
 
-/// Lemma 7 (claim L7) at `state`: the worst of [`l7_parts`].
+/// Lemma 7 (claim L7) at `state`: [`Verdict::all`] of [`l7_parts`].
 pub fn check_l7(run: &PhaseOne, state: &Checkpoint) -> Verdict {
-    l7_parts(run, state).combined()
+    Verdict::all(ClaimId::L7, l7_parts(run, state).parts())
 }
 
 /// Lemma 8 (claim L8), its three parts at `state` (the tests pass the state at `t-1`).
@@ -443,9 +474,9 @@ pub fn l8_parts(run: &PhaseOne, state: &Checkpoint) -> LemmaParts {
     lemma_parts(run, state, Side::Minus)
 }
 
-/// Lemma 8 (claim L8) at `state`: the worst of [`l8_parts`].
+/// Lemma 8 (claim L8) at `state`: [`Verdict::all`] of [`l8_parts`].
 pub fn check_l8(run: &PhaseOne, state: &Checkpoint) -> Verdict {
-    l8_parts(run, state).combined()
+    Verdict::all(ClaimId::L8, l8_parts(run, state).parts())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -461,8 +492,9 @@ pub fn check_l8(run: &PhaseOne, state: &Checkpoint) -> Verdict {
 /// (log-spaced from `1e-3`, then 400 per window) and the checkpoints `t+1`, `t-1`: the norm
 /// between two of these changes by a factor `exp(O(|D+| h))` with `h` the step, while the
 /// margin is a factor `lambda^-eps / 2` (`> 1e6` at `lambda = 1e-300`), so sampling cannot hide
-/// a violation. Tolerance: the printed bound, no slack. Verdict in log units (see module docs);
-/// `measured - bound` is the smaller of the two sides' margins.
+/// a violation. Tolerance: the printed bound, no slack. Verdict in log units (see module docs):
+/// the two sides are the parts (i) and (ii) of one [`Verdict::all`], each failing when its set
+/// is empty (a lower bound on the norms of no neuron is no evidence).
 pub fn check_l9(run: &PhaseOne) -> Verdict {
     let plus = theory::ln_lemma9_lower_bound(run.c_min, run.ln_lambda, run.eps);
     let minus = theory::ln_lemma9_lower_bound_minus(run.c_min, run.ln_lambda, run.eps, run.times.r);
@@ -470,50 +502,41 @@ pub fn check_l9(run: &PhaseOne) -> Verdict {
 }
 
 /// [`check_l9`] with given log-bounds for the two sides (for negative controls with a wrong
-/// constant; [`check_l9`] passes Lemma 9's).
+/// constant; [`check_l9`] passes Lemma 9's). Two parts, (i) `S+,1` on `[0, t+1]` and (ii) `S-,1`
+/// on `[0, t-1]`, combined by [`Verdict::all`]; a part whose set is empty fails (no evidence).
 pub fn check_l9_against(run: &PhaseOne, ln_bound_plus: f64, ln_bound_minus: f64) -> Verdict {
-    let mut worst: Option<(f64, f64, f64, usize, &str)> = None; // (margin, measured, bound, j, side)
-    for (set, bound, side) in [
-        (&run.sets.s_plus_1, ln_bound_plus, "S+,1 on [0, t+1]"),
-        (&run.sets.s_minus_1, ln_bound_minus, "S-,1 on [0, t-1]"),
-    ] {
-        for &j in set {
-            let measured = run.min_ln_norm[j].0;
-            let margin = measured - bound;
-            if worst.is_none_or(|w| margin < w.0) {
-                worst = Some((margin, measured, bound, j, side));
-            }
-        }
-    }
-    let (_, measured, bound, j, side) = worst.unwrap_or((f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, 0, "none"));
-    // how far any neuron of the two sets fell below its own initial norm (0 if none did)
-    let shrink = run
-        .sets
-        .s_plus_1
-        .iter()
-        .chain(&run.sets.s_minus_1)
-        .map(|&j| run.min_ln_norm[j].0 - run.initial.ln_norm_w(j))
-        .fold(0.0f64, f64::min);
-    let time = run.min_ln_norm.get(j).map_or(f64::NAN, |v| v.1);
-    Verdict::at_least(
+    let constants = format!(
+        "c_min = {:.4}, eps = {:.5}, ln(lambda) = {:.2}, r = {:.4}, t+1 = {:.4}, t-1 = {:.4}",
+        run.c_min, run.eps, run.ln_lambda, run.times.r, run.times.t_plus_1, run.times.t_minus_1
+    );
+    let part = |set: &[usize], bound: f64, label: &str, window: &str, exponent: &str| {
+        let statement = format!("({label}) min_t ln|w_j(t)| >= ln(c_min lambda^({exponent})/2) for j in {window}");
+        // the neuron of the set with the smallest margin
+        let Some(&j) = set.iter().min_by(|&&a, &&b| run.min_ln_norm[a].0.total_cmp(&run.min_ln_norm[b].0)) else {
+            return Verdict::failed(ClaimId::L9, format!("{statement}: the set is empty (no evidence); {constants}"));
+        };
+        let (measured, time) = run.min_ln_norm[j];
+        // how far a neuron of the set fell below its own initial norm (0 if none did)
+        let shrink = set.iter().map(|&i| run.min_ln_norm[i].0 - run.initial.ln_norm_w(i)).fold(0.0f64, f64::min);
+        Verdict::at_least(
+            ClaimId::L9,
+            measured,
+            bound,
+            format!(
+                "{statement}: worst neuron {j} (of {}) reaches ln|w_j| = {measured:.4} at t = {time:.4} vs bound \
+                 {bound:.4}; largest fall below a neuron's own initial norm: ln factor {shrink:.4}; {constants}",
+                set.len()
+            ),
+        )
+        .in_log_units()
+    };
+    Verdict::all(
         ClaimId::L9,
-        measured,
-        bound,
-        format!(
-            "min_t ln|w_j(t)| >= ln(c_min lambda^(1+eps)/2) for j in S+,1 on [0, t+1] = [0, {:.4}] and \
-             >= ln(c_min lambda^(1+r eps)/2) for j in S-,1 on [0, t-1] = [0, {:.4}]; worst: neuron {j} ({side}) reaches \
-             ln|w_j| = {measured:.4} at t = {time:.4} vs bound {bound:.4} (c_min = {:.4}, eps = {:.5}, ln(lambda) = {:.2}, \
-             r = {:.4}, |S+,1| = {}, |S-,1| = {}); largest fall below a neuron's own initial norm: ln factor {shrink:.4}",
-            run.times.t_plus_1,
-            run.times.t_minus_1,
-            run.c_min,
-            run.eps,
-            run.ln_lambda,
-            run.times.r,
-            run.sets.s_plus_1.len(),
-            run.sets.s_minus_1.len()
-        ),
-    ).in_log_units()
+        [
+            part(&run.sets.s_plus_1, ln_bound_plus, "i", "S+,1 on [0, t+1]", "1+eps"),
+            part(&run.sets.s_minus_1, ln_bound_minus, "ii", "S-,1 on [0, t-1]", "1+r eps"),
+        ],
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -571,12 +594,9 @@ pub struct AlParts {
 }
 
 impl AlParts {
-    /// The claim's verdict: the worse of (a) and (b) (both in log units).
-    pub fn combined(&self) -> Verdict {
-        match &self.pairwise {
-            Some(p) => self.direction.clone().worst(p.clone()),
-            None => self.direction.clone(),
-        }
+    /// (a), then (b) if any (for [`Verdict::all`]).
+    pub fn parts(&self) -> Vec<Verdict> {
+        std::iter::once(self.direction.clone()).chain(self.pairwise.clone()).collect()
     }
 }
 
@@ -606,6 +626,11 @@ impl AlParts {
 /// (`theta <= arccos(1 - delta)`, `1 - cos(2 theta) = 4 delta - 2 delta^2`). With
 /// `eps = eps_for(AL, ..)` the smallest `delta_G` (the `S+,1` group, `|D_G| = |D+|`) is
 /// `2 lambda^(r eps) >= 2 e^LN_RESOLUTION`. Log units; `None` if no group is covered.
+///
+/// Vacuity: a group with `delta_G >= 1` cannot fail either part (its members have
+/// `<w_j, D_G> > 0`, so `1 - cos(w_j, D_G) < 1`; the pair bound is then 2, the largest
+/// `1 - cos`); the parts are judged on the groups with `delta_G < 1` and are vacuous when there
+/// are none.
 pub fn al_parts(run: &PhaseOne, state: &Checkpoint) -> Option<AlParts> {
     let t_end = run.times.t_minus_1;
     let p = &state.params;
@@ -622,21 +647,25 @@ pub fn al_parts(run: &PhaseOne, state: &Checkpoint) -> Option<AlParts> {
             *worst = Some((margin, measured, bound, what()));
         }
     }
-    let (mut worst_member, mut worst_pair): (Worst, Worst) = (None, None);
+    // the worst member and pair of the groups whose bound bites (`delta_G < 1`), and of the others
+    let (mut member, mut pair): ([Worst; 2], [Worst; 2]) = ([None, None], [None, None]);
     let (mut pairs, mut members, mut biting) = (0usize, 0usize, 0usize);
     for g in &covered {
         let ln_delta = std::f64::consts::LN_2 - g.drive * t_end;
         let delta = ln_delta.exp();
-        let ln_pair_bound = if delta < 1.0 { ln_delta + (4.0 - 2.0 * delta).ln() } else { 2f64.ln() };
-        if delta < 1.0 {
-            biting += 1;
-        }
+        // delta_G >= 1: (a) cannot bite (1 - cos(w_j, D_G) < 1 for every member: its active
+        // coordinates make <w_j, D_G> > 0), nor (b), whose angle bound 2 arccos(1 - delta) is then
+        // at least pi (every pair has 1 - cos <= 2 = the bound)
+        let bites = delta < 1.0;
+        let ln_pair_bound = if bites { ln_delta + (4.0 - 2.0 * delta).ln() } else { 2f64.ln() };
+        let slot = usize::from(!bites);
+        biting += usize::from(bites);
         let units: Vec<Vec<f64>> = g.members.iter().map(|&j| unit(p.w_hat(j))).collect();
         let pattern: String = g.active.iter().map(|&a| if a { '1' } else { '0' }).collect();
         for (i, &j) in g.members.iter().enumerate() {
             members += 1;
             let gap = ln_floor(one_minus_cos(&units[i], &g.direction));
-            consider(&mut worst_member, gap, ln_delta, || {
+            consider(&mut member[slot], gap, ln_delta, || {
                 format!(
                     "neuron {j} (s = {:+}, pattern {pattern}, |D_G| = {:.4}): ln(1 - cos(w_j, D_G)) = {gap:.4} vs \
                      ln(2 exp(-|D_G| T)) = {ln_delta:.4}",
@@ -646,7 +675,7 @@ pub fn al_parts(run: &PhaseOne, state: &Checkpoint) -> Option<AlParts> {
             for (i2, &j2) in g.members.iter().enumerate().skip(i + 1) {
                 pairs += 1;
                 let gap = ln_floor(one_minus_cos(&units[i], &units[i2]));
-                consider(&mut worst_pair, gap, ln_pair_bound, || {
+                consider(&mut pair[slot], gap, ln_pair_bound, || {
                     format!(
                         "pair ({j}, {j2}) (s = {:+}, pattern {pattern}, |D_G| = {:.4}): ln(1 - cos) = {gap:.4} vs \
                          ln(4 delta_G - 2 delta_G^2) = {ln_pair_bound:.4}",
@@ -657,8 +686,8 @@ pub fn al_parts(run: &PhaseOne, state: &Checkpoint) -> Option<AlParts> {
         }
     }
     let context = format!(
-        "state at t = {:.6}, bounds for T = t-1 = {:.6}; {} covered groups ({} with a non-vacuous bound), {} neurons, \
-         {} pairs ({} groups skipped: no label to fit); eps = {:.5}, ln(lambda) = {:.2}, n = {}, m = {}",
+        "state at t = {:.6}, bounds for T = t-1 = {:.6}; {} covered groups ({} with a bound that bites, delta_G < 1), \
+         {} neurons, {} pairs ({} groups skipped: no label to fit); eps = {:.5}, ln(lambda) = {:.2}, n = {}, m = {}",
         state.time,
         t_end,
         covered.len(),
@@ -671,15 +700,22 @@ pub fn al_parts(run: &PhaseOne, state: &Checkpoint) -> Option<AlParts> {
         run.data.n(),
         p.m()
     );
-    let (_, measured, bound, what) = worst_member.expect("a covered group has a member");
+    // a part is judged on the groups whose bound bites; if there are none, on the others, vacuous
+    let judged = |[bites, cannot]: [Worst; 2]| match bites {
+        Some(w) => Some((w, false)),
+        None => cannot.map(|w| (w, true)),
+    };
+    let vacuous = "every covered group has delta_G >= 1";
+    let ((_, measured, bound, what), all_vacuous) = judged(member).expect("a covered group has a member");
     let direction = Verdict::at_most(
         ClaimId::AL,
         measured,
         bound,
         format!("(a) same pattern => aligned with the group's D_G within 2 exp(-|D_G| T): worst {what}; {context}"),
     )
-    .in_log_units();
-    let pairwise = worst_pair.map(|(_, measured, bound, what)| {
+    .in_log_units()
+    .vacuous_if(all_vacuous, vacuous);
+    let pairwise = judged(pair).map(|((_, measured, bound, what), all_vacuous)| {
         Verdict::at_most(
             ClaimId::AL,
             measured,
@@ -687,13 +723,14 @@ pub fn al_parts(run: &PhaseOne, state: &Checkpoint) -> Option<AlParts> {
             format!("(b) same pattern => pairwise 1 - cos <= 4 delta_G - 2 delta_G^2: worst {what}; {context}"),
         )
         .in_log_units()
+        .vacuous_if(all_vacuous, vacuous)
     });
     Some(AlParts { direction, pairwise })
 }
 
-/// Claim AL at `state`: the worse of [`al_parts`] (a) and (b); `None` if no group is covered.
+/// Claim AL at `state`: [`Verdict::all`] of [`al_parts`] (a) and (b); `None` if no group is covered.
 pub fn check_al(run: &PhaseOne, state: &Checkpoint) -> Option<Verdict> {
-    al_parts(run, state).map(|p| p.combined())
+    al_parts(run, state).map(|p| Verdict::all(ClaimId::AL, p.parts()))
 }
 
 // ---------------------------------------------------------------------------------------------
