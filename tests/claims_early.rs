@@ -9,11 +9,14 @@
 use proptest::prelude::*;
 use reluflow::Instance;
 use reluflow::claims::early::{
-    self, PhaseOne, al_parts, check_al, check_l7, check_l8, check_l9, check_l9_against, eps_for, l7_parts, l8_parts,
+    self, PhaseOne, Start, al_parts, check_al, check_l7, check_l8, check_l9, check_l9_against, eps_for, l7_parts,
+    l8_parts, l9_parts,
 };
 use reluflow::claims::registry;
 use reluflow::claims::{ClaimId, Outcome, Verdict};
+use reluflow::data::Dataset;
 use reluflow::network::{Activation, Model};
+use reluflow::params::{Params, ScaledParams};
 use reluflow::theory;
 
 /// Property-test cases per claim (each case is one flow run of 5-100 ms).
@@ -328,22 +331,84 @@ fn l8_negative_control_large_lambda() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// L9 negative control
+// L9: the bound reached to its factor 2, and broken through the dynamics
 // ---------------------------------------------------------------------------------------------
+
+/// `lambda` of the boundary-neuron runs (the generators' range; see [`boundary_neurons`]).
+const BOUNDARY_LAMBDA: f64 = 1e-12;
+
+/// Orthonormal data in `R^3` (`x_1 = e_1`, `y_1 = 1`; `x_2 = e_2`, `y_2 = -0.5`: `|D+| = 1/2`,
+/// `|D-| = 1/4`, `r = 2`, `eps_max = 0.125`: `t+1 = 6.9`, `t-1 = 13.8`) and two neurons built on the boundaries of the cones,
+/// at `lambda = 1e-12`, with `a_j(0) = s_j K |w_j(0)|`:
+/// - `j = 0`, `s = +1`, `w = lambda (0, 1, 1e-9)`: in `S+,1` (`<w, x_1> = 0 >= 0`), active only
+///   on the negative label, so its velocity `a_0 D_0` points straight at the origin;
+/// - `j = 1`, `s = -1`, `w = lambda (1, 0, 1e-9)`: in `S-,1`, active only on the positive label.
+///
+/// Balanced (`K = 1`): `|w_1|` decays at exactly `|D+|`, the rate of Lemma 9's Gronwall step, for
+/// all of `[0, t-1]`; `|w_0|` at `|D-| = |D+|/r`. With `K > 1`, `a_j^2 = |w_j|^2 + (K^2 - 1)
+/// |w_j(0)|^2` stays away from 0 while `|w_j|` shrinks, so `w_j` reaches the origin in finite time
+/// (down to its fixed `1e-9` component). The third coordinate keeps `w_j != 0` there.
+fn boundary_neurons(k: f64) -> PhaseOne {
+    let data = Dataset::new(vec![vec![1.0, 0.0, 0.0], vec![0.0, 1.0, 0.0]], vec![1.0, -0.5]).unwrap();
+    let l = BOUNDARY_LAMBDA;
+    let params = Params { a: vec![k * l, -k * l], w: vec![vec![0.0, l, 1e-9 * l], vec![l, 0.0, 1e-9 * l]] };
+    let start = Start::new(ScaledParams::from_params(&params), l.ln());
+    let eps = eps_for(ClaimId::L9, &data, l.ln()).unwrap();
+    assert!((eps - 0.125).abs() < 1e-12, "eps_max = {eps}");
+    PhaseOne::simulate_from(&data, Model::relu().validate().unwrap(), start, eps, &[]).expect("the flow runs")
+}
+
+/// Lemma 9's bound is reached to its factor 2: on the boundary of `S-` (see [`boundary_neurons`]),
+/// a balanced `S-,1` neuron shrinks at exactly the rate `|D+|` of the proof's Gronwall step, so at
+/// `t-1` its norm is `|w(0)| lambda^(r eps)`, twice the bound `c_min lambda^(1 + r eps)/2`: margin
+/// (ii) is `ln 2` (to the integrator's accuracy). The `S+,1` neuron shrinks at `|D-|`, margin (i)
+/// `ln 2 + (1 - 1/r) eps |ln lambda|` (`r > 1` is what the proof's `|D-| <= |D+|` uses).
+#[test]
+fn l9_bound_is_reached_to_its_factor_2_on_the_boundary_of_the_cones() {
+    let run = boundary_neurons(1.0);
+    assert_eq!((run.sets.s_plus_1.clone(), run.sets.s_minus_1.clone()), (vec![0], vec![1]));
+    let [plus, minus] = l9_parts(&run);
+    let ln2 = std::f64::consts::LN_2;
+    assert!((minus.margin() - ln2).abs() < 1e-6, "{}", show(&minus));
+    let expected = ln2 + (1.0 - 1.0 / run.times.r) * run.eps * -run.ln_lambda;
+    assert!((plus.margin() - expected).abs() < 1e-6, "expected {expected}: {}", show(&plus));
+    assert!(check_l9(&run).holds());
+}
+
+/// Breaks the premise of Lemma 9's first inequality, `d|w_j|/dt = <D_j, w_j>`, which needs the
+/// balance `a_j = s_j |w_j|`: the boundary neurons of [`boundary_neurons`] started with
+/// `|a_j(0)| = K |w_j(0)|`. With `K = 2` both reach the origin (`ln |w_j| - ln lambda = -20.7`,
+/// their fixed `1e-9` component) long before `t+1` and `t-1` (at `t ~ 1.1` and `2.2`): both parts
+/// fail. With `K = 1 + 1e-4` the `S-,1` neuron, which the balanced run holds by `ln 2` only,
+/// collapses at `t = asinh(1/sqrt(K^2 - 1)) / |D+| ~ 9.9 < t-1 = 13.8` and (ii) fails, while the
+/// `S+,1` neuron (slower, `|D-|`) has not reached the origin by `t+1`: (i) holds. In general an
+/// imbalance `K^2 - 1 >= 4 lambda^(2 r eps)` (`4e-6` here) collapses the `S-,1` neuron by `t-1`.
+///
+/// Why a built initialisation: a neuron of `S+,1` in the interior of `S+` (every Gaussian draw)
+/// cannot collapse, whatever `a_j(0) > 0` is (see `early::check_l9`): its velocity `a_j D_j`
+/// always has the component `D+` along the positive labels, so `|w_j|` stays above
+/// `|D+| / sqrt(|D+|^2 + |D-|^2) > 1/sqrt 2` of its initial value, far above `lambda^eps / 2`.
+#[test]
+fn l9_negative_control_unbalanced_boundary_neurons() {
+    let run = boundary_neurons(2.0);
+    let [plus, minus] = l9_parts(&run);
+    assert!(!plus.holds(), "{}", show(&plus));
+    assert!(!minus.holds(), "{}", show(&minus));
+    for v in [&plus, &minus] {
+        assert!(v.measured() - run.ln_lambda < -20.0, "collapsed to the fixed component: {}", show(v));
+    }
+    assert!(!check_l9(&run).holds());
+    let run = boundary_neurons(1.0 + 1e-4);
+    let [plus, minus] = l9_parts(&run);
+    assert!(plus.holds(), "{}", show(&plus));
+    assert!(!minus.holds(), "{}", show(&minus));
+    assert!(!check_l9(&run).holds());
+}
 
 /// Wrong theory constant: Lemma 9's lower bound with the exponent of Lemma 7 (i),
 /// `c_min lambda^(1 - eps)/2` instead of `c_min lambda^(1 + eps)/2` (an upper/lower exponent
 /// swap). That bound is `lambda^(-2 eps)` times Lemma 9's, above every initial norm at
 /// `lambda = 1e-300`, so the same check fails at `t = 0` already.
-///
-/// Why only a wrong constant: no setting reachable here makes `S+,1` or `S-,1` collapse. With
-/// `h ~ 0` a balanced neuron moves along `D_j`, piecewise constant between deactivations; along
-/// each straight piece its norm stays above `sin(angle(w, -D_j)) |w|`, an `O(1)` factor because
-/// `D_j` keeps the component along the labels the neuron fits. The largest fall of an `S+-,1`
-/// norm below its own initial value over 150 instances is a factor 0.445, against Lemma 9's
-/// slack `lambda^eps / 2 <= e^-14` at `1e-300`; at `lambda` up to 0.999 the minimum is the
-/// initial norm itself (margin `ln 2 - eps ln lambda`). Unbalanced init, leaky ReLU and
-/// `lambda = 1e-2 ... 0.999` all leave L9 holding.
 #[test]
 fn l9_negative_control_wrong_exponent() {
     for seed in 0..3 {

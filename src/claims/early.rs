@@ -50,6 +50,7 @@ use crate::Instance;
 use crate::data::Dataset;
 use crate::generators::InstanceShape;
 use crate::init::NeuronSets;
+use crate::network::ValidModel;
 use crate::network::dot;
 use crate::params::{ScaledParams, norm};
 use crate::solver::flow::{FlowConfig, ZERO_BAND, run_flow};
@@ -145,6 +146,31 @@ pub struct PhaseOne {
     pub steps: u64,
 }
 
+/// Where a [`PhaseOne`] run starts: `theta(0)`, the scale `lambda` it was drawn at and the
+/// constants of Section 4.1 and Lemma 9.
+#[derive(Clone, Debug)]
+pub struct Start {
+    /// `theta(0)`.
+    pub params: ScaledParams,
+    /// `ln(lambda)`.
+    pub ln_lambda: f64,
+    /// `c = max_j |w_j(0)| / lambda`.
+    pub c: f64,
+    /// `c_min = min_j |w_j(0)| / lambda`.
+    pub c_min: f64,
+}
+
+impl Start {
+    /// `theta(0) = params` drawn at scale `lambda = exp(ln_lambda)`: `c` and `c_min` from the
+    /// neurons' norms (`|w_j(0)| = lambda |g_j|`).
+    pub fn new(params: ScaledParams, ln_lambda: f64) -> Self {
+        let g = |j: usize| (params.ln_norm_w(j) - ln_lambda).exp();
+        let c = (0..params.m()).map(g).fold(0.0f64, f64::max);
+        let c_min = (0..params.m()).map(g).fold(f64::INFINITY, f64::min);
+        Self { params, ln_lambda, c, c_min }
+    }
+}
+
 /// Tracks, for every neuron, the minimum of `ln |w_j|` over `[0, t_end_j]`.
 struct MinTracker {
     t_end: Vec<f64>,
@@ -176,17 +202,30 @@ impl Observer for MinTracker {
 impl PhaseOne {
     /// Runs the flow of `instance` from 0 to `max(t-1, extra_times)` with checkpoints at `t+1`,
     /// `t-1` and `extra_times`, for the given `eps` (any `0 < eps < 1`; the lemmas need
-    /// `eps <= epsilon_max`).
+    /// `eps <= epsilon_max`): [`PhaseOne::simulate_from`] on the instance's `theta(0)`, with the
+    /// `c`, `c_min` of its draw.
     ///
     /// Errors: `Config` if the instance has no finite phase times (one label sign missing,
     /// `r <= 1`), or whatever the flow reports.
     pub fn simulate(instance: &Instance, eps: f64, extra_times: &[f64]) -> Result<Self, SimulationError> {
-        let data = &instance.data;
-        let ln_lambda = instance.ln_lambda();
-        let times = theory::phase_times_ln(data, ln_lambda, eps).map_err(|e| SimulationError::Config(e.to_string()))?;
         let init = instance.initialisation()?;
-        let sets = NeuronSets::of(&init.params, data);
-        let m = init.params.m();
+        let start = Start { params: init.params, ln_lambda: instance.ln_lambda(), c: init.c, c_min: init.c_min };
+        Self::simulate_from(&instance.data, instance.valid_model()?, start, eps, extra_times)
+    }
+
+    /// [`PhaseOne::simulate`] from a given `theta(0)` (any initialisation, e.g. one built by hand
+    /// for a negative control): `S+,1`, `S-,1` are computed from it with `s_j = sign(a_j(0))`.
+    pub fn simulate_from(
+        data: &Dataset,
+        model: ValidModel,
+        start: Start,
+        eps: f64,
+        extra_times: &[f64],
+    ) -> Result<Self, SimulationError> {
+        let Start { params: initial, ln_lambda, c, c_min } = start;
+        let times = theory::phase_times_ln(data, ln_lambda, eps).map_err(|e| SimulationError::Config(e.to_string()))?;
+        let sets = NeuronSets::of(&initial, data);
+        let m = initial.m();
         let (tp, tm) = (times.t_plus_1, times.t_minus_1);
         let mut cps = vec![tp, tm];
         cps.extend_from_slice(extra_times);
@@ -207,7 +246,7 @@ impl PhaseOne {
             stop: StopRule { horizon: Some(horizon), ..Default::default() },
             ..Default::default()
         };
-        let run = run_flow(data, instance.valid_model()?, &init.params, &cfg, &mut obs)?;
+        let run = run_flow(data, model, &initial, &cfg, &mut obs)?;
         let (rec, mut tracker) = obs;
         let traj = rec.finish();
         for s in &traj.samples {
@@ -224,11 +263,11 @@ impl PhaseOne {
             data: data.clone(),
             eps,
             ln_lambda,
-            c: init.c,
-            c_min: init.c_min,
+            c,
+            c_min,
             sets,
             times,
-            initial: init.params,
+            initial,
             checkpoints: traj.checkpoints,
             min_ln_norm: tracker.min,
             steps: run.summary.steps,
@@ -495,16 +534,47 @@ pub fn check_l8(run: &PhaseOne, state: &Checkpoint) -> Verdict {
 /// a violation. Tolerance: the printed bound, no slack. Verdict in log units (see module docs):
 /// the two sides are the parts (i) and (ii) of one [`Verdict::all`], each failing when its set
 /// is empty (a lower bound on the norms of no neuron is no evidence).
+///
+/// What can break it. The proof chains (1) `d|w_j|/dt = <D_j, w_j>`, which needs the balance
+/// `a_j = s_j |w_j|`; (2) `<D+,j, w_j> >= 0` (residual signs are the label signs: `h` small);
+/// (3) `|D-,j| <= |D-| + O(h)` (orthonormal inputs); (4) `|D-| <= |D+|` (`r > 1`), into
+/// `|w_j(t)| >= |w_j(0)| e^(-|D+| t)`: at `t+1` that is `lambda^eps |w_j(0)|`, twice the bound.
+/// The rate `|D+|` is reached only by a neuron whose velocity points at the origin for the whole
+/// window, which on orthonormal inputs means a neuron on the boundary of its cone (for `S-,1`:
+/// zero on every negative label, its positive-label part along `D+`): there the balanced flow
+/// reaches the bound to its factor 2, margin `ln 2` (test
+/// `l9_bound_is_reached_to_its_factor_2_on_the_boundary_of_the_cones`). A neuron of `S+,1` in the
+/// interior of `S+`, which is every Gaussian draw, cannot come near the bound whatever
+/// `a_j(0) > 0` is: its positive-label coordinates grow and its active negative-label ones shrink
+/// at most at `|y_k|/n` per unit of `int a_j` and stop at 0 (Lemma 6), so
+/// `|w_j|^2 >= |D+|^2 tau^2 + (|w_j(0)| - |D-| tau)_+^2 >= |w_j(0)|^2 r^2 / (1 + r^2)`, more than
+/// half of `|w_j(0)|^2` (measured over 150 random instances, balanced or not, leaky ReLU, `lambda`
+/// up to 0.999: the largest fall below a neuron's initial norm is a factor 0.445). The physical
+/// negative control therefore breaks premise (1) on boundary neurons: with
+/// `|a_j(0)| = K |w_j(0)|`, `K > 1`, `a_j^2 = |w_j|^2 + (K^2 - 1)|w_j(0)|^2` keeps the speed up
+/// while `|w_j|` shrinks, and `w_j` reaches the origin in finite time; an imbalance
+/// `K^2 - 1 >= 4 lambda^(2 r eps)` suffices for `S-,1` (test
+/// `l9_negative_control_unbalanced_boundary_neurons`).
 pub fn check_l9(run: &PhaseOne) -> Verdict {
+    Verdict::all(ClaimId::L9, l9_parts(run))
+}
+
+/// The two parts of [`check_l9`]: (i) `S+,1` on `[0, t+1]`, (ii) `S-,1` on `[0, t-1]`.
+pub fn l9_parts(run: &PhaseOne) -> [Verdict; 2] {
     let plus = theory::ln_lemma9_lower_bound(run.c_min, run.ln_lambda, run.eps);
     let minus = theory::ln_lemma9_lower_bound_minus(run.c_min, run.ln_lambda, run.eps, run.times.r);
-    check_l9_against(run, plus, minus)
+    l9_parts_against(run, plus, minus)
 }
 
 /// [`check_l9`] with given log-bounds for the two sides (for negative controls with a wrong
-/// constant; [`check_l9`] passes Lemma 9's). Two parts, (i) `S+,1` on `[0, t+1]` and (ii) `S-,1`
-/// on `[0, t-1]`, combined by [`Verdict::all`]; a part whose set is empty fails (no evidence).
+/// constant; [`check_l9`] passes Lemma 9's): [`Verdict::all`] of [`l9_parts_against`].
 pub fn check_l9_against(run: &PhaseOne, ln_bound_plus: f64, ln_bound_minus: f64) -> Verdict {
+    Verdict::all(ClaimId::L9, l9_parts_against(run, ln_bound_plus, ln_bound_minus))
+}
+
+/// The parts of [`check_l9_against`]: (i) `S+,1` on `[0, t+1]` against `ln_bound_plus`, (ii)
+/// `S-,1` on `[0, t-1]` against `ln_bound_minus`; a part whose set is empty fails (no evidence).
+pub fn l9_parts_against(run: &PhaseOne, ln_bound_plus: f64, ln_bound_minus: f64) -> [Verdict; 2] {
     let constants = format!(
         "c_min = {:.4}, eps = {:.5}, ln(lambda) = {:.2}, r = {:.4}, t+1 = {:.4}, t-1 = {:.4}",
         run.c_min, run.eps, run.ln_lambda, run.times.r, run.times.t_plus_1, run.times.t_minus_1
@@ -530,13 +600,10 @@ pub fn check_l9_against(run: &PhaseOne, ln_bound_plus: f64, ln_bound_minus: f64)
         )
         .in_log_units()
     };
-    Verdict::all(
-        ClaimId::L9,
-        [
-            part(&run.sets.s_plus_1, ln_bound_plus, "i", "S+,1 on [0, t+1]", "1+eps"),
-            part(&run.sets.s_minus_1, ln_bound_minus, "ii", "S-,1 on [0, t-1]", "1+r eps"),
-        ],
-    )
+    [
+        part(&run.sets.s_plus_1, ln_bound_plus, "i", "S+,1 on [0, t+1]", "1+eps"),
+        part(&run.sets.s_minus_1, ln_bound_minus, "ii", "S-,1 on [0, t-1]", "1+r eps"),
+    ]
 }
 
 // ---------------------------------------------------------------------------------------------

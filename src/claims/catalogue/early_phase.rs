@@ -168,14 +168,24 @@ pub(super) const L9: ClaimEntry = ClaimEntry {
               and `[0, t-1]` (for `S-,1`) is `>= ln(c_min/2) + (1 + eps) ln(lambda)`, respectively \
               `(1 + r eps) ln(lambda)`.",
     tolerance: "The printed bound, no slack (between two sampled times the norm changes by `exp(O(|D+| h))`, while \
-                the margin is a factor `lambda^-eps / 2 > 1e6`, so sampling cannot hide a violation).",
+                the margin is a factor `lambda^-eps / 2 > 1e6`, so sampling cannot hide a violation). The bound \
+                is tight to its factor 2: a balanced neuron on the boundary of `S-` (zero on the negative labels, \
+                its positive-label part along `D+`) shrinks at exactly the proof's rate `|D+|` and ends `t-1` \
+                with margin `ln 2`. Neurons in the interior of the cones (every Gaussian draw) stay above \
+                `r / sqrt(1 + r^2)` of their initial norm, whatever the balance.",
     evidence: "As L7, with `eps = eps_max` (norms only, exact in log space).",
-    checks: &["early::check_l9", "early::check_l9_against"],
+    checks: &["early::check_l9", "early::l9_parts", "early::check_l9_against"],
     tests: "tests/claims_early.rs",
-    negative_controls: &[nc(
-        "l9_negative_control_wrong_exponent",
-        "a wrong theory constant, Lemma 7's exponent `c_min lambda^(1 - eps)/2`: the check fails at `t = 0` already (no reachable setting makes `S+,1` or `S-,1` collapse)",
-    )],
+    negative_controls: &[
+        nc(
+            "l9_negative_control_unbalanced_boundary_neurons",
+            "the balance `a_j = s_j |w_j|` (the proof's `d|w_j|/dt = <D_j, w_j>`) broken on neurons built on the boundaries of `S+` and `S-`: with `|a_j(0)| = 2 |w_j(0)|` both reach the origin before `t+1`, `t-1` and both parts fail; an imbalance of `1e-4` already collapses the `S-,1` neuron by `t-1`",
+        ),
+        nc(
+            "l9_negative_control_wrong_exponent",
+            "a wrong theory constant, Lemma 7's exponent `c_min lambda^(1 - eps)/2`: the check fails at `t = 0` already",
+        ),
+    ],
 };
 
 /// The catalogue entry of AL.
