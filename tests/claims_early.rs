@@ -160,6 +160,40 @@ fn l7_l8_l9_parts_about_an_empty_set_fail() {
     assert!(!check_l8(&run, run.at_t_minus_1()).holds());
 }
 
+/// The requirements name the set a statement is about: on instances of the early shape with a
+/// width of 1 (one neuron, so one of `S+,1`, `S-,1` is empty), `claims::check` skips L7 exactly
+/// when `S+,1` is empty, L8 when `S-,1` is, and L9 in both cases, naming the empty set.
+#[test]
+fn l7_l8_l9_are_skipped_naming_the_empty_set() {
+    let (mut plus_empty, mut minus_empty) = (0, 0);
+    for seed in 0..12 {
+        let base = fixed(seed);
+        let instance = Instance { init: reluflow::init::InitSpec { width: 1, ..base.init }, ..base };
+        let sets = instance.sets().unwrap();
+        let skipped = |id: ClaimId, set: &str| match reluflow::claims::check(id, &instance) {
+            Outcome::Skipped { reason, .. } => assert!(reason.contains(set), "{id}: {reason}"),
+            other => panic!("{id} seed {seed}: {other:?}"),
+        };
+        if sets.s_plus_1.is_empty() {
+            plus_empty += 1;
+            skipped(ClaimId::L7, "S+,1 non-empty");
+            skipped(ClaimId::L9, "S+,1 non-empty");
+        } else {
+            assert!(reluflow::claims::check(ClaimId::L7, &instance).held());
+        }
+        if sets.s_minus_1.is_empty() {
+            minus_empty += 1;
+            skipped(ClaimId::L8, "S-,1 non-empty");
+            if !sets.s_plus_1.is_empty() {
+                skipped(ClaimId::L9, "S-,1 non-empty");
+            }
+        } else {
+            assert!(reluflow::claims::check(ClaimId::L8, &instance).held());
+        }
+    }
+    assert!(plus_empty > 0 && minus_empty > 0, "{plus_empty} and {minus_empty} of 12 seeds");
+}
+
 /// AL at `lambda = 0.5` (with `eps/2`, so that `r eps <= 1`): every covered group has
 /// `delta_G = 2 exp(-|D_G| t-1) >= 2 lambda^(r eps) >= 1` (`|D_G| <= |D+|`), where neither (a) nor
 /// (b) can bite; both parts are vacuous and `claims::check` reports `Vacuous`, never a pass.
