@@ -10,7 +10,7 @@ use proptest::prelude::*;
 use reluflow::Instance;
 use reluflow::claims::early::{
     self, PhaseOne, Start, al_parts, check_al, check_l7, check_l8, check_l9, check_l9_against, eps_for, l7_parts,
-    l8_parts, l9_parts,
+    l8_parts, l9_parts, simulate_phase_one, simulate_phase_one_from,
 };
 use reluflow::claims::registry;
 use reluflow::claims::{ClaimId, Outcome, Verdict};
@@ -38,7 +38,7 @@ fn fractions() -> impl Strategy<Value = f64> {
 }
 
 fn simulate(instance: &Instance, eps: f64, extra: &[f64]) -> PhaseOne {
-    PhaseOne::simulate(instance, eps, extra).expect("the flow runs")
+    simulate_phase_one(instance, eps, extra).expect("the flow runs")
 }
 
 /// A fixed instance for the negative controls (the default `run` shape, seed `seed`).
@@ -389,7 +389,7 @@ fn boundary_neurons(k: f64) -> PhaseOne {
     let start = Start::new(ScaledParams::from_params(&params), l.ln());
     let eps = eps_for(ClaimId::L9, &data, l.ln()).unwrap();
     assert!((eps - 0.125).abs() < 1e-12, "eps_max = {eps}");
-    PhaseOne::simulate_from(&data, Model::relu().validate().unwrap(), start, eps, &[]).expect("the flow runs")
+    simulate_phase_one_from(&data, Model::relu().validate().unwrap(), start, eps, &[]).expect("the flow runs")
 }
 
 /// Lemma 9's bound is reached to its factor 2: on the boundary of `S-` (see [`boundary_neurons`]),
