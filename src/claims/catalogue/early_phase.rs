@@ -11,9 +11,10 @@ pub(super) const L1: ClaimEntry = ClaimEntry {
                 `a_j(t) = s_j |w_j(t)|` and `|w_j(t)| > 0` for all `t`.",
     checked: "Along a flow run to convergence: `max_j max_t |I_j(t) - I_j(0)|`, `I_j = a_j^2 - |w_j|^2`, divided by \
               the sum over the accepted steps of the neuron's size `S_j = a_j^2 + |w_j|^2`, is at most the \
-              per-step budget `(2 + 3 rtol) rtol + 4 (d + 2) eps`; with a balanced initialisation also, at every \
-              step, `a_j` keeps its initial sign, `ln |w_j|` stays finite and `|a_j^2 - |w_j|^2|` stays within \
-              the rounding of the initial `a_j = s_j |w_j|` plus that budget. Gradient descent: the exact per-step \
+              per-step budget `(2 + 3 rtol) rtol + 4 (d + 2) eps`; with a balanced initialisation also \
+              `|a_j(0)^2 - |w_j(0)|^2| <= (d + 2) eps S_j(0)` (the rounding of `a_j = s_j |w_j|`) and, at every \
+              step, `a_j` keeps its initial sign and `ln |w_j|` stays finite (with the conservation part, \
+              `a_j = s_j |w_j|` along the run). Gradient descent: the exact per-step \
               law `Delta(a_j^2 - |w_j|^2) = eta^2 (<D_j, w_j>^2 - |D_j|^2 a_j^2)` holds to rounding at every step.",
     tolerance: "Derived: the integrator's per-neuron local error `rtol` (the exact flow conserves `I_j`) and \
                 floating-point rounding; for gradient descent an error analysis of one step. Nothing fitted \
