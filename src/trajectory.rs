@@ -20,6 +20,11 @@
 //! assert!(traj.samples.len() > 10 && traj.samples[0].time == 0.0);
 //! ```
 
+pub mod checkpoints;
+pub mod imbalance;
+pub mod iterates;
+pub mod min_norm;
+
 use crate::data::Dataset;
 use crate::network::Class;
 use crate::numerics::{dot, norm, unit};

@@ -8,7 +8,7 @@ use rand_distr::StandardNormal;
 use reluflow::Instance;
 use reluflow::claims::conservation::{
     CHECKPOINTS, RTOL, check_l1, check_l1_balanced, check_l1_conservation, check_l1_gd_law, check_l6, check_p2,
-    correlated_inputs, flow_checkpoints, flow_horizon, l1_flow, l1_gd, l1_gd_law, measure_boundary,
+    correlated_inputs, flow_checkpoints, flow_horizon, l1_flow, l1_gd, l1_gd_law, measure_boundary, measure_gd_law,
     orthonormal_instance, positive_cone_dataset,
 };
 use reluflow::claims::registry::run;
@@ -111,10 +111,10 @@ proptest! {
         } else {
             gaussian_instance(n, n + extra, 4 << n, lambda, seed)
         };
-        let trace = l1_gd_law(&instance, eta, 400, eta).expect("gd");
-        let v = check_l1_gd_law(&trace, &format!("n = {n}, d = {}, eta = {eta}, lambda = {lambda}", n + extra));
+        let run = l1_gd_law(&instance, eta, 400).expect("gd");
+        let v = check_l1_gd_law(&run, eta);
         prop_assert!(v.holds(), "{}", v.statement());
-        prop_assert!(trace.largest_term > 0.0);
+        prop_assert!(measure_gd_law(&run, eta).largest_term > 0.0);
     }
 }
 
@@ -188,10 +188,9 @@ fn l1_negative_control_gd_large_step() {
 fn l1_negative_control_gd_law_with_a_wrong_step() {
     // the discrete law evaluated with 2 eta instead of eta (a wrong constant) is rejected
     let instance = orthonormal_instance(4, 6, 32, 0.5, 3).expect("instance");
-    let trace = l1_gd_law(&instance, 0.05, 400, 0.05).expect("gd");
-    assert_holds(&check_l1_gd_law(&trace, "eta = 0.05"));
-    let wrong = l1_gd_law(&instance, 0.05, 400, 0.1).expect("gd");
-    assert_fails(&check_l1_gd_law(&wrong, "law with eta = 0.1 for a run with eta = 0.05"));
+    let run = l1_gd_law(&instance, 0.05, 400).expect("gd");
+    assert_holds(&check_l1_gd_law(&run, 0.05));
+    assert_fails(&check_l1_gd_law(&run, 0.1));
 }
 
 #[test]

@@ -144,9 +144,35 @@ impl ClaimId {
             // is positively 1-homogeneous and relu'(z) z = relu(z) at z = 0 too); its "stays
             // balanced" part is judged only on balanced initialisations. No requirement.
             L1 => &[],
+            // eq. (11) freezes inactive coordinates for orthogonal inputs and any initialisation
             L6 => &[OrthogonalInputs, ReluWithZeroDerivative],
-            P2 => &[OrthonormalInputs, BalancedInit],
-            L7 | L8 | L9 | AL | L3 | F1 | L4 | L12 | T1 | TS | NO => PHASES,
+            // the proposition's setting is the paper's (orthonormal, balanced); the check raises
+            // relu'(0) of the instance's ReLU from 0 (its reference run, which decides whether a
+            // coordinate reaches 0 at all) to 1
+            P2 => &[OrthonormalInputs, BalancedInit, ReluWithZeroDerivative],
+            // Lemmas 7 and 8 state (ii), (iii) about S+,1 resp. S-,1 (their proofs never use the
+            // other set), Lemma 9 about both; AL keeps Assumption 3 (its tolerance uses Lemma 8 (i))
+            L7 => {
+                &[OrthonormalInputs, Assumption2, RatioAboveOne, SPlusOneNonEmpty, BalancedInit, ReluWithZeroDerivative]
+            }
+            L8 => &[
+                OrthonormalInputs,
+                Assumption2,
+                RatioAboveOne,
+                SMinusOneNonEmpty,
+                BalancedInit,
+                ReluWithZeroDerivative,
+            ],
+            L9 => &[
+                OrthonormalInputs,
+                Assumption2,
+                RatioAboveOne,
+                SPlusOneNonEmpty,
+                SMinusOneNonEmpty,
+                BalancedInit,
+                ReluWithZeroDerivative,
+            ],
+            AL | L3 | F1 | L4 | L12 | T1 | TS | NO => PHASES,
             LZ => &[OrthonormalInputs, Assumption2, Assumption3, BalancedInit, ReluWithZeroDerivative],
             L14 | L15 => &[OrthonormalInputs, Assumption2],
             P1 => &[OrthogonalInputs, BothLabelSigns],

@@ -11,9 +11,10 @@ pub(super) const L1: ClaimEntry = ClaimEntry {
                 `a_j(t) = s_j |w_j(t)|` and `|w_j(t)| > 0` for all `t`.",
     checked: "Along a flow run to convergence: `max_j max_t |I_j(t) - I_j(0)|`, `I_j = a_j^2 - |w_j|^2`, divided by \
               the sum over the accepted steps of the neuron's size `S_j = a_j^2 + |w_j|^2`, is at most the \
-              per-step budget `(2 + 3 rtol) rtol + 4 (d + 2) eps`; with a balanced initialisation also, at every \
-              step, `a_j` keeps its initial sign, `ln |w_j|` stays finite and `|a_j^2 - |w_j|^2|` stays within \
-              the rounding of the initial `a_j = s_j |w_j|` plus that budget. Gradient descent: the exact per-step \
+              per-step budget `(2 + 3 rtol) rtol + 4 (d + 2) eps`; with a balanced initialisation also \
+              `|a_j(0)^2 - |w_j(0)|^2| <= (d + 2) eps S_j(0)` (the rounding of `a_j = s_j |w_j|`) and, at every \
+              step, `a_j` keeps its initial sign and `ln |w_j|` stays finite (with the conservation part, \
+              `a_j = s_j |w_j|` along the run). Gradient descent: the exact per-step \
               law `Delta(a_j^2 - |w_j|^2) = eta^2 (<D_j, w_j>^2 - |D_j|^2 a_j^2)` holds to rounding at every step.",
     tolerance: "Derived: the integrator's per-neuron local error `rtol` (the exact flow conserves `I_j`) and \
                 floating-point rounding; for gradient descent an error analysis of one step. Nothing fitted \
@@ -168,14 +169,24 @@ pub(super) const L9: ClaimEntry = ClaimEntry {
               and `[0, t-1]` (for `S-,1`) is `>= ln(c_min/2) + (1 + eps) ln(lambda)`, respectively \
               `(1 + r eps) ln(lambda)`.",
     tolerance: "The printed bound, no slack (between two sampled times the norm changes by `exp(O(|D+| h))`, while \
-                the margin is a factor `lambda^-eps / 2 > 1e6`, so sampling cannot hide a violation).",
+                the margin is a factor `lambda^-eps / 2 > 1e6`, so sampling cannot hide a violation). The bound \
+                is tight to its factor 2: a balanced neuron on the boundary of `S-` (zero on the negative labels, \
+                its positive-label part along `D+`) shrinks at exactly the proof's rate `|D+|` and ends `t-1` \
+                with margin `ln 2`. Neurons in the interior of the cones (every Gaussian draw) stay above \
+                `r / sqrt(1 + r^2)` of their initial norm, whatever the balance.",
     evidence: "As L7, with `eps = eps_max` (norms only, exact in log space).",
-    checks: &["early::check_l9", "early::check_l9_against"],
+    checks: &["early::check_l9", "early::l9_parts", "early::check_l9_against"],
     tests: "tests/claims_early.rs",
-    negative_controls: &[nc(
-        "l9_negative_control_wrong_exponent",
-        "a wrong theory constant, Lemma 7's exponent `c_min lambda^(1 - eps)/2`: the check fails at `t = 0` already (no reachable setting makes `S+,1` or `S-,1` collapse)",
-    )],
+    negative_controls: &[
+        nc(
+            "l9_negative_control_unbalanced_boundary_neurons",
+            "the balance `a_j = s_j |w_j|` (the proof's `d|w_j|/dt = <D_j, w_j>`) broken on neurons built on the boundaries of `S+` and `S-`: with `|a_j(0)| = 2 |w_j(0)|` both reach the origin before `t+1`, `t-1` and both parts fail; an imbalance of `1e-4` already collapses the `S-,1` neuron by `t-1`",
+        ),
+        nc(
+            "l9_negative_control_wrong_exponent",
+            "a wrong theory constant, Lemma 7's exponent `c_min lambda^(1 - eps)/2`: the check fails at `t = 0` already",
+        ),
+    ],
 };
 
 /// The catalogue entry of AL.
