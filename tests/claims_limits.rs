@@ -218,6 +218,10 @@ fn t1_final_rate_resolution_separates_the_integrator_floor_from_a_stall() {
     assert!(!floor.converged() && floor.summary.final_loss > 1e-40, "the floor moved: {:?}", floor.summary);
     let f = final_phase_rate(&floor, &sets, 1.0).unwrap();
     assert!(f.worst >= 1.0 && f.judged < f.windows, "{f:?}");
+    // the run ran out of time (at its horizon t_stop / horizon = 1): the zero-loss part fails
+    let out_of_time = Ladder { rungs: vec![floor.clone()], sets: sets.clone(), until_loss: 1e-40 };
+    let v = check_t1_with(&out_of_time, theory::min_norm_sq(data).unwrap());
+    assert!(!v.holds() && v.statement().contains("[FAIL] zero loss"), "{v:#?}");
     let raw = |r: &Rung| {
         let s: Vec<&StepRecord> = r.steps.iter().filter(|s| s.time >= f.start).collect();
         let mut worst = f64::INFINITY;

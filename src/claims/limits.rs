@@ -221,12 +221,28 @@ impl Ladder {
     }
 }
 
-/// The zero-loss parts of T1, LZ and NO are judged on time: the largest `t_stop / horizon` over
-/// `rungs` (bound 1, and every run must have converged), so that their margin says how much of
-/// the [`derived_horizon`] was left. (The final loss itself says nothing: the stop rule ends every
-/// converged run just below `until_loss`, whatever the dynamics.)
+/// The largest `t_stop / horizon` over `rungs`: how much of the [`derived_horizon`] the slowest
+/// run used ([`zero_loss_part`]).
 pub fn latest_stop<'a>(rungs: impl IntoIterator<Item = &'a Rung>) -> f64 {
     rungs.into_iter().map(|r| r.summary.time / r.horizon).fold(0.0, f64::max)
+}
+
+/// The zero-loss part of T1, LZ and NO: every run of `rungs` reached `L < until_loss` before its
+/// [`derived_horizon`]. When they all did, the part is [`latest_stop`] `<= 1`, so that its margin
+/// says how much of the horizon was left; when one did not, the part fails (a run that did not
+/// converge stops at its horizon, where `t_stop / horizon = 1` would hold with margin 0: the
+/// ratio alone cannot fail, convergence decides). The final loss itself says nothing: the stop
+/// rule ends every converged run just below `until_loss`, whatever the dynamics. `what` is the
+/// statement.
+pub fn zero_loss_part<'a>(claim: ClaimId, rungs: impl IntoIterator<Item = &'a Rung> + Clone, what: String) -> Verdict {
+    let late = latest_stop(rungs.clone());
+    let late_rungs: Vec<String> =
+        rungs.into_iter().filter(|r| !r.converged()).map(|r| format!("{:.0e}", r.lambda)).collect();
+    if late_rungs.is_empty() {
+        Verdict::at_most(claim, late, 1.0, format!("{what}; latest stop at {late:.3} of its horizon"))
+    } else {
+        Verdict::condition(claim, false, format!("{what}: out of time at lambda = {}", late_rungs.join(", ")))
+    }
 }
 
 /// The horizon given to a run: `max(t3_bound, 0) + ln(L(0)/until_loss)/|D-|` with
@@ -378,16 +394,6 @@ fn slope(x: &[f64], y: &[f64]) -> f64 {
     sxy / sxx
 }
 
-/// All parts of a multi-part check must hold ([`Verdict::all`]).
-pub fn combine(claim: ClaimId, parts: Vec<Verdict>) -> Verdict {
-    Verdict::all(claim, parts)
-}
-
-/// A part that could not be evaluated: fails, with the reason ([`Verdict::failed`]).
-fn failed_part(claim: ClaimId, why: String) -> Verdict {
-    Verdict::failed(claim, why)
-}
-
 // ---------------------------------------------------------------------------------------------
 // Trend judgement
 // ---------------------------------------------------------------------------------------------
@@ -451,19 +457,22 @@ fn trend_verdicts(
 ) -> Vec<Verdict> {
     let t = judge_trend(points, kappa);
     let gaps: Vec<String> = points.iter().map(|p| format!("{:.2e}(rho {:.1e})", p.gap, p.floor)).collect();
-    let mut out = vec![Verdict::at_most(
-        claim,
-        t.worst_ratio,
-        1.0,
-        format!(
-            "{what} down the ladder [{}] shrinks at rate >= {kappa:.2e} in {xname} or sits at the resolution rho: \
-             worst g(i+1)/allowed = {:.3} (rungs {}->{})",
-            gaps.join(", "),
+    let mut out = vec![
+        Verdict::at_most(
+            claim,
             t.worst_ratio,
-            t.worst_pair,
-            t.worst_pair + 1
-        ),
-    )];
+            1.0,
+            format!(
+                "{what} down the ladder [{}] shrinks at rate >= {kappa:.2e} in {xname} or sits at the resolution rho: \
+                 worst g(i+1)/allowed = {:.3} (rungs {}->{})",
+                gaps.join(", "),
+                t.worst_ratio,
+                t.worst_pair,
+                t.worst_pair + 1
+            ),
+        )
+        .vacuous_if(points.len() < 2, "one rung: no pair of rungs to compare"),
+    ];
     if let (true, Some(p)) = (fit_exponent, t.exponent) {
         out.push(Verdict::positive(
             claim,
@@ -778,21 +787,14 @@ fn min_norm_parts(id: ClaimId, ladder: &Ladder, min_norm_sq: f64, extra: &[f64])
     let eps = eps_of(&last.instance.data);
     let mut parts = Vec::new();
     let worst_loss = ladder.rungs.iter().map(|r| r.summary.final_loss).fold(0.0, f64::max);
-    let all = ladder.rungs.iter().all(Rung::converged);
-    let late = latest_stop(&ladder.rungs);
-    let v = Verdict::at_most(
+    parts.push(zero_loss_part(
         id,
-        late,
-        1.0,
+        &ladder.rungs,
         format!(
-            "zero loss: every rung reaches L < {:.0e} before its derived horizon (worst final L {worst_loss:.2e}, \
-             latest stop at {late:.3} of its horizon{})",
-            ladder.until_loss,
-            if all { "" } else { "; some rung ran out of time" }
+            "zero loss: every rung reaches L < {:.0e} before its derived horizon (worst final L {worst_loss:.2e})",
+            ladder.until_loss
         ),
-    );
-    parts.push(v);
-    parts.push(Verdict::condition(id, all, "every rung reaches the zero-loss threshold before its horizon"));
+    ));
     let points = norm_excess_points(ladder, min_norm_sq, extra);
     parts.extend(trend_verdicts(id, "relative norm excess", &points, eps / 31.0, "ln(1/lambda)", true));
     let delta = theory::ln_lemma12_distance_bound(last.lambda.ln(), eps).exp();
@@ -861,16 +863,16 @@ pub fn check_t1_with(ladder: &Ladder, min_norm_sq: f64) -> Verdict {
                 f.worst_share
             ),
         )),
-        Err(why) => parts.push(failed_part(id, format!("final-phase rate: {why}"))),
+        Err(why) => parts.push(Verdict::failed(id, format!("final-phase rate: {why}"))),
     }
-    combine(id, parts)
+    Verdict::all(id, parts)
 }
 
 /// [`check_t1_with`] against Proposition 1's minimum [`theory::min_norm_sq`].
 pub fn check_t1(ladder: &Ladder) -> Verdict {
     match theory::min_norm_sq(&ladder.rungs[0].instance.data) {
         Some(m) => check_t1_with(ladder, m),
-        None => failed_part(ClaimId::T1, "min_norm_sq undefined: inputs not orthogonal".into()),
+        None => Verdict::failed(ClaimId::T1, "min_norm_sq undefined: inputs not orthogonal"),
     }
 }
 
@@ -931,14 +933,14 @@ pub fn check_l12_against(ladder: &Ladder, theta_star: &Params) -> Verdict {
             theta_star.norm_sq().sqrt()
         ),
     ));
-    combine(id, parts)
+    Verdict::all(id, parts)
 }
 
 /// [`check_l12_against`] the `lambda`-free [`predicted_theta_star`].
 pub fn check_l12(ladder: &Ladder) -> Verdict {
     match predicted_theta_star(&ladder.rungs[0].instance) {
         Ok(star) => check_l12_against(ladder, &star),
-        Err(e) => failed_part(ClaimId::L12, format!("no theta*: {e}")),
+        Err(e) => Verdict::failed(ClaimId::L12, format!("no theta*: {e}")),
     }
 }
 
@@ -993,7 +995,7 @@ pub fn check_ts_with(ladder: &Ladder, d_plus: f64, d_minus: f64, c_plus: f64, c_
         let times = match fit_times(ladder, fit) {
             Ok(t) => t,
             Err(e) => {
-                parts.push(failed_part(id, format!("{fit:?} fit: {e}")));
+                parts.push(Verdict::failed(id, format!("{fit:?} fit: {e}")));
                 continue;
             }
         };
@@ -1058,7 +1060,7 @@ pub fn check_ts_with(ladder: &Ladder, d_plus: f64, d_minus: f64, c_plus: f64, c_
             ),
         ));
     }
-    combine(id, parts)
+    Verdict::all(id, parts)
 }
 
 /// [`check_ts_with`] with `|D+|`, `|D-|` and the predicted offsets.
@@ -1067,7 +1069,7 @@ pub fn check_ts(ladder: &Ladder) -> Verdict {
     let data = &inst.data;
     match (predicted_fit_offset(inst, Fit::Positive), predicted_fit_offset(inst, Fit::Negative)) {
         (Ok(cp), Ok(cm)) => check_ts_with(ladder, theory::d_plus_norm(data), theory::d_minus_norm(data), cp, cm),
-        (Err(e), _) | (_, Err(e)) => failed_part(ClaimId::TS, format!("no lambda-free offset: {e}")),
+        (Err(e), _) | (_, Err(e)) => Verdict::failed(ClaimId::TS, format!("no lambda-free offset: {e}")),
     }
 }
 
@@ -1137,7 +1139,7 @@ pub fn check_lz(rung: &Rung) -> Verdict {
         worst = worst.min(-2.0 * (above.ln() - 0.5 * w[0].loss.max(0.0).ln()) / (w[1].time - w[0].time));
     }
     if judged == 0 {
-        parts.push(failed_part(id, format!("no plateau: none of the {total} steps is above the resolution")));
+        parts.push(Verdict::failed(id, format!("no plateau: none of the {total} steps is above the resolution")));
     } else {
         parts.push(Verdict::at_least(
             id,
@@ -1166,21 +1168,14 @@ pub fn check_lz(rung: &Rung) -> Verdict {
                 ),
             ));
         }
-        None => parts.push(failed_part(id, "min_norm_sq undefined: inputs not orthogonal".into())),
+        None => parts.push(Verdict::failed(id, "min_norm_sq undefined: inputs not orthogonal")),
     }
-    let late = latest_stop([rung]);
-    let v = Verdict::at_most(
+    parts.push(zero_loss_part(
         id,
-        late,
-        1.0,
-        format!(
-            "zero loss: L_end = {:.2e} reached before the horizon {:.2} (at {late:.3} of it)",
-            rung.summary.final_loss, rung.horizon
-        ),
-    );
-    parts.push(v);
-    parts.push(Verdict::condition(id, rung.converged(), "the run reaches the zero-loss threshold before its horizon"));
-    combine(id, parts)
+        [rung],
+        format!("zero loss: L_end = {:.2e} reached before the horizon {:.2}", rung.summary.final_loss, rung.horizon),
+    ));
+    Verdict::all(id, parts)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1367,7 +1362,7 @@ pub fn check_no(nl: &NoLadder) -> Verdict {
     let id = ClaimId::NO;
     let base = &nl.orth.rungs[0].instance.data;
     let Some(m) = theory::min_norm_sq(base) else {
-        return failed_part(id, "NO needs orthonormal base inputs".into());
+        return Verdict::failed(id, "NO needs orthonormal base inputs");
     };
     let eps = eps_of(base);
     let signed = |l: &Ladder, i: usize| l.rungs[i].final_params.norm_sq() / m - 1.0;
@@ -1391,17 +1386,14 @@ pub fn check_no(nl: &NoLadder) -> Verdict {
         .iter()
         .flat_map(|l| l.rungs.iter().map(|r| r.summary.final_loss))
         .fold(0.0, f64::max);
-    let all = [&nl.fine, &nl.coarse, &nl.orth].iter().all(|l| l.rungs.iter().all(Rung::converged));
     let ds: Vec<String> = nl.deltas.iter().map(|d| format!("{d:.1e}")).collect();
-    let late = latest_stop([&nl.fine, &nl.coarse, &nl.orth].iter().flat_map(|l| &l.rungs));
-    let v = Verdict::at_most(
+    parts.push(zero_loss_part(
         id,
-        late,
-        1.0,
+        [&nl.fine, &nl.coarse, &nl.orth].into_iter().flat_map(|l| &l.rungs),
         format!(
-            "zero loss on inputs with max |<x_k, x_l>| = [{}]: every rung (gradient descent, steps {} and {}) reaches \
-             L < {UNTIL_LOSS:.0e} before its derived horizon (worst final L {worst_loss:.2e}, latest stop at {late:.3} \
-             of its horizon{})",
+            "zero loss on inputs with max |<x_k, x_l>| = [{}]: every rung (gradient descent, steps {} and {}, and the \
+             flow on the orthonormal inputs) reaches L < {UNTIL_LOSS:.0e} before its derived horizon (worst final L \
+             {worst_loss:.2e})",
             ds.join(", "),
             match nl.coarse.rungs[0].integrator {
                 Integrator::Gd { step } => step,
@@ -1411,11 +1403,8 @@ pub fn check_no(nl: &NoLadder) -> Verdict {
                 Integrator::Gd { step } => step,
                 Integrator::Flow { .. } => f64::NAN,
             },
-            if all { "" } else { "; some rung ran out of time" }
         ),
-    );
-    parts.push(v);
-    parts.push(Verdict::condition(id, all, "every rung reaches the zero-loss threshold before its horizon"));
+    ));
     let pairs: Vec<String> = pert.iter().zip(&orth).map(|(p, o)| format!("{:.2e}/{:.2e}", p.gap, o.gap)).collect();
     let envelope: Vec<GapPoint> = pert
         .iter()
@@ -1443,7 +1432,7 @@ pub fn check_no(nl: &NoLadder) -> Verdict {
             last.lambda, p.gap, p.floor
         ),
     ));
-    combine(id, parts)
+    Verdict::all(id, parts)
 }
 
 // ---------------------------------------------------------------------------------------------

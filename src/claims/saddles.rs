@@ -364,62 +364,42 @@ pub fn simulate(instance: &Instance, th: &SaddleTheory, horizon: f64) -> Result<
 }
 
 // ---------------------------------------------------------------------------------------------
-// Verdicts from parts
+// Parts of a lemma, in log space
 // ---------------------------------------------------------------------------------------------
 
-/// One inequality of a lemma, in log space.
-#[derive(Clone, Debug)]
-struct Part {
-    what: String,
-    ln_measured: f64,
-    ln_bound: f64,
-    /// `measured <= bound` (else `measured >= bound`).
-    upper: bool,
-}
-
-impl Part {
-    fn at_most(what: impl Into<String>, ln_measured: f64, ln_bound: f64) -> Self {
-        Self { what: what.into(), ln_measured, ln_bound, upper: true }
-    }
-    fn at_least(what: impl Into<String>, ln_measured: f64, ln_bound: f64) -> Self {
-        Self { what: what.into(), ln_measured, ln_bound, upper: false }
-    }
-    fn margin(&self) -> f64 {
-        let m = if self.upper { self.ln_bound - self.ln_measured } else { self.ln_measured - self.ln_bound };
-        if m.is_nan() { f64::NEG_INFINITY } else { m }
-    }
-    fn describe(&self) -> String {
-        format!(
-            "{}: {:.4e} {} {:.4e} (ln {:.3} vs {:.3}) {}",
-            self.what,
-            self.ln_measured.exp(),
-            if self.upper { "<=" } else { ">=" },
-            self.ln_bound.exp(),
-            self.ln_measured,
-            self.ln_bound,
-            if self.margin() >= 0.0 { "ok" } else { "FAILS" }
-        )
-    }
-}
-
-fn min_margin(parts: &[Part]) -> f64 {
-    parts.iter().map(Part::margin).fold(f64::INFINITY, f64::min)
-}
-
-/// The verdict of the binding part (smallest log margin); the statement lists all parts.
-fn verdict_of(claim: ClaimId, context: String, parts: &[Part]) -> Verdict {
-    let worst = parts.iter().min_by(|a, b| a.margin().total_cmp(&b.margin())).expect("at least one part");
-    let list: Vec<String> = parts.iter().map(Part::describe).collect();
-    let statement = format!("{context}; parts (log space): [{}]; binding: {}", list.join("; "), worst.what);
-    // NaN (never expected) is reported as the failing infinity
-    let nan_as = if worst.upper { f64::INFINITY } else { f64::NEG_INFINITY };
-    let (measured, bound) = (if worst.ln_measured.is_nan() { nan_as } else { worst.ln_measured }, worst.ln_bound);
-    // a part with margin -inf has an infinite measured value or a bound of ln 0: the verdict's
-    // own margin is then -inf or NaN, and it fails
-    if worst.upper {
-        Verdict::at_most(claim, measured, bound, statement).in_log_units()
+/// The statement of one part: `what` alone, or with `detail` also both values (plain and log).
+/// The grid searches build parts at every grid time and describe only the chosen one.
+fn describe(what: &str, op: &str, ln_measured: f64, ln_bound: f64, detail: bool) -> String {
+    if detail {
+        format!("{what}: {:.4e} {op} {:.4e} (ln {ln_measured:.3} vs {ln_bound:.3})", ln_measured.exp(), ln_bound.exp())
     } else {
-        Verdict::at_least(claim, measured, bound, statement).in_log_units()
+        what.to_string()
+    }
+}
+
+/// One inequality `measured <= bound` of a lemma as a verdict part of `claim`, compared in log
+/// space: `ln_measured` against `ln_bound` ([`Verdict::in_log_units`]; the margin is
+/// `ln(bound/measured)`, so parts of one lemma are commensurable).
+fn at_most(claim: ClaimId, what: &str, ln_measured: f64, ln_bound: f64, detail: bool) -> Verdict {
+    Verdict::at_most(claim, ln_measured, ln_bound, describe(what, "<=", ln_measured, ln_bound, detail)).in_log_units()
+}
+
+/// One inequality `measured >= bound`, as [`at_most`].
+fn at_least(claim: ClaimId, what: &str, ln_measured: f64, ln_bound: f64, detail: bool) -> Verdict {
+    Verdict::at_least(claim, ln_measured, ln_bound, describe(what, ">=", ln_measured, ln_bound, detail)).in_log_units()
+}
+
+/// How a grid time ranks as a witness of a lemma whose inequalities at that time are `parts`:
+/// the margin of the part [`Verdict::all`] would report as binding (the worst non-vacuous part,
+/// [`Verdict::is_worse_than`]; every part when all are vacuous), NaN counted as `-inf`. The
+/// inequalities all hold at that time iff it is `>= 0`.
+fn witness_margin(parts: &[Verdict]) -> f64 {
+    let all_vacuous = parts.iter().all(Verdict::is_vacuous);
+    let binding =
+        parts.iter().filter(|p| all_vacuous || !p.is_vacuous()).reduce(|w, p| if p.is_worse_than(w) { p } else { w });
+    match binding.map(Verdict::margin) {
+        Some(m) if !m.is_nan() => m,
+        _ => f64::NEG_INFINITY,
     }
 }
 
@@ -448,23 +428,32 @@ fn ln_mass_gap(ln_u: f64, k: f64) -> f64 {
 // L3: Lemma 3 / Lemma 10
 // ---------------------------------------------------------------------------------------------
 
-fn l3_parts(s: &SaddleSample, th: &SaddleTheory) -> Vec<Part> {
+/// Lemma 3's three inequalities at grid time `s` (statements with numbers when `detail`).
+/// (i) and (ii) are vacuous when their bound is at least the largest value the measured gap can
+/// take without the lemma's conclusion: the alignment gap `|D+| - <w_j/|w_j|, D+>` is at most
+/// `2|D+|`, and a mass gap `|u+ - n|D+||` of `n|D+|` is that of `u+ = 0` (nothing fitted).
+fn l3_parts(s: &SaddleSample, th: &SaddleTheory, detail: bool) -> Vec<Verdict> {
     let (lnl, eps) = (th.ln_lambda, th.eps);
+    let id = ClaimId::L3;
+    let align = theory::ln_lemma3_alignment_gap(lnl, eps);
+    let mass = theory::ln_lemma3_mass_gap(lnl, eps);
     vec![
-        Part::at_most(
-            "(i) max_{S+,1} |D+| - <w_j/|w_j|, D+> <= lambda^(eps/2)",
-            ln0(s.gap_plus),
-            theory::ln_lemma3_alignment_gap(lnl, eps),
-        ),
-        Part::at_most(
+        at_most(id, "(i) max_{S+,1} |D+| - <w_j/|w_j|, D+> <= lambda^(eps/2)", ln0(s.gap_plus), align, detail)
+            .vacuous_if(align >= (2.0 * th.d_plus_norm).ln(), "lambda^(eps/2) >= 2|D+|, the largest gap"),
+        at_most(
+            id,
             "(ii) |sum_{S+,1} |w_j|^2 - n|D+|| <= lambda^(eps/5)",
             ln_mass_gap(s.ln_u_plus, th.k_plus),
-            theory::ln_lemma3_mass_gap(lnl, eps),
-        ),
-        Part::at_most(
+            mass,
+            detail,
+        )
+        .vacuous_if(mass >= th.k_plus.ln(), "lambda^(eps/5) >= n|D+|: u+ = 0 passes"),
+        at_most(
+            id,
             "(iii) max_{j not in S+,1} |w_j| <= 2 c lambda^eps",
             s.ln_max_outside_plus,
             theory::ln_lemma3_other_norm_bound(th.c, lnl, eps),
+            detail,
         ),
     ]
 }
@@ -474,7 +463,11 @@ fn l3_parts(s: &SaddleSample, th: &SaddleTheory) -> Vec<Part> {
 /// the three conditions of (17) switches; when Lemma 10 holds that is the mass condition, so this
 /// is the paper's `t2` up to one grid step).
 pub fn l3_witness(trace: &SaddleTrace, th: &SaddleTheory) -> Option<usize> {
-    trace.samples.iter().take_while(|s| s.time <= th.t2_bound).position(|s| min_margin(&l3_parts(s, th)) >= 0.0)
+    trace
+        .samples
+        .iter()
+        .take_while(|s| s.time <= th.t2_bound)
+        .position(|s| witness_margin(&l3_parts(s, th, false)) >= 0.0)
 }
 
 /// Lemma 3 / Lemma 10 (claim L3), the state at the end of the positive fit.
@@ -494,13 +487,11 @@ pub fn l3_witness(trace: &SaddleTrace, th: &SaddleTheory) -> Option<usize> {
 pub fn check_l3(trace: &SaddleTrace, th: &SaddleTheory) -> Verdict {
     let context = format!("{}; t2 bound -(1+3eps)ln(lambda)/|D+| = {:.2}", instance_context(th), th.t2_bound);
     let window: Vec<&SaddleSample> = trace.samples.iter().take_while(|s| s.time <= th.t2_bound).collect();
-    let Some(best) = window.iter().max_by(|a, b| min_margin(&l3_parts(a, th)).total_cmp(&min_margin(&l3_parts(b, th))))
+    let scores: Vec<f64> = window.iter().map(|s| witness_margin(&l3_parts(s, th, false))).collect();
+    // the first grid time with the largest score (a later tie is not preferred)
+    let Some(best) = (0..window.len()).reduce(|b, i| if scores[i] > scores[b] { i } else { b }).map(|i| window[i])
     else {
-        return verdict_of(
-            ClaimId::L3,
-            format!("{context}; the trace has no sample before the bound"),
-            &[Part::at_most("samples before the t2 bound", 0.0, f64::NEG_INFINITY)],
-        );
+        return Verdict::failed(ClaimId::L3, format!("{context}; the trace has no sample before the bound"));
     };
     let first = l3_witness(trace, th).map(|i| trace.samples[i].time);
     let context = format!(
@@ -510,7 +501,7 @@ pub fn check_l3(trace: &SaddleTrace, th: &SaddleTheory) -> Verdict {
         th.k_plus,
         first.map_or("none".into(), |t| format!("{t:.2}"))
     );
-    verdict_of(ClaimId::L3, context, &l3_parts(best, th))
+    Verdict::all(ClaimId::L3, l3_parts(best, th, true)).with_context(context)
 }
 
 /// `logit(u/K) = ln(u/K) - ln(1 - u/K)` from `ln u` (exact for tiny `u`).
@@ -586,7 +577,13 @@ pub fn check_l3_logistic(trace: &SaddleTrace, th: &SaddleTheory) -> Verdict {
     let mut parts = Vec::new();
     let p_max = window.iter().map(|s| p_of(s)).fold(0.0f64, f64::max);
     if p_max < 0.9 || marks.len() < 2 {
-        parts.push(Part::at_least("u+/(n|D+|) reaches 0.9 in [t+1, t2 bound] (max reached)", ln0(p_max), 0.9f64.ln()));
+        parts.push(at_least(
+            ClaimId::L3,
+            "u+/(n|D+|) reaches 0.9 in [t+1, t2 bound] (max reached)",
+            ln0(p_max),
+            0.9f64.ln(),
+            true,
+        ));
     }
     for pair in marks.windows(2) {
         let (a, b) = (pair[0], pair[1]);
@@ -599,8 +596,9 @@ pub fn check_l3_logistic(trace: &SaddleTrace, th: &SaddleTheory) -> Verdict {
         } else {
             f64::INFINITY
         };
-        parts.push(Part::at_most(
-            format!(
+        parts.push(at_most(
+            ClaimId::L3,
+            &format!(
                 "window [{:.2}, {:.2}] (p {:.2e} -> {:.3}, {} steps): |slope of logit(p)/(2|D+|) - 1| <= delta + nu",
                 a.time,
                 b.time,
@@ -610,9 +608,10 @@ pub fn check_l3_logistic(trace: &SaddleTrace, th: &SaddleTheory) -> Verdict {
             ),
             ln0((slope / th.logistic_rate - 1.0).abs()),
             tol.ln(),
+            true,
         ));
     }
-    verdict_of(ClaimId::L3, context, &parts)
+    Verdict::all(ClaimId::L3, parts).with_context(context)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -683,12 +682,12 @@ pub fn check_f1(trace: &SaddleTrace, th: &SaddleTheory) -> Verdict {
         start,
         th.plateau_end
     );
+    if start > end {
+        let part = at_most(ClaimId::F1, "Fact 1's interval start <= end", ln0(start), ln0(th.plateau_end), true);
+        return part.with_context(format!("{context}; Fact 1's interval is empty"));
+    }
     if inside.is_empty() {
-        return verdict_of(
-            ClaimId::F1,
-            format!("{context}; no grid time in the interval (start after end, or the trace is too short)"),
-            &[Part::at_most("Fact 1's interval start <= end", ln0(start), ln0(th.plateau_end))],
-        );
+        return Verdict::failed(ClaimId::F1, format!("{context}; the trace ends before Fact 1's interval"));
     }
     let worst = inside.iter().map(|&i| (s[i].loss - level).abs()).fold(0.0f64, f64::max);
     let l0 = s.first().map_or(f64::NAN, |x| x.loss);
@@ -702,14 +701,18 @@ pub fn check_f1(trace: &SaddleTrace, th: &SaddleTheory) -> Verdict {
         th.t3_bound - th.t_plus_1,
         s.last().map_or(0.0, |x| x.time)
     );
-    let parts = [
-        Part::at_most("max over Fact 1's interval of |L(theta_t) - L_S| <= B", ln0(worst), band.ln()),
-        Part::at_least("t_fit+ >= t+1", ln0(t_fit_plus), th.t_plus_1.ln()),
-        Part::at_most("t_fit+ <= -(1+3eps)ln(lambda)/|D+|", ln0(t_fit_plus), th.t2_bound.ln()),
-        Part::at_least("t_fit- >= -(1-eps)ln(lambda)/|D-|", ln0(t_fit_minus), th.plateau_end.ln()),
-        Part::at_most("t_fit- <= -(1+3 r eps)ln(lambda)/|D-|", ln0(t_fit_minus), th.t3_bound.ln()),
+    // the loss never increases along the flow and is >= 0, so |L - L_S| <= max(L_S, L(0) - L_S)
+    let largest = level.max(l0 - level);
+    let id = ClaimId::F1;
+    let parts = vec![
+        at_most(id, "max over Fact 1's interval of |L(theta_t) - L_S| <= B", ln0(worst), band.ln(), true)
+            .vacuous_if(band >= largest, "B >= max(L_S, L(0) - L_S), the largest |L - L_S|"),
+        at_least(id, "t_fit+ >= t+1", ln0(t_fit_plus), th.t_plus_1.ln(), true),
+        at_most(id, "t_fit+ <= -(1+3eps)ln(lambda)/|D+|", ln0(t_fit_plus), th.t2_bound.ln(), true),
+        at_least(id, "t_fit- >= -(1-eps)ln(lambda)/|D-|", ln0(t_fit_minus), th.plateau_end.ln(), true),
+        at_most(id, "t_fit- <= -(1+3 r eps)ln(lambda)/|D-|", ln0(t_fit_minus), th.t3_bound.ln(), true),
     ];
-    verdict_of(ClaimId::F1, context, &parts)
+    Verdict::all(id, parts).with_context(context)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -735,7 +738,6 @@ pub fn check_f1(trace: &SaddleTrace, th: &SaddleTheory) -> Verdict {
 ///
 /// (c) **lambda**: `1e-300` in [`instance`].
 pub fn check_l4(trace: &SaddleTrace, th: &SaddleTheory) -> Verdict {
-    let (lnl, eps) = (th.ln_lambda, th.eps);
     let context = format!("{}; t3 bound -(1+3 r eps)ln(lambda)/|D-| = {:.2}", instance_context(th), th.t3_bound);
     let Some(i2) = l3_witness(trace, th) else {
         let l3 = check_l3(trace, th);
@@ -745,64 +747,27 @@ pub fn check_l4(trace: &SaddleTrace, th: &SaddleTheory) -> Verdict {
         );
     };
     let s = &trace.samples;
-    let w2 = &s[i2].w_plus;
-    let d = if th.s_plus_1.is_empty() { 0 } else { w2.len() / th.s_plus_1.len() };
     let mut sup_dplus = 0.0f64;
-    let mut best: Option<(usize, Vec<Part>, f64)> = None;
+    // (index, sup |D+^t| up to it, score) of the best grid time so far
+    let mut best: Option<(usize, f64, f64)> = None;
     let mut first: Option<usize> = None;
     for (i, x) in s.iter().enumerate().skip(i2) {
         if x.time > th.t3_bound {
             break;
         }
         sup_dplus = sup_dplus.max(x.d_plus_t_norm);
-        let moved = (0..th.s_plus_1.len())
-            .map(|q| {
-                let a = &x.w_plus[q * d..(q + 1) * d];
-                let b = &w2[q * d..(q + 1) * d];
-                a.iter().zip(b).map(|(u, v)| (u - v) * (u - v)).sum::<f64>().sqrt()
-            })
-            .fold(0.0f64, f64::max);
-        let parts = vec![
-            Part::at_most(
-                "(i) max_{S-,1} |D-| - <w_j/|w_j|, -D-> <= lambda^(eps/14)",
-                ln0(x.gap_minus),
-                theory::ln_lemma4_alignment_gap(lnl, eps),
-            ),
-            Part::at_most(
-                "(ii) |sum_{S-,1} |w_j|^2 - n|D-|| <= lambda^(eps/29)",
-                ln_mass_gap(x.ln_u_minus, th.k_minus),
-                theory::ln_lemma4_mass_gap(lnl, eps),
-            ),
-            Part::at_most(
-                "(iii) max_{S+,1} |w_j(t3) - w_j(t2)| <= lambda^(eps/15)",
-                ln0(moved),
-                theory::ln_lemma4_plus_movement_bound(lnl, eps),
-            ),
-            Part::at_most(
-                "(iv) max_{j not in S+,1 u S-,1} |w_j| <= 3 c lambda^eps",
-                x.ln_max_outside_both,
-                theory::ln_lemma4_other_norm_bound(th.c, lnl, eps),
-            ),
-            Part::at_most(
-                "(v) sup_{[t2, t3]} |D+^t| <= lambda^(eps/14)",
-                ln0(sup_dplus),
-                theory::ln_lemma4_alignment_gap(lnl, eps),
-            ),
-        ];
-        let mm = min_margin(&parts);
-        if mm >= 0.0 && first.is_none() {
+        let score = witness_margin(&l4_parts(x, &s[i2], sup_dplus, th, false));
+        if score >= 0.0 && first.is_none() {
             first = Some(i);
         }
-        if best.as_ref().is_none_or(|b| mm > b.2) {
-            best = Some((i, parts, mm));
+        // strictly better only: on a tie the earlier grid time stays the witness
+        if best.is_none_or(|b| score > b.2) {
+            best = Some((i, sup_dplus, score));
         }
     }
-    let Some((ib, parts, _)) = best else {
-        return verdict_of(
-            ClaimId::L4,
-            format!("{context}; t2 = {:.2} is after the t3 bound", s[i2].time),
-            &[Part::at_most("t2 <= t3 bound", s[i2].time.ln(), th.t3_bound.ln())],
-        );
+    let Some((ib, sup_at_best, _)) = best else {
+        let part = at_most(ClaimId::L4, "t2 <= t3 bound", s[i2].time.ln(), th.t3_bound.ln(), true);
+        return part.with_context(format!("{context}; t2 = {:.2} is after the t3 bound", s[i2].time));
     };
     let context = format!(
         "{context}; t2 = {:.2}; best grid time t3 = {:.2} (u- = {:.6}, n|D-| = {:.6}); first witness t3 = {}",
@@ -812,7 +777,55 @@ pub fn check_l4(trace: &SaddleTrace, th: &SaddleTheory) -> Verdict {
         th.k_minus,
         first.map_or("none".into(), |i| format!("{:.2}", s[i].time))
     );
-    verdict_of(ClaimId::L4, context, &parts)
+    Verdict::all(ClaimId::L4, l4_parts(&s[ib], &s[i2], sup_at_best, th, true)).with_context(context)
+}
+
+/// Lemma 4's five inequalities at grid time `x`, with `t2` at `at_t2` and `sup_{[t2, t]} |D+^t|`
+/// = `sup_dplus` (statements with numbers when `detail`). (i) and (ii) are vacuous when their
+/// bound is at least the largest value the measured gap can take without the lemma's conclusion:
+/// the alignment gap is at most `2|D-|`, and a mass gap `|u- - n|D-||` of `n|D-|` is that of
+/// `u- = 0` (an empty or unfitted `S-,1`; e.g. `n|D-| = 0.50` against `lambda^(eps/29) = 0.56`
+/// at `eps = 0.024`, `lambda = 1e-300`).
+fn l4_parts(x: &SaddleSample, at_t2: &SaddleSample, sup_dplus: f64, th: &SaddleTheory, detail: bool) -> Vec<Verdict> {
+    let (lnl, eps) = (th.ln_lambda, th.eps);
+    let id = ClaimId::L4;
+    let d = if th.s_plus_1.is_empty() { 0 } else { at_t2.w_plus.len() / th.s_plus_1.len() };
+    let moved = (0..th.s_plus_1.len())
+        .map(|q| {
+            let a = &x.w_plus[q * d..(q + 1) * d];
+            let b = &at_t2.w_plus[q * d..(q + 1) * d];
+            a.iter().zip(b).map(|(u, v)| (u - v) * (u - v)).sum::<f64>().sqrt()
+        })
+        .fold(0.0f64, f64::max);
+    let align = theory::ln_lemma4_alignment_gap(lnl, eps);
+    let mass = theory::ln_lemma4_mass_gap(lnl, eps);
+    vec![
+        at_most(id, "(i) max_{S-,1} |D-| - <w_j/|w_j|, -D-> <= lambda^(eps/14)", ln0(x.gap_minus), align, detail)
+            .vacuous_if(align >= (2.0 * th.d_minus_norm).ln(), "lambda^(eps/14) >= 2|D-|, the largest gap"),
+        at_most(
+            id,
+            "(ii) |sum_{S-,1} |w_j|^2 - n|D-|| <= lambda^(eps/29)",
+            ln_mass_gap(x.ln_u_minus, th.k_minus),
+            mass,
+            detail,
+        )
+        .vacuous_if(mass >= th.k_minus.ln(), "lambda^(eps/29) >= n|D-|: u- = 0 passes"),
+        at_most(
+            id,
+            "(iii) max_{S+,1} |w_j(t3) - w_j(t2)| <= lambda^(eps/15)",
+            ln0(moved),
+            theory::ln_lemma4_plus_movement_bound(lnl, eps),
+            detail,
+        ),
+        at_most(
+            id,
+            "(iv) max_{j not in S+,1 u S-,1} |w_j| <= 3 c lambda^eps",
+            x.ln_max_outside_both,
+            theory::ln_lemma4_other_norm_bound(th.c, lnl, eps),
+            detail,
+        ),
+        at_most(id, "(v) sup_{[t2, t3]} |D+^t| <= lambda^(eps/14)", ln0(sup_dplus), align, detail),
+    ]
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -835,11 +848,11 @@ pub fn setup(seed: u64) -> Result<(Instance, SaddleTheory), String> {
 /// bounds, half of it earlier time bounds and a longer Fact 1 interval.
 pub const EPS_FRACTIONS: [f64; 2] = [1.0, 0.5];
 
-/// The verdict of claim `id` on a trace, for one `eps` (L3: the worse of [`check_l3`] and
-/// [`check_l3_logistic`], both in log units).
+/// The verdict of claim `id` on a trace, for one `eps` (L3: [`check_l3`] and
+/// [`check_l3_logistic`], both required, [`Verdict::all`]).
 pub fn verdict_on(id: ClaimId, trace: &SaddleTrace, th: &SaddleTheory) -> Verdict {
     match id {
-        ClaimId::L3 => check_l3(trace, th).worst(check_l3_logistic(trace, th)),
+        ClaimId::L3 => Verdict::all(id, [check_l3(trace, th), check_l3_logistic(trace, th)]),
         ClaimId::F1 => check_f1(trace, th),
         _ => check_l4(trace, th),
     }
@@ -851,15 +864,21 @@ pub fn horizon_for(id: ClaimId, th: &SaddleTheory) -> f64 {
     HORIZON_FACTOR * if id == ClaimId::L3 { th.t2_bound } else { th.t3_bound.max(th.t2_bound) }
 }
 
-/// Simulates `instance` far enough for claim `id` and judges it with `th` at every `eps` of
-/// [`EPS_FRACTIONS`] (one simulation); the verdict is the worst.
+/// Judges claim `id` on `trace` with `th` at every `eps` of [`EPS_FRACTIONS`]: every one is
+/// required ([`Verdict::all`]; each part's statement starts with its `eps`).
+pub fn judge_trace(id: ClaimId, trace: &SaddleTrace, th: &SaddleTheory) -> Verdict {
+    let per_eps = EPS_FRACTIONS.iter().map(|f| {
+        let th = th.with_eps(th.eps * f);
+        verdict_on(id, trace, &th).with_context(format!("eps = {:.4}", th.eps))
+    });
+    Verdict::all(id, per_eps)
+}
+
+/// Simulates `instance` far enough for claim `id` ([`horizon_for`]) and judges the trace
+/// ([`judge_trace`]).
 pub fn judge(id: ClaimId, instance: &Instance, th: &SaddleTheory) -> Result<Verdict, SimulationError> {
     let trace = simulate(instance, th, horizon_for(id, th))?;
-    Ok(EPS_FRACTIONS
-        .iter()
-        .map(|f| verdict_on(id, &trace, &th.with_eps(th.eps * f)))
-        .reduce(Verdict::worst)
-        .expect("EPS_FRACTIONS is not empty"))
+    Ok(judge_trace(id, &trace, th))
 }
 
 /// The instance of claim `id` (L3, F1 or L4) drawn from `seed` for `reluflow verify`
