@@ -22,8 +22,8 @@
 //! ```
 
 use crate::data::Dataset;
-use crate::network::dot;
-use crate::params::{ScaledParams, exponent_of, ldexp, norm};
+use crate::numerics::{dot, norm};
+use crate::params::{ScaledParams, exponent_of, ldexp};
 use crate::seeds::{self, Stream};
 use rand::RngExt;
 use rand_distr::StandardNormal;

@@ -182,10 +182,8 @@ impl ValidModel {
     }
 }
 
-#[inline]
-pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
-}
+/// `<a, b>` in index order: [`crate::numerics::dot`], kept under this path for its callers.
+pub(crate) use crate::numerics::dot;
 
 pub(crate) fn avx2_available() -> bool {
     #[cfg(target_arch = "x86_64")]

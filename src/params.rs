@@ -11,6 +11,8 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::numerics::norm_sq;
+
 /// Parameters in plain units: `a` (length m) and `w` (m rows of length d).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -28,7 +30,7 @@ impl Params {
     }
     /// Squared Euclidean norm `|theta|^2 = sum_j a_j^2 + |w_j|^2`.
     pub fn norm_sq(&self) -> f64 {
-        self.a.iter().map(|v| v * v).sum::<f64>() + self.w.iter().flatten().map(|v| v * v).sum::<f64>()
+        norm_sq(&self.a) + self.w.iter().flatten().map(|v| v * v).sum::<f64>()
     }
 }
 
@@ -206,18 +208,18 @@ impl ScaledParams {
     /// meaningful at every scale (0 for a balanced neuron, Lemma 1).
     pub fn relative_imbalance(&self, j: usize) -> f64 {
         let a2 = self.a_hat(j) * self.a_hat(j);
-        let w2 = sq(self.w_hat(j));
+        let w2 = norm_sq(self.w_hat(j));
         if a2 + w2 == 0.0 { 0.0 } else { (a2 - w2) / (a2 + w2) }
     }
     /// `a_j^2 - |w_j|^2` in plain units (Lemma 1; underflows to 0 below ~1e-154).
     pub fn imbalance(&self, j: usize) -> f64 {
         let a2 = self.a_hat(j) * self.a_hat(j);
-        let w2 = sq(self.w_hat(j));
+        let w2 = norm_sq(self.w_hat(j));
         ldexp(a2 - w2, 2 * self.exponent[j])
     }
     /// Squared norm `|theta|^2` in plain units.
     pub fn norm_sq(&self) -> f64 {
-        (0..self.m).map(|j| ldexp(self.a_hat(j) * self.a_hat(j) + sq(self.w_hat(j)), 2 * self.exponent[j])).sum()
+        (0..self.m).map(|j| ldexp(self.a_hat(j) * self.a_hat(j) + norm_sq(self.w_hat(j)), 2 * self.exponent[j])).sum()
     }
     /// Plain parameters (values below the `f64` range underflow to 0).
     pub fn to_params(&self) -> Params {
@@ -244,14 +246,9 @@ impl ScaledParams {
     }
 }
 
-/// Euclidean norm, computed without overflow or underflow for mantissas in the normal range.
-pub(crate) fn norm(v: &[f64]) -> f64 {
-    sq(v).sqrt()
-}
-
-pub(crate) fn sq(v: &[f64]) -> f64 {
-    v.iter().map(|x| x * x).sum()
-}
+// [`crate::numerics::norm`] (no overflow or underflow for mantissas in the normal range), also
+// under this path for src/claims/early.rs.
+pub(crate) use crate::numerics::norm;
 
 /// `x * 2^e`, exact unless the result leaves the `f64` range (then it rounds to 0 or infinity).
 pub fn ldexp(x: f64, e: i32) -> f64 {

@@ -301,7 +301,7 @@ pub fn phase_timeline(data: &Dataset, lambda: f64, trajectory: &Trajectory) -> R
         })
     };
     let (mass_plus, mass_minus) = match (theory::v_plus(data), theory::v_minus(data)) {
-        (Ok(vp), Ok(vm)) => (crate::params::norm(&vp), crate::params::norm(&vm)),
+        (Ok(vp), Ok(vm)) => (crate::numerics::norm(&vp), crate::numerics::norm(&vm)),
         _ => (n as f64 * theory::d_plus_norm(data), n as f64 * theory::d_minus_norm(data)),
     };
     let plateau_level = applies("plateau_level").then(|| theory::plateau_loss(data));

@@ -243,7 +243,7 @@ impl DivergenceBounds {
         let label_scale: f64 = 2.0
             * (0..data.n())
                 .map(|k| {
-                    let nx = crate::params::norm(data.x(k));
+                    let nx = crate::numerics::norm(data.x(k));
                     if nx > 0.0 { data.y()[k].abs() / nx } else { 0.0 }
                 })
                 .sum::<f64>();

@@ -58,8 +58,9 @@ pub mod tableau;
 
 use super::{DivergenceBounds, Observer, Run, SimulationError, StopRule};
 use crate::data::Dataset;
-use crate::network::{Class, Kernel, Pattern, ValidModel, dot};
-use crate::params::{ScaledParams, ldexp, norm};
+use crate::network::{Class, Kernel, Pattern, ValidModel};
+use crate::numerics::{dot, norm};
+use crate::params::{ScaledParams, ldexp};
 use descent::Reference;
 use dopri::{System, Tolerances};
 use driver::{FlowCoordinates, Measure, drive};

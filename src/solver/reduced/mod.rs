@@ -70,7 +70,7 @@ pub use gd::run_gd_reduced;
 
 use super::SimulationError;
 use crate::data::{Dataset, ORTHONORMAL_TOL};
-use crate::network::dot;
+use crate::numerics::dot;
 use crate::params::{ScaledParams, exponent_of, ldexp};
 use thiserror::Error;
 
