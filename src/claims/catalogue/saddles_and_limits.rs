@@ -129,7 +129,7 @@ pub(super) const L12: ClaimEntry = ClaimEntry {
     evidence: "Seven flow runs (`rtol = 1e-10`) to `L < 1e-16` within a derived horizon per instance, on \
                well-separated instances (`n` 2-4, `m` 8-16, Assumptions 1-3). Skipped when no such instance is \
                drawn.",
-    checks: &["limits::check_l12", "limits::check_l12_against", "limits::predicted_theta_star"],
+    checks: &["limits::check_l12", "limits::check_l12_against", "limits::ladder_theta_star"],
     tests: "tests/claims_limits.rs",
     negative_controls: &[
         nc(
@@ -195,7 +195,7 @@ pub(super) const TS: ClaimEntry = ClaimEntry {
     tolerance: "The widths of the windows of Lemma 3 and Lemma 4; the resolution is the integrator's `N rtol` plus the \
                 interpolation error of the half-fit time.",
     evidence: "As L12 (the same ladder).",
-    checks: &["limits::check_ts", "limits::check_ts_with", "limits::predicted_fit_offset"],
+    checks: &["limits::check_ts", "limits::check_ts_with", "limits::ladder_fit_offset"],
     tests: "tests/claims_limits.rs",
     negative_controls: &[
         nc(
