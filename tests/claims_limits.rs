@@ -576,3 +576,49 @@ fn t1_l12_ts_lz_no_run_from_seeds_hold() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// A user's instance: its lambda ladder and the claims' lambda requirements
+// ---------------------------------------------------------------------------------------------
+
+fn close(a: &[f64], b: &[f64]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x / y - 1.0).abs() < 1e-12)
+}
+
+/// The ladder of an instance starts at its lambda and continues with the fixed rungs at or below
+/// lambda^2 (NO: lambda/100); the registry's top rung gives the fixed ladders themselves, and the
+/// smallest admissible top gives exactly the fewest rungs the claims are judged on.
+#[test]
+fn t1_ladder_of_an_instance_starts_at_its_lambda() {
+    assert!(close(&ladder_of(LADDER[0]), &LADDER), "{:?}", ladder_of(LADDER[0]));
+    assert!(close(&ladder_of(1e-6), &[1e-6, 1e-16, 1e-32, 1e-64, 1e-128, 1e-300]), "{:?}", ladder_of(1e-6));
+    assert_eq!(ladder_of(LADDER_TOP_MIN).len(), MIN_LADDER_RUNGS);
+    assert!(ladder_of(LADDER_TOP_MIN / 10.0).len() < MIN_LADDER_RUNGS);
+    assert!(close(&no_ladder_of(NO_LADDER[0]), &NO_LADDER), "{:?}", no_ladder_of(NO_LADDER[0]));
+    assert!(close(&no_ladder_of(3e-5), &[3e-5, 1e-8, 1e-10, 1e-12]), "{:?}", no_ladder_of(3e-5));
+    assert_eq!(no_ladder_of(NO_TOP_MIN).len(), MIN_NO_RUNGS);
+    assert!(no_ladder_of(NO_TOP_MIN / 10.0).len() < MIN_NO_RUNGS);
+}
+
+/// `claims::check` runs T1 on the ladder of the instance's own lambda (here `1e-20`: rungs
+/// `1e-20, 1e-64, 1e-128, 1e-300`); outside the lambda range the claims are skipped, naming the
+/// requirement, and the group's check skips a ladder with too few rungs.
+#[test]
+fn t1_checks_a_users_instance_on_its_own_ladder() {
+    use reluflow::claims::{ClaimId, Outcome, check, check_unguarded};
+    let inst = fixed_instance(3).with_lambda(1e-20);
+    let out = check(ClaimId::T1, &inst);
+    assert!(out.held(), "{out:#?}");
+    let statement = out.verdict().unwrap().statement().to_string();
+    assert!(statement.contains("at lambda = 1e-300") && statement.contains("ladder ["), "{statement}");
+    for (id, lambda, needs) in [
+        (ClaimId::T1, 1e-3, "lambda <= 1.000e-4"),
+        (ClaimId::L12, 1e-40, "lambda >= 1.000e-32"),
+        (ClaimId::NO, 1e-10, "lambda >= 1.000e-8"),
+        (ClaimId::LZ, 1e-2, "the lazy scale"),
+    ] {
+        crate::common::assert_skipped(&check(id, &inst.with_lambda(lambda)), needs);
+    }
+    let few = check_unguarded(ClaimId::TS, &inst.with_lambda(1e-200));
+    assert!(matches!(&few, Outcome::Skipped { reason, .. } if reason.contains("fewer than")), "{few:?}");
+}

@@ -50,6 +50,16 @@
 //!   fitting times at `1e-300` is below 1% of that.) Gradient descent (NO) is extrapolated to
 //!   step 0 from steps `eta` and `eta/2` instead, see [`check_no`].
 //!
+//! ## A user's instance
+//! [`check`] maps one instance to the evidence of each claim: the flow ladder [`ladder_of`] its
+//! `lambda` (its `lambda`, then the rungs of [`LADDER`] at or below `lambda^2`; L12, T1, TS
+//! require `1e-32 <= lambda <= 1e-4`, i.e. at least [`MIN_LADDER_RUNGS`] rungs starting in the
+//! small-initialisation regime), one run at its `lambda` for LZ (which requires the lazy scale
+//! `lambda >= lazy_lambda(m)`), the NO ladders over [`no_ladder_of`] its `lambda`
+//! (`1e-8 <= lambda <= 1e-4`), perturbed with its initialisation seed. The registry's instances
+//! ([`instance`]) start at `LADDER[0]` and `NO_LADDER[0]`, so their ladders are [`LADDER`] and
+//! [`NO_LADDER`].
+//!
 //! ## Simulate, then judge
 //! The evidence is plain data: a [`Rung`] (one run: data, `theta(0)`, `theta_end`, summary and
 //! every step's [`StepRecord`], recorded by [`PhaseObserver`] in `trajectory::phase_steps`), a
@@ -140,8 +150,51 @@ pub fn lazy_shape() -> InstanceShape {
     InstanceShape::default().with_n(2..=4)
 }
 
+/// The fewest rungs a flow ladder of L12, T1 or TS is judged on: three pairs of consecutive
+/// rungs for the shrinkage judgement, so that a gap that stalls can show it on more than one
+/// pair.
+pub const MIN_LADDER_RUNGS: usize = 4;
+
+/// The smallest instance `lambda` a flow ladder starts from: below `1e-32`, fewer than
+/// [`MIN_LADDER_RUNGS`] rungs remain ([`ladder_of`]: `1e-32`, then `1e-64`, `1e-128`, `1e-300`).
+pub const LADDER_TOP_MIN: f64 = 1e-32;
+
+/// The fewest rungs of a NO ladder: two pairs.
+pub const MIN_NO_RUNGS: usize = 3;
+
+/// The smallest instance `lambda` a NO ladder starts from ([`no_ladder_of`]: `1e-8`, `1e-10`,
+/// `1e-12`).
+pub const NO_TOP_MIN: f64 = 1e-8;
+
+/// How a user's instance maps to the flow ladder of L12, T1 and TS: its own `lambda` is the top
+/// rung, followed by the rungs of [`LADDER`] at or below `lambda^2` (so that `ln(1/lambda)` at
+/// least doubles from one rung to the next, as on [`LADDER`] itself, down to `1e-300`). At
+/// `lambda = 1e-4` this is [`LADDER`]; at `1e-6`: `1e-6, 1e-16, 1e-32, 1e-64, 1e-128, 1e-300`.
+/// The claims require `LADDER_TOP_MIN <= lambda <= LADDER[0]` (so that the ladder has at least
+/// [`MIN_LADDER_RUNGS`] rungs and starts in the small-initialisation regime).
+pub fn ladder_of(lambda: f64) -> Vec<f64> {
+    let below = 2.0 * lambda.ln();
+    let mut out = vec![lambda];
+    // 1e-9 in ln: the literal 1e-8 is (1e-4)^2 up to rounding
+    out.extend(LADDER.iter().copied().filter(|&l| l.ln() <= below + 1e-9));
+    out
+}
+
+/// How a user's instance maps to the NO ladder: its own `lambda` is the top rung, followed by the
+/// rungs of [`NO_LADDER`] at or below `lambda / 100` (the spacing of [`NO_LADDER`]). At
+/// `lambda = 1e-4` this is [`NO_LADDER`]. NO requires `NO_TOP_MIN <= lambda <= NO_LADDER[0]`
+/// (at least [`MIN_NO_RUNGS`] rungs; [`NO_LADDER`] ends at `1e-12` for the reasons given there).
+pub fn no_ladder_of(lambda: f64) -> Vec<f64> {
+    let below = lambda.ln() - 100f64.ln();
+    let mut out = vec![lambda];
+    out.extend(NO_LADDER.iter().copied().filter(|&l| l.ln() <= below + 1e-9));
+    out
+}
+
 /// The instance of claim `id` (L12, T1, TS, LZ or NO) drawn from `seed` for `reluflow verify`:
-/// [`ladder_shape`] (L12, T1, TS, NO) or [`lazy_shape`] at `lambda = lazy_lambda(m)` (LZ).
+/// [`ladder_shape`] at `lambda = LADDER[0]` (L12, T1, TS; the ladder is then [`LADDER`]) or at
+/// `NO_LADDER[0]` (NO; the ladder is [`NO_LADDER`]), [`lazy_shape`] at `lambda = lazy_lambda(m)`
+/// (LZ).
 pub fn instance(id: ClaimId, seed: u64) -> Result<Instance, Outcome> {
     let skipped = |reason: &str| Outcome::Skipped { claim: id, reason: reason.into() };
     match id {
@@ -150,20 +203,44 @@ pub fn instance(id: ClaimId, seed: u64) -> Result<Instance, Outcome> {
                 lazy_shape().sample(seed).ok_or_else(|| skipped("no instance with Assumption 3 from this seed"))?;
             Ok(inst.with_lambda(lazy_lambda(inst.init.width)))
         }
-        _ => ladder_shape()
-            .sample(seed)
-            .ok_or_else(|| skipped("no well-separated instance with Assumption 3 from this seed")),
+        _ => {
+            let top = if id == ClaimId::NO { NO_LADDER[0] } else { LADDER[0] };
+            let inst = ladder_shape()
+                .sample(seed)
+                .ok_or_else(|| skipped("no well-separated instance with Assumption 3 from this seed"))?;
+            Ok(inst.with_lambda(top))
+        }
     }
 }
 
-/// Checks claim `id` (L12, T1, TS, LZ or NO) on `instance`: L12, T1 and TS on the ladder
-/// [`LADDER`] of the instance's `g_j`; LZ on one run at the instance's `lambda`; NO on the
-/// ladders of [`simulate_no_ladder`] (perturbations seeded by the instance's seed).
+/// Checks claim `id` (L12, T1, TS, LZ or NO) on `instance`:
+/// - L12, T1, TS on the flow ladder [`ladder_of`] the instance's `lambda`, with the instance's
+///   data, directions `g_j` and signs `s_j` on every rung;
+/// - LZ on one flow run at the instance's `lambda` (the claim requires the lazy scale
+///   `lambda >= lazy_lambda(m)`);
+/// - NO on the ladders of [`simulate_no_ladder`] over [`no_ladder_of`] the instance's `lambda`
+///   (`delta = lambda` on each rung), the perturbation seeded by the instance's initialisation
+///   seed (its own stream, `seeds::Stream::InputPerturbation`, so the directions are those of the
+///   instance and one seed fixes both).
+///
+/// A ladder with fewer rungs than the claim needs (an instance that does not meet the claim's
+/// `lambda` requirements, reached through [`crate::claims::check_unguarded`]) is skipped.
 pub fn check(id: ClaimId, instance: &Instance) -> Outcome {
     let error = |e: SimulationError| Outcome::Error { claim: id, error: e.to_string() };
+    let too_few = |rungs: usize, needed: usize| Outcome::Skipped {
+        claim: id,
+        reason: format!(
+            "the ladder from lambda = {:.3e} has {rungs} rung(s), fewer than the {needed} the claim is judged on",
+            instance.lambda()
+        ),
+    };
     match id {
         ClaimId::L12 | ClaimId::T1 | ClaimId::TS => {
-            let ladder = match simulate_ladder(instance, &LADDER) {
+            let lambdas = ladder_of(instance.lambda());
+            if lambdas.len() < MIN_LADDER_RUNGS {
+                return too_few(lambdas.len(), MIN_LADDER_RUNGS);
+            }
+            let ladder = match simulate_ladder(instance, &lambdas) {
                 Ok(l) => l,
                 Err(e) => return error(e),
             };
@@ -177,10 +254,16 @@ pub fn check(id: ClaimId, instance: &Instance) -> Outcome {
             Ok(r) => Outcome::Checked(check_lz(&r)),
             Err(e) => error(e),
         },
-        ClaimId::NO => match simulate_no_ladder(instance, &NO_LADDER, |l| l, instance.init.seed, NO_STEP) {
-            Ok(nl) => Outcome::Checked(check_no(&nl)),
-            Err(e) => error(e),
-        },
+        ClaimId::NO => {
+            let lambdas = no_ladder_of(instance.lambda());
+            if lambdas.len() < MIN_NO_RUNGS {
+                return too_few(lambdas.len(), MIN_NO_RUNGS);
+            }
+            match simulate_no_ladder(instance, &lambdas, |l| l, instance.init.seed, NO_STEP) {
+                Ok(nl) => Outcome::Checked(check_no(&nl)),
+                Err(e) => error(e),
+            }
+        }
         _ => Outcome::Skipped { claim: id, reason: "not a claim of the limits group".into() },
     }
 }

@@ -76,6 +76,23 @@ use crate::solver::StopRule;
 use crate::solver::flow::{FlowConfig, run_flow};
 use crate::theory;
 
+/// The largest `lambda` L3, F1 and L4 are checked at (a requirement,
+/// [`crate::claims::ClaimId::requirements`]). The lemmas hold for `lambda <= lambda*`, which the
+/// paper leaves unspecified. Their time windows have widths of order `eps ln(1/lambda)/|D|`
+/// (`t2 <= (1+3eps) ln(1/lambda)/|D+|`, Fact 1's `[(1+3eps)/|D+|, (1-eps)/|D-|] ln(1/lambda)`)
+/// while the fitting times are `(ln(1/lambda) + c)/|D|` with `lambda`-free offsets `c` of order
+/// 1 (claim TS, [`crate::theory::lambda_free::predicted_fit_offset`]), so the windows contain
+/// them only once `eps ln(1/lambda)` is well above 1. At `lambda = 1e-100` and
+/// `eps >= SADDLE_EPS_MIN` that is `>= 4.6`. Measured on the seeds 0-5 of [`instance_shape`]
+/// rescaled: at `1e-12` (`eps ln(1/lambda) >= 0.55`) F1 fails on 4 of 6 and L3 on 1; from `1e-30`
+/// on all three hold (F1's smallest margin `0.00` at `1e-30`, `0.01` at `1e-100`).
+pub const SADDLE_LAMBDA_MAX: f64 = 1e-100;
+
+/// The smallest Appendix B.2 `eps_max` L3, F1 and L4 are checked with (a requirement): the
+/// [`crate::generators::EPS_FLOOR`] of [`instance_shape`], the instances the checks were
+/// validated on (with a smaller `eps` the windows above shrink towards the offsets `c`).
+pub const SADDLE_EPS_MIN: f64 = crate::generators::EPS_FLOOR;
+
 /// `lambda = (1 + k/8) 10^-300`: the exponent of the instances of [`instance_shape`].
 pub const LAMBDA_EXP10: u32 = 300;
 /// Relative tolerance per neuron of the flow integrator.
