@@ -32,6 +32,9 @@ use crate::params::ScaledParams;
 use crate::solver::{Observer, View};
 use serde::Serialize;
 
+pub mod phase_steps;
+pub mod saddle_grid;
+
 /// When to sample.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SampleSchedule {

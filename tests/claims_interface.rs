@@ -66,6 +66,7 @@ fn violate(req: Requirement, base: &Instance) -> Instance {
         Requirement::LambdaAtLeast(b) => base.with_lambda(b / 10.0),
         Requirement::PointsAtMost(n) => with_data(random_orthonormal(n + 1, n + 1, &Default::default(), 0).unwrap()),
         Requirement::OneDimensionalWithBias => with_data(random_orthonormal(2, 3, &Default::default(), 0).unwrap()),
+        Requirement::LazyScale => base.with_lambda(base.lambda() / 10.0),
     }
 }
 

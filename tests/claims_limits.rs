@@ -8,6 +8,7 @@
 
 use proptest::prelude::*;
 use reluflow::Instance;
+use reluflow::Params;
 use reluflow::claims::Verdict;
 use reluflow::claims::limits::*;
 use reluflow::claims::regimes::labels_covered;
@@ -17,7 +18,7 @@ use reluflow::init::InitKind;
 use reluflow::network::{Activation, Model};
 use reluflow::solver::StopRule;
 use reluflow::solver::flow::FlowConfig;
-use reluflow::theory;
+use reluflow::theory::{self, LabelSign, lambda_free};
 use reluflow::trajectory::SampleSchedule;
 
 /// A fixed well-separated instance (Assumptions 1-3, `eps >= 0.02`) for the negative controls.
@@ -68,6 +69,14 @@ fn positive_fit_rates(inst: &Instance) -> (f64, f64) {
     };
     let second = positive.iter().map(|&j| rate(j, &|k| active(fast, k))).fold(0.0, f64::max);
     (rate(fast, &|_| false), second)
+}
+
+/// The `lambda`-free `theta*` of `inst` (process (28)) from its directions `g_j` (the draw at
+/// `lambda = 1`) and its sets, without simulating.
+fn predicted_theta_star(inst: &Instance) -> Params {
+    let g = inst.with_lambda(1.0).initialisation().unwrap().params.to_params();
+    let sets = inst.sets().unwrap();
+    lambda_free::predicted_theta_star(&inst.data, &g, &sets.s_plus_1, &sets.s_minus_1).unwrap()
 }
 
 fn assert_fails(v: &Verdict) {
@@ -124,7 +133,7 @@ fn l12_lambda_free_offsets_match_the_simulated_flow() {
         for (set, s, d, t) in [(&sets.s_plus_1, 1.0, dp, tp), (&sets.s_minus_1, -1.0, dm, tm)] {
             let p = &at(t).params;
             for &j in set {
-                let (c, e) = lambda_free_offset(&g.w[j], s, data).unwrap();
+                let (c, e) = lambda_free::lambda_free_offset(&g.w[j], s, data).unwrap();
                 assert!((norm(&e) - d).abs() < 1e-12 * d, "E_inf = D+ or -D-");
                 let measured = p.ln_norm_w(j) + l - d * t;
                 assert!(
@@ -218,6 +227,10 @@ fn t1_final_rate_resolution_separates_the_integrator_floor_from_a_stall() {
     assert!(!floor.converged() && floor.summary.final_loss > 1e-40, "the floor moved: {:?}", floor.summary);
     let f = final_phase_rate(&floor, &sets, 1.0).unwrap();
     assert!(f.worst >= 1.0 && f.judged < f.windows, "{f:?}");
+    // the run ran out of time (at its horizon t_stop / horizon = 1): the zero-loss part fails
+    let out_of_time = Ladder { rungs: vec![floor.clone()], sets: sets.clone(), until_loss: 1e-40 };
+    let v = check_t1_with(&out_of_time, theory::min_norm_sq(data).unwrap());
+    assert!(!v.holds() && v.statement().contains("[FAIL] zero loss"), "{v:#?}");
     let raw = |r: &Rung| {
         let s: Vec<&StepRecord> = r.steps.iter().filter(|s| s.time >= f.start).collect();
         let mut worst = f64::INFINITY;
@@ -315,7 +328,10 @@ proptest! {
 fn l12_negative_control_printed_minus_d_plus_direction() {
     let inst = fixed_instance(3);
     let ladder = simulate_ladder(&inst, &LADDER).unwrap();
-    let mut star = predicted_theta_star(&inst).unwrap();
+    let mut star = ladder_theta_star(&ladder).unwrap();
+    // the ladder's directions (from theta(0) at lambda = 1e-4) are the instance's g_j up to rounding
+    let from_instance = predicted_theta_star(&inst);
+    assert!(distance(&star, &from_instance) <= 1e-12 * star.norm_sq().sqrt(), "{star:?} vs {from_instance:?}");
     assert!(check_l12_against(&ladder, &star).holds());
     for j in inst.sets().unwrap().s_plus_1 {
         star.w[j].iter_mut().for_each(|v| *v = -*v);
@@ -329,7 +345,7 @@ fn l12_negative_control_printed_minus_d_plus_direction() {
 #[test]
 fn l12_negative_control_unbalanced_init() {
     let inst = fixed_instance(3);
-    let star = predicted_theta_star(&inst).unwrap();
+    let star = predicted_theta_star(&inst);
     let ladder = simulate_ladder(&inst.with_init_kind(InitKind::Unbalanced), &LADDER).unwrap();
     assert_fails(&check_l12_against(&ladder, &star));
 }
@@ -358,8 +374,8 @@ fn ts_negative_control_torch_mse_time_unit() {
     let inst = fixed_instance(3);
     let ladder = simulate_ladder(&inst, &LADDER).unwrap();
     let data = &inst.data;
-    let cp = predicted_fit_offset(&inst, Fit::Positive).unwrap();
-    let cm = predicted_fit_offset(&inst, Fit::Negative).unwrap();
+    let cp = ladder_fit_offset(&ladder, LabelSign::Positive).unwrap();
+    let cm = ladder_fit_offset(&ladder, LabelSign::Negative).unwrap();
     let (dp, dm) = (theory::d_plus_norm(data), theory::d_minus_norm(data));
     assert!(check_ts_with(&ladder, dp, dm, cp, cm).holds());
     assert_fails(&check_ts_with(&ladder, 2.0 * dp, 2.0 * dm, cp, cm));
@@ -514,7 +530,11 @@ fn no_gradient_descent_overshoot_is_in_the_resolution() {
     let inst = Instance::balanced(data, 12, 1e-8, 16);
     let nl = simulate_no_ladder(&inst, &NO_LADDER, |l| l, 6277859963398108660, NO_STEP).unwrap();
     let last = NO_LADDER.len() - 1;
-    assert!(nl.fine.last().overshoot_sq > 1e-6, "the eta/2 throw is gone: {}", nl.fine.last().overshoot_sq);
+    assert!(
+        nl.fine.last().unwrap().overshoot_sq > 1e-6,
+        "the eta/2 throw is gone: {}",
+        nl.fine.last().unwrap().overshoot_sq
+    );
     assert!(nl.coarse.rungs[last].overshoot_sq > 1e-6, "the eta throw is gone: {}", nl.coarse.rungs[last].overshoot_sq);
     let v = check_no(&nl);
     assert!(v.holds(), "{v:#?}");
@@ -555,4 +575,50 @@ fn t1_l12_ts_lz_no_run_from_seeds_hold() {
             }
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A user's instance: its lambda ladder and the claims' lambda requirements
+// ---------------------------------------------------------------------------------------------
+
+fn close(a: &[f64], b: &[f64]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x / y - 1.0).abs() < 1e-12)
+}
+
+/// The ladder of an instance starts at its lambda and continues with the fixed rungs at or below
+/// lambda^2 (NO: lambda/100); the registry's top rung gives the fixed ladders themselves, and the
+/// smallest admissible top gives exactly the fewest rungs the claims are judged on.
+#[test]
+fn t1_ladder_of_an_instance_starts_at_its_lambda() {
+    assert!(close(&ladder_of(LADDER[0]), &LADDER), "{:?}", ladder_of(LADDER[0]));
+    assert!(close(&ladder_of(1e-6), &[1e-6, 1e-16, 1e-32, 1e-64, 1e-128, 1e-300]), "{:?}", ladder_of(1e-6));
+    assert_eq!(ladder_of(LADDER_TOP_MIN).len(), MIN_LADDER_RUNGS);
+    assert!(ladder_of(LADDER_TOP_MIN / 10.0).len() < MIN_LADDER_RUNGS);
+    assert!(close(&no_ladder_of(NO_LADDER[0]), &NO_LADDER), "{:?}", no_ladder_of(NO_LADDER[0]));
+    assert!(close(&no_ladder_of(3e-5), &[3e-5, 1e-8, 1e-10, 1e-12]), "{:?}", no_ladder_of(3e-5));
+    assert_eq!(no_ladder_of(NO_TOP_MIN).len(), MIN_NO_RUNGS);
+    assert!(no_ladder_of(NO_TOP_MIN / 10.0).len() < MIN_NO_RUNGS);
+}
+
+/// `claims::check` runs T1 on the ladder of the instance's own lambda (here `1e-20`: rungs
+/// `1e-20, 1e-64, 1e-128, 1e-300`); outside the lambda range the claims are skipped, naming the
+/// requirement, and the group's check skips a ladder with too few rungs.
+#[test]
+fn t1_checks_a_users_instance_on_its_own_ladder() {
+    use reluflow::claims::{ClaimId, Outcome, check, check_unguarded};
+    let inst = fixed_instance(3).with_lambda(1e-20);
+    let out = check(ClaimId::T1, &inst);
+    assert!(out.held(), "{out:#?}");
+    let statement = out.verdict().unwrap().statement().to_string();
+    assert!(statement.contains("at lambda = 1e-300") && statement.contains("ladder ["), "{statement}");
+    for (id, lambda, needs) in [
+        (ClaimId::T1, 1e-3, "lambda <= 1.000e-4"),
+        (ClaimId::L12, 1e-40, "lambda >= 1.000e-32"),
+        (ClaimId::NO, 1e-10, "lambda >= 1.000e-8"),
+        (ClaimId::LZ, 1e-2, "the lazy scale"),
+    ] {
+        crate::common::assert_skipped(&check(id, &inst.with_lambda(lambda)), needs);
+    }
+    let few = check_unguarded(ClaimId::TS, &inst.with_lambda(1e-200));
+    assert!(matches!(&few, Outcome::Skipped { reason, .. } if reason.contains("fewer than")), "{few:?}");
 }

@@ -10,8 +10,8 @@ use proptest::prelude::*;
 use reluflow::Instance;
 use reluflow::claims::registry;
 use reluflow::claims::saddles::{
-    self, SaddleTheory, check_f1, check_l3, check_l3_logistic, check_l4, horizon_for, instance_shape, judge, simulate,
-    verdict_on,
+    self, SaddleSample, SaddleTheory, SaddleTrace, check_f1, check_l3, check_l3_logistic, check_l4, horizon_for,
+    instance_shape, judge, simulate, verdict_on,
 };
 use reluflow::claims::{ClaimId, Outcome, Verdict};
 use reluflow::generators::InstanceShape;
@@ -300,4 +300,50 @@ fn l3_l4_checks_use_the_instance_sets() {
     assert_eq!(verdict_on(ClaimId::L4, &trace, &th), check_l4(&trace, &th));
     assert_eq!(verdict_on(ClaimId::F1, &trace, &th), check_f1(&trace, &th));
     assert!(check_l3(&trace, &th).holds());
+}
+
+// ---------------------------------------------------------------------------------------------
+// The judges on evidence given as data (no simulation)
+// ---------------------------------------------------------------------------------------------
+
+/// A hand-made trace of the phases: Lemma 3's conclusions hold exactly at `t = 1` (aligned
+/// `S+,1`, `u+ = n|D+|`, nothing else), and from `t = 2` on, at the times `after`, `u-` is
+/// `u_minus` with `S-,1` aligned, `S+,1` unmoved, no other neuron and `D+^t = 0`.
+fn synthetic_trace(th: &SaddleTheory, u_minus: f64, after: &[f64]) -> SaddleTrace {
+    let d = th.d_plus.len();
+    let w_plus = vec![0.5; th.s_plus_1.len() * d];
+    let sample = |time: f64, ln_u_plus: f64, ln_u_minus: f64| SaddleSample {
+        time,
+        step: 0,
+        loss: 0.0,
+        ln_u_plus,
+        ln_u_minus,
+        gap_plus: 0.0,
+        gap_minus: 0.0,
+        ln_max_outside_plus: f64::NEG_INFINITY,
+        ln_max_outside_both: f64::NEG_INFINITY,
+        d_plus_t_norm: 0.0,
+        w_plus: w_plus.clone(),
+    };
+    let mut samples =
+        vec![sample(0.0, f64::NEG_INFINITY, f64::NEG_INFINITY), sample(1.0, th.k_plus.ln(), f64::NEG_INFINITY)];
+    samples.extend(after.iter().map(|&t| sample(t, th.k_plus.ln(), u_minus.ln())));
+    SaddleTrace { samples, horizon: th.t3_bound, gradient_evaluations: 0 }
+}
+
+/// Lemma 4 (ii) cannot tell an empty `S-,1` (`u- = 0`) from a fitted one when
+/// `lambda^(eps/29) >= n|D-|`: the part is then marked vacuous (and never binds); below that
+/// bound the same evidence fails on (ii).
+#[test]
+fn l4_mass_part_is_vacuous_when_its_bound_reaches_n_d_minus() {
+    let (_, th) = saddles::setup(1).expect("instance");
+    let empty = |th: &SaddleTheory| check_l4(&synthetic_trace(th, 0.0, &[2.0, 3.0]), th);
+    let v = empty(&th);
+    assert!(th.k_minus.ln() > theory::ln_lemma4_mass_gap(th.ln_lambda, th.eps), "{th:?}");
+    assert!(!v.holds() && v.statement().contains("[FAIL] (ii)"), "{v:#?}");
+    // n|D-| just below lambda^(eps/29): (ii) is vacuous, the other parts still bite
+    let k_minus = 0.99 * theory::ln_lemma4_mass_gap(th.ln_lambda, th.eps).exp();
+    let weak = SaddleTheory { k_minus, ..th.clone() };
+    let v = empty(&weak);
+    assert!(v.holds() && !v.is_vacuous() && v.statement().contains("[vacuous] (ii)"), "{v:#?}");
 }

@@ -172,8 +172,44 @@ impl ClaimId {
                 BalancedInit,
                 ReluWithZeroDerivative,
             ],
-            AL | L3 | F1 | L4 | L12 | T1 | TS | NO => PHASES,
-            LZ => &[OrthonormalInputs, Assumption2, Assumption3, BalancedInit, ReluWithZeroDerivative],
+            AL => PHASES,
+            // the phases of Lemmas 3, 4 and Fact 1 at a small enough lambda: their time windows,
+            // of width ~ eps ln(1/lambda)/|D|, must contain the fitting times ln(1/lambda)/|D|
+            // up to TS's lambda-free offsets O(1) (saddles::SADDLE_LAMBDA_MAX, SADDLE_EPS_MIN)
+            L3 | F1 | L4 => &[
+                OrthonormalInputs,
+                Assumption2,
+                RatioAboveOne,
+                Assumption3,
+                BalancedInit,
+                ReluWithZeroDerivative,
+                EpsilonAtLeast(saddles::SADDLE_EPS_MIN),
+                LambdaAtMost(saddles::SADDLE_LAMBDA_MAX),
+            ],
+            // a ladder from the instance's lambda with enough rungs (limits::ladder_of)
+            L12 | T1 | TS => &[
+                OrthonormalInputs,
+                Assumption2,
+                RatioAboveOne,
+                Assumption3,
+                BalancedInit,
+                ReluWithZeroDerivative,
+                LambdaAtMost(limits::LADDER[0]),
+                LambdaAtLeast(limits::LADDER_TOP_MIN),
+            ],
+            NO => &[
+                OrthonormalInputs,
+                Assumption2,
+                RatioAboveOne,
+                Assumption3,
+                BalancedInit,
+                ReluWithZeroDerivative,
+                LambdaAtMost(limits::NO_LADDER[0]),
+                LambdaAtLeast(limits::NO_TOP_MIN),
+            ],
+            // Assumption 3 stays: without it even the lazy flow can stall above zero loss
+            // (measured on lazy_shape without the filter: L = 0.18 at the horizon)
+            LZ => &[OrthonormalInputs, Assumption2, Assumption3, BalancedInit, ReluWithZeroDerivative, LazyScale],
             L14 | L15 => &[OrthonormalInputs, Assumption2],
             P1 => &[OrthogonalInputs, BothLabelSigns],
             A3 => &[OrthonormalInputs, BothLabelSigns, BalancedInit],

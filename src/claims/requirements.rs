@@ -58,6 +58,9 @@ pub enum Requirement {
     /// One-dimensional inputs with a bias column (`d = 2`, `x_k = (z_k, 1)`): the kinks of
     /// Appendix A are defined on the line.
     OneDimensionalWithBias,
+    /// The large initialisation of the lazy regime: `lambda >= 10/sqrt(m)`
+    /// ([`crate::claims::limits::lazy_lambda`], Appendix A's scale).
+    LazyScale,
 }
 
 impl Requirement {
@@ -145,6 +148,10 @@ impl Requirement {
                 let bias = (0..data.n()).all(|k| data.x(k).last() == Some(&1.0));
                 if data.d() == 2 && bias { Ok(()) } else { fail(format!("d = {}", data.d())) }
             }
+            Requirement::LazyScale => {
+                let (l, lazy) = (instance.lambda(), super::limits::lazy_lambda(instance.init.width));
+                if l >= lazy { Ok(()) } else { fail(format!("lambda = {l:.3e} < 10/sqrt(m) = {lazy:.3e}")) }
+            }
         }
     }
 
@@ -166,6 +173,7 @@ impl Requirement {
             Requirement::LambdaAtLeast(b) => format!("lambda >= {b:.3e}"),
             Requirement::PointsAtMost(n) => format!("n <= {n}"),
             Requirement::OneDimensionalWithBias => "one-dimensional inputs with a bias column".into(),
+            Requirement::LazyScale => "the lazy scale lambda >= 10/sqrt(m)".into(),
         }
     }
 }

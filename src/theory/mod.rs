@@ -38,6 +38,8 @@ mod lemma_bounds;
 mod min_norm;
 mod phases;
 
+pub mod lambda_free;
+
 pub use assumption_3::*;
 pub use constants::*;
 pub use lemma_bounds::*;

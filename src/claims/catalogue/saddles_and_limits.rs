@@ -20,7 +20,9 @@ pub(super) const L3: ClaimEntry = ClaimEntry {
                 the window's `N` steps.",
     evidence: "One flow run (`rtol = 1e-10`, 20000 grid points) to 1.05 times the `t2` bound at `lambda` in \
                `[1e-300, 2e-300)` on well-separated instances (`n` 2-4, `m` 8-16, Assumptions 1-3), judged at \
-               `eps = eps_max` and `eps_max/2`. Skipped when no such instance is drawn.",
+               `eps = eps_max` and `eps_max/2`. Skipped when no such instance is drawn; on an instance of your own, \
+               run at its `lambda`, which must be `<= 1e-100` with `eps_max >= 0.02` (the windows of width \
+               `~ eps ln(1/lambda)/|D|` must contain the fitting times up to their `lambda`-free offsets).",
     checks: &["saddles::check_l3", "saddles::check_l3_logistic", "saddles::l3_witness"],
     tests: "tests/claims_saddles.rs",
     negative_controls: &[
@@ -126,10 +128,12 @@ pub(super) const L12: ClaimEntry = ClaimEntry {
     tolerance: "The lemma's exponent `eps/31` and radius; the resolution `rho` of a run is derived (the path length \
                 left after the stop from Lemma 15's PL constant, `2 sqrt(L_end/mu)`, plus the integrator's \
                 accumulated `N rtol`).",
-    evidence: "Seven flow runs (`rtol = 1e-10`) to `L < 1e-16` within a derived horizon per instance, on \
-               well-separated instances (`n` 2-4, `m` 8-16, Assumptions 1-3). Skipped when no such instance is \
-               drawn.",
-    checks: &["limits::check_l12", "limits::check_l12_against", "limits::predicted_theta_star"],
+    evidence: "Seven flow runs (`rtol = 1e-10`) to `L < 1e-16` within a derived horizon per instance (the ladder \
+               `1e-4, 1e-8, ..., 1e-128, 1e-300` with the same `g_j`), on well-separated instances (`n` 2-4, `m` 8-16, \
+               Assumptions 1-3). Skipped when no such instance is drawn. On an instance of your own the ladder \
+               starts at its `lambda` (required in `[1e-32, 1e-4]`) and continues with the rungs at or below \
+               `lambda^2`: at least 4 rungs.",
+    checks: &["limits::check_l12", "limits::check_l12_against", "limits::ladder_theta_star"],
     tests: "tests/claims_limits.rs",
     negative_controls: &[
         nc(
@@ -195,7 +199,7 @@ pub(super) const TS: ClaimEntry = ClaimEntry {
     tolerance: "The widths of the windows of Lemma 3 and Lemma 4; the resolution is the integrator's `N rtol` plus the \
                 interpolation error of the half-fit time.",
     evidence: "As L12 (the same ladder).",
-    checks: &["limits::check_ts", "limits::check_ts_with", "limits::predicted_fit_offset"],
+    checks: &["limits::check_ts", "limits::check_ts_with", "limits::ladder_fit_offset"],
     tests: "tests/claims_limits.rs",
     negative_controls: &[
         nc(
@@ -222,7 +226,9 @@ pub(super) const LZ: ClaimEntry = ClaimEntry {
     tolerance: "(1) the scale-free boundary between the regimes (end point closer to the initialisation than the \
                 initialisation is to 0); (2) Lemma 15's rate, each step judged up to its own local error (derived); \
                 (3) the resolution of T1.",
-    evidence: "One flow run (`rtol = 1e-10`) per instance, `n` 2-4, Assumptions 1-3, width `2^(n+2)`.",
+    evidence: "One flow run (`rtol = 1e-10`) per instance at `lambda = 10/sqrt(m)`, `n` 2-4, Assumptions 1-3, width \
+               `2^(n+2)`. On an instance of your own, one run at its `lambda`, which must be at least `10/sqrt(m)` \
+               (and Assumption 3: without it the lazy flow can stall above zero loss too).",
     checks: &["limits::check_lz", "limits::step_loss_resolution"],
     tests: "tests/claims_limits.rs",
     negative_controls: &[nc(
@@ -247,7 +253,10 @@ pub(super) const NO: ClaimEntry = ClaimEntry {
                 minimum norm (`sqrt(2n) max_k |x_k - x_k^orth|`) and for gradient descent's overshoots past 0 at \
                 deactivations.",
     evidence: "Three ladders of five runs per instance (gradient descent at `0.02` and `0.01` on the perturbed inputs, \
-               where the flow can meet a sliding mode; the flow on the orthonormal ones) on the instances of L12.",
+               where the flow can meet a sliding mode; the flow on the orthonormal ones) on the instances of L12, \
+               `lambda = delta = 1e-4, ..., 1e-12`. On an instance of your own the ladder starts at its `lambda` \
+               (required in `[1e-8, 1e-4]`) and continues with the rungs at or below `lambda/100`; the perturbation \
+               is seeded by its initialisation seed.",
     checks: &["limits::check_no", "limits::nearly_orthogonal", "limits::simulate_no_ladder"],
     tests: "tests/claims_limits.rs",
     negative_controls: &[
