@@ -11,8 +11,8 @@ pub(super) const L14: ClaimEntry = ClaimEntry {
                 |w_j|^2, (1/n) sum_{j in N} |w_j|^2)`, `P` (resp. `N`) the neurons with `s_j = +1` active on every \
                 positive label (resp. `s_j = -1`, every negative label).",
     checked: "Exactly the inequality, with the sets `P`, `N` taken at `theta` (what the proof uses), times \
-              `(1 - tau)`, at 32 balanced points of width 1-8 per instance; the verdict is the point with the \
-              smallest ratio of the two sides among those with a positive bound.",
+              `(1 - tau)`, at 32 balanced points of width 1-8 per instance; the verdict is the worst point among \
+              those with a positive bound (a point with bound 0 is vacuous: `|grad L|^2 >= 0` cannot fail).",
     tolerance: "Rounding only: `tau = 64 (n + d + m) max(n, d) u`.",
     evidence: "Parameter points, no simulation, on orthonormal data of the generators (Assumptions 1-2).",
     checks: &["landscape::check_l14"],
@@ -37,7 +37,8 @@ pub(super) const L15: ClaimEntry = ClaimEntry {
                 `>= |D-|`).",
     checked: "`|grad L(theta)|^2 / L(theta) >= min(|D+|, |D-|) (1 - tau)` at 16 balanced points within an explicit \
               radius of a minimum-norm interpolator (the radius for which the lemma's proof goes through around \
-              `theta*`): `theta*` plus a balanced perturbation of `2^-k` times that radius, `k` in `0..=20`.",
+              `theta*`): `theta*` plus a balanced perturbation of `2^-k` times that radius, `k` in `0..=20`; the \
+              worst point (a point with `L = 0` is vacuous).",
     tolerance: "Rounding only (`tau` as L14; the bound is Lemma 14's with the fitted masses).",
     evidence: "Parameter points, no simulation, on orthonormal data of the generators. Skipped when `theta*` does \
                not exist.",
@@ -64,13 +65,15 @@ pub(super) const P1: ClaimEntry = ClaimEntry {
                 `-D+`, a sign slip), their `s = -1` neurons with `-D-`, with `sum |w_j|^2 = n|D+|` and `n|D-|` on \
                 each side. Every interpolator has at least this norm. For orthogonal inputs that are not \
                 unit-norm the minimum is `2|sum_{y>0} y_k x_k/|x_k|^2| + 2|sum_{y<0} y_k x_k/|x_k|^2|`.",
-    checked: "A random minimiser `theta*` interpolates and has `|theta*|^2` equal to the formula (relative fit error \
-              and norm gap `<= tau`), and interpolators of five constructions have `|theta|^2 >= formula (1 - tau) \
-              - slack`; inputs rescaled by powers of two for odd seeds.",
+    checked: "A random minimiser `theta*` (built by `theory::theta_star` from `v+`, `v-`) interpolates, by \
+              evaluating `h` at the inputs (relative fit error `<= tau`), and its `sum_j a_j^2 + |w_j|^2`, from its \
+              own parameters, equals `2 sqrt(sum_{y>0} (y_k/|x_k|)^2) + 2 sqrt(sum_{y<0} (y_k/|x_k|)^2)` computed \
+              from the labels and input norms alone (relative gap `<= tau`); interpolators of five constructions \
+              have `|theta|^2 >= formula (1 - tau) - slack`; inputs rescaled by powers of two for odd seeds.",
     tolerance: "Rounding `tau` (as L14) and the exact allowance `slack` for residuals of an approximate \
                 interpolator (0 for an exact one).",
     evidence: "Parameter points, no simulation, on orthonormal (or rescaled orthogonal) data of the generators.",
-    checks: &["landscape::check_p1_minimiser", "landscape::check_p1_lower_bound"],
+    checks: &["landscape::check_p1_minimiser", "landscape::check_p1_lower_bound", "landscape::p1_min_norm_sq"],
     tests: "tests/claims_landscape.rs",
     negative_controls: &[
         nc(
@@ -78,8 +81,12 @@ pub(super) const P1: ClaimEntry = ClaimEntry {
             "the paper's printed direction `-D+`: those neurons are inactive on the positive labels, the minimiser does not interpolate",
         ),
         nc(
-            "p1_negative_control_constant_without_n",
-            "a wrong theory constant, `2(|D+| + |D-|)`: not attained (relative gap `n - 1`)",
+            "p1_negative_control_nonorthogonal_recipe",
+            "Proposition 1's recipe on inputs with two positive ones at an angle: the point neither interpolates nor has the labels' minimum norm (both parts fail)",
+        ),
+        nc(
+            "p1_negative_control_unbalanced_minimiser",
+            "`theta*` rescaled neuron by neuron to `(a_j/2, 2 w_j)`: the same function, the norm part alone fails (2.125 times the minimum)",
         ),
         nc(
             "p1_negative_control_nonorthogonal_inputs",
