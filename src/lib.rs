@@ -53,6 +53,7 @@
 pub mod claims;
 pub mod cli;
 pub mod data;
+pub mod experiments;
 pub mod generators;
 pub mod init;
 pub mod instance;

@@ -524,7 +524,10 @@ fn p1_label_formula_is_the_paper_constant_and_theory_minimum() {
             .unwrap();
         let formula = p1_min_norm_sq(&data);
         let paper = 2.0 * data.n() as f64 * (theory::d_plus_norm(&data) + theory::d_minus_norm(&data));
-        assert!((formula / paper - 1.0).abs() < 1e-13 && (formula / theory::min_norm_sq(&data).unwrap() - 1.0).abs() < 1e-13);
+        assert!(
+            (formula / paper - 1.0).abs() < 1e-13
+                && (formula / theory::min_norm_sq(&data).unwrap() - 1.0).abs() < 1e-13
+        );
         let without_n = 2.0 * (theory::d_plus_norm(&data) + theory::d_minus_norm(&data));
         assert!((formula / without_n - data.n() as f64).abs() < 1e-9);
         let theta = random_interpolator(&data, InterpolatorKind::SplitShares, 4, seed).unwrap();
@@ -576,9 +579,8 @@ fn p1_extra_neurons_are_inactive_on_every_input() {
         let star = random_interpolator(&data, InterpolatorKind::SplitShares, m, seed).unwrap();
         let theta = random_interpolator(&data, InterpolatorKind::ExtraNeurons, m, seed).unwrap();
         assert_eq!(theta.m(), m + 1);
-        let inactive = |j: usize| {
-            (0..data.n()).all(|k| theta.w[j].iter().zip(data.x(k)).map(|(a, b)| a * b).sum::<f64>() < 0.0)
-        };
+        let inactive =
+            |j: usize| (0..data.n()).all(|k| theta.w[j].iter().zip(data.x(k)).map(|(a, b)| a * b).sum::<f64>() < 0.0);
         let extra: Vec<usize> = (0..=m).filter(|&j| j == m || star.a[j] == 0.0).collect();
         assert!(extra.iter().all(|&j| inactive(j)), "seed {seed}: an extra neuron is active");
         assert!(fit_slack(&data, &theta) < 1e-12 * p1_min_norm_sq(&data));

@@ -214,7 +214,8 @@ pub const A3N_LOSS_TARGET: f64 = 1e-20;
 /// `minus_empty`), `slack = 2 |z+| |e+| + 2 |z-| |e-|` the exact allowance for the residuals
 /// `e = h - y` of an approximate interpolator (`|z|` of the certificate, 1 on a non-empty side) and
 /// `rounding = tau (|theta|^2 + min_norm_sq)`, `tau` = [`super::landscape::rounding_tolerance`].
-/// If (i) fails the verdict is `L <= loss_target` (failed); otherwise it is (ii).
+/// If (i) fails the verdict is `L <= loss_target` (failed); otherwise it is (ii). **Vacuous** when
+/// neither side is empty (`delta = 0`: Proposition 1 already gives `excess >= -slack`).
 ///
 /// **Tolerance**: none tuned: `delta` is derived (it does not depend on `lambda`: the excess is
 /// bounded away from 0 as `lambda -> 0`, unlike T1 where it vanishes), `slack` is derived from the
@@ -269,6 +270,7 @@ pub fn check_a3n(
             theory::n_minus(data)
         ),
     )
+    .vacuous_if(!(delta > 0.0), "delta = 0: no side of S+-,1 is empty, the excess is only bounded by -slack")
 }
 
 /// An A3N instance: orthonormal data of `n` points in `R^(n + extra_d)` from `data_seed`
@@ -342,8 +344,10 @@ pub fn instance(id: ClaimId, seed: u64) -> Result<Instance, Outcome> {
 /// Checks claim `id` (A3 or A3N) on `instance`.
 /// - A3: [`check_a3_on`] the instance's data at its width, with initialisation seeds counted up
 ///   from the instance's seed (the sets depend on the initialisation only through its seed).
-/// - A3N: the instance's own initialisation must violate Assumption 3 (skipped otherwise), then
-///   [`a3n_run`].
+/// - A3N: [`a3n_run`] with the sides whose `S+-,1` is empty at the instance's initialisation
+///   (that one is, and that every label is covered, are the claim's requirements
+///   `Assumption3Violated` and `LabelsCovered`; without them, as `check_unguarded` may be called,
+///   the verdict is vacuous or the loss part fails).
 pub fn check(id: ClaimId, instance: &Instance) -> Outcome {
     match id {
         ClaimId::A3 => Outcome::Checked(check_a3_on(&instance.data, instance.init.width, instance.init.seed)),
@@ -352,14 +356,7 @@ pub fn check(id: ClaimId, instance: &Instance) -> Outcome {
                 Ok(s) => s,
                 Err(e) => return Outcome::Error { claim: id, error: e.to_string() },
             };
-            let (pe, me) = (sets.s_plus_1.is_empty(), sets.s_minus_1.is_empty());
-            if !pe && !me {
-                return Outcome::Skipped {
-                    claim: id,
-                    reason: "requirement not met: Assumption 3 violated (S+,1 and S-,1 are both non-empty)".into(),
-                };
-            }
-            match a3n_run(instance, pe, me) {
+            match a3n_run(instance, sets.s_plus_1.is_empty(), sets.s_minus_1.is_empty()) {
                 Ok(v) => Outcome::Checked(v),
                 Err(error) => Outcome::Error { claim: id, error },
             }
