@@ -77,9 +77,9 @@ pub fn l15_point(data: &Dataset, m: usize, fraction: f64, seed: u64) -> Option<P
 ///
 /// Equivalent mutants (cargo-mutants): `w + c e` -> `w - c e` draws the perturbation `-delta`,
 /// which has the same distribution as `delta` (a standard Gaussian), the same norm and the same
-/// signs; `star.a[j] > 0` -> `>= 0` (or `< 0` -> `<= 0`) gives the zero neurons of `theta*` a fixed
-/// sign instead of a random one, and either sign is allowed for them (Lemma 15's points are any
-/// balanced points of the ball). Both build valid L15 points; the tests pin the norm and the
+/// signs; `star.a[j] > 0` -> `>= 0` (or `< 0` -> `<= 0`, or the last `-1.0` -> `1.0`) gives the
+/// zero neurons of `theta*` a fixed sign instead of a random one, and either sign is allowed for
+/// them (Lemma 15's points are any balanced points of the ball). Both build valid L15 points; the tests pin the norm and the
 /// signs of the perturbation, which every other mutant of this function changes.
 pub fn l15_point_and_centre(data: &Dataset, m: usize, fraction: f64, seed: u64) -> Option<(Params, Params)> {
     let mut rng = seeds::rng(seed, Stream::ParameterPoints);
