@@ -22,8 +22,8 @@
 //! ```
 
 use crate::data::Dataset;
-use crate::network::dot;
-use crate::params::{ScaledParams, exponent_of, ldexp, norm};
+use crate::numerics::{dot, norm};
+use crate::params::{ScaledParams, exponent_of, ldexp};
 use crate::seeds::{self, Stream};
 use rand::RngExt;
 use rand_distr::StandardNormal;
@@ -53,11 +53,13 @@ impl std::fmt::Display for InitKind {
 /// What to draw: unchecked (see [`InitSpec::validate`]).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct InitSpec {
+    /// Balanced (eq. (4), `a_j = s_j |w_j|`) or unbalanced.
     pub kind: InitKind,
     /// Width `m`.
     pub width: usize,
     /// Initialisation scale `lambda > 0`.
     pub lambda: f64,
+    /// Seed of the draws of `g_j` and `s_j`.
     pub seed: u64,
 }
 
@@ -68,12 +70,15 @@ pub struct ValidInitSpec(InitSpec);
 /// Why an initialisation cannot be drawn.
 #[derive(Debug, Error, Clone, PartialEq)]
 pub enum InitError {
+    /// `m = 0`.
     #[error("width m = 0: the network needs at least one neuron (e.g. --width 60)")]
     ZeroWidth,
+    /// `m` above [`MAX_WIDTH`] (the value given).
     #[error(
         "width m = {0} is too large: at most {MAX_WIDTH} neurons (the parameters alone would need more memory than a machine has)"
     )]
     TooWide(usize),
+    /// `lambda` not positive and finite (the value given).
     #[error("lambda = {0} is not a positive finite number: the initialisation scale must be > 0 (e.g. --lambda 1e-8)")]
     Lambda(f64),
 }

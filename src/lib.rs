@@ -47,10 +47,39 @@
 //! println!("relative norm excess at lambda = 1e-12: {excess:.2e}");
 //! ```
 //!
+//! ## Checking a claim on your own instance
+//!
+//! An [`Instance`] is data, an initialisation and a model. [`claims::check`] tests the claim's
+//! requirements on it first ([`claims::ClaimId::requirements`]: orthonormal inputs, Assumptions
+//! 2-3, ...), skipping with the unmet one named, then produces the claim's evidence (a run, a
+//! `lambda` ladder, parameter points) and judges it: a [`claims::Verdict`] with the measured
+//! value, the bound, the margin and the statement, never a pass without evidence.
+//!
+//! ```no_run
+//! use reluflow::claims::{check, ClaimId, Outcome};
+//! use reluflow::{Dataset, Instance};
+//! // four orthonormal points (the standard basis of R^4), labels with |D+| != |D-|
+//! let x = (0..4).map(|k| (0..4).map(|i| if i == k { 1.0 } else { 0.0 }).collect()).collect();
+//! let data = Dataset::new(x, vec![1.5, 1.0, -0.5, -0.8]).unwrap();
+//! let instance = Instance::balanced(data, 64, 1e-300, 2);
+//! match check(ClaimId::L7, &instance) {
+//!     Outcome::Checked(v) => println!("L7 holds: {} ({})", v.holds(), v.statement()),
+//!     other => println!("{other:?}"), // Skipped { reason } names the unmet requirement
+//! }
+//! ```
+//!
+//! ## Cargo feature `cli`
+//! On by default. It gates the command line and what only the command line needs: the modules
+//! `cli`, `plot` (SVG figures) and `reproduce` (the paper's experiments with figures), and the
+//! crates clap, indicatif and plotters. A library user that only simulates and checks claims
+//! can write `reluflow = { version = "0.1", default-features = false }`; everything else
+//! (data, initialisation, training, theory, claims, timelines) is the same.
+//!
 //! ## Loss convention
 //! `L = 1/(2n) sum_k (h(x_k) - y_k)^2`, the paper's. A torch `MSELoss` is `2L`.
 
 pub mod claims;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod data;
 pub mod experiments;
@@ -58,8 +87,11 @@ pub mod generators;
 pub mod init;
 pub mod instance;
 pub mod network;
+pub mod numerics;
 pub mod params;
+#[cfg(feature = "cli")]
 pub mod plot;
+#[cfg(feature = "cli")]
 pub mod reproduce;
 pub mod seeds;
 pub mod solver;

@@ -26,7 +26,10 @@ pub enum Activation {
     Relu,
     /// `z` for `z > 0`, `slope * z` otherwise: breaks Lemma 6 (inactive coordinates move),
     /// used for negative controls.
-    Leaky { slope: f64 },
+    Leaky {
+        /// The slope for `z <= 0`.
+        slope: f64,
+    },
 }
 
 /// Activation and the value used for `act'(0)` in the gradient.
@@ -41,6 +44,7 @@ pub enum Activation {
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Model {
+    /// The activation `act`.
     pub activation: Activation,
     /// `sigma0 = act'(0)` used in eq. (3).
     pub relu_prime_at_zero: f64,
@@ -57,8 +61,10 @@ pub struct ValidModel {
 /// Why a model is invalid.
 #[derive(Debug, Error, Clone, PartialEq)]
 pub enum ModelError {
+    /// The leaky slope is not finite (the value given).
     #[error("leaky slope {0} is not finite: give a finite slope, e.g. --leaky 0.01")]
     Slope(f64),
+    /// `act'(0)` is not finite (the value given).
     #[error("relu'(0) = {0} is not finite: give a finite value (the paper's choice is 0)")]
     Sigma0(f64),
 }
@@ -182,10 +188,8 @@ impl ValidModel {
     }
 }
 
-#[inline]
-pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
-}
+/// `<a, b>` in index order: [`crate::numerics::dot`], kept under this path for its callers.
+pub(crate) use crate::numerics::dot;
 
 pub(crate) fn avx2_available() -> bool {
     #[cfg(target_arch = "x86_64")]
@@ -206,8 +210,11 @@ pub(crate) fn avx2_available() -> bool {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[repr(u8)]
 pub enum Class {
+    /// `<w_j, x_k> < 0`.
     Negative = 0,
+    /// `<w_j, x_k> = 0` (on the boundary, where the flow holds it, Lemma 6).
     Zero = 1,
+    /// `<w_j, x_k> > 0`.
     Positive = 2,
 }
 

@@ -11,6 +11,8 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::numerics::norm_sq;
+
 /// Parameters in plain units: `a` (length m) and `w` (m rows of length d).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -28,7 +30,7 @@ impl Params {
     }
     /// Squared Euclidean norm `|theta|^2 = sum_j a_j^2 + |w_j|^2`.
     pub fn norm_sq(&self) -> f64 {
-        self.a.iter().map(|v| v * v).sum::<f64>() + self.w.iter().flatten().map(|v| v * v).sum::<f64>()
+        norm_sq(&self.a) + self.w.iter().flatten().map(|v| v * v).sum::<f64>()
     }
 }
 
@@ -40,20 +42,39 @@ pub enum ParamsError {
     NoNeurons,
     /// `a` and `w` have different lengths.
     #[error("{a} entries in a but {w} rows in w: give one w row per a entry")]
-    Count { a: usize, w: usize },
+    Count {
+        /// Entries in `a`.
+        a: usize,
+        /// Rows in `w`.
+        w: usize,
+    },
     /// The rows of `w` have 0 coordinates.
     #[error("the rows of w have 0 coordinates: each w_j needs the input dimension d >= 1")]
     ZeroDimension,
     /// A row of `w` of another length than `w[0]`.
     #[error("w[{row}] has {len} coordinates but w[0] has {expected}: every w_j needs the same length d")]
-    Row { row: usize, len: usize, expected: usize },
+    Row {
+        /// The row `j`.
+        row: usize,
+        /// Its length.
+        len: usize,
+        /// The length of `w[0]`.
+        expected: usize,
+    },
     /// NaN or infinity: `index` is `(j, None)` for `a_j`, `(j, Some(i))` for `w_j[i]`.
     #[error(
         "{what}[{}{}] = {value} is not finite: give finite parameters",
         index.0,
         index.1.map(|i| format!("][{i}")).unwrap_or_default()
     )]
-    NonFinite { what: &'static str, index: (usize, Option<usize>), value: f64 },
+    NonFinite {
+        /// `a` or `w`.
+        what: &'static str,
+        /// `(j, None)` for `a_j`, `(j, Some(i))` for `w_j[i]`.
+        index: (usize, Option<usize>),
+        /// The value (NaN or an infinity).
+        value: f64,
+    },
 }
 
 /// Parameters with a per-neuron binary exponent: neuron `j` is `2^exponent[j] * (a_hat[j], w_hat[j])`.
@@ -206,18 +227,18 @@ impl ScaledParams {
     /// meaningful at every scale (0 for a balanced neuron, Lemma 1).
     pub fn relative_imbalance(&self, j: usize) -> f64 {
         let a2 = self.a_hat(j) * self.a_hat(j);
-        let w2 = sq(self.w_hat(j));
+        let w2 = norm_sq(self.w_hat(j));
         if a2 + w2 == 0.0 { 0.0 } else { (a2 - w2) / (a2 + w2) }
     }
     /// `a_j^2 - |w_j|^2` in plain units (Lemma 1; underflows to 0 below ~1e-154).
     pub fn imbalance(&self, j: usize) -> f64 {
         let a2 = self.a_hat(j) * self.a_hat(j);
-        let w2 = sq(self.w_hat(j));
+        let w2 = norm_sq(self.w_hat(j));
         ldexp(a2 - w2, 2 * self.exponent[j])
     }
     /// Squared norm `|theta|^2` in plain units.
     pub fn norm_sq(&self) -> f64 {
-        (0..self.m).map(|j| ldexp(self.a_hat(j) * self.a_hat(j) + sq(self.w_hat(j)), 2 * self.exponent[j])).sum()
+        (0..self.m).map(|j| ldexp(self.a_hat(j) * self.a_hat(j) + norm_sq(self.w_hat(j)), 2 * self.exponent[j])).sum()
     }
     /// Plain parameters (values below the `f64` range underflow to 0).
     pub fn to_params(&self) -> Params {
@@ -244,14 +265,9 @@ impl ScaledParams {
     }
 }
 
-/// Euclidean norm, computed without overflow or underflow for mantissas in the normal range.
-pub(crate) fn norm(v: &[f64]) -> f64 {
-    sq(v).sqrt()
-}
-
-pub(crate) fn sq(v: &[f64]) -> f64 {
-    v.iter().map(|x| x * x).sum()
-}
+// [`crate::numerics::norm`] (no overflow or underflow for mantissas in the normal range), also
+// under this path for src/claims/early.rs.
+pub(crate) use crate::numerics::norm;
 
 /// `x * 2^e`, exact unless the result leaves the `f64` range (then it rounds to 0 or infinity).
 pub fn ldexp(x: f64, e: i32) -> f64 {

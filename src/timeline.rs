@@ -45,7 +45,9 @@ pub const CONVERGED_LOSS: f64 = 1e-10;
 /// One event: its time, raw and over `ln(1/lambda)`.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct EventTime {
+    /// The time `t`.
     pub time: f64,
+    /// `t / ln(1/lambda)`.
     pub normalised: f64,
 }
 
@@ -64,8 +66,9 @@ pub struct Predicted {
     pub plateau_end: f64,
     /// `-(1+3r eps) ln(lambda)/|D-|` (Lemma 4's bound on `t3`).
     pub t3_bound: f64,
-    /// `-ln(lambda)/|D+|` and `-ln(lambda)/|D-|`: the time scales of claim TS.
+    /// `-ln(lambda)/|D+|`: the time scale of the positive labels (claim TS).
     pub time_scale_plus: f64,
+    /// `-ln(lambda)/|D-|`: the time scale of the negative labels (claim TS).
     pub time_scale_minus: f64,
 }
 
@@ -106,23 +109,36 @@ pub struct PhaseTimeline {
     pub s_minus_1: Option<usize>,
     /// `(1/2n) sum_{y<0} y^2` (`None`: no negative label, hence no plateau).
     pub plateau_level: Option<f64>,
+    /// Every neuron of `S+,1` within [`ALIGNMENT_ANGLE`] of `D+` (Lemma 7 (ii)).
     pub aligned_plus: Option<EventTime>,
+    /// Every neuron of `S-,1` within [`ALIGNMENT_ANGLE`] of `-D-` (Lemma 8 (ii)).
     pub aligned_minus: Option<EventTime>,
+    /// Every neuron of `S+,1` inactive on every negative label (Lemma 7 (iii)).
     pub deactivated_plus: Option<EventTime>,
+    /// Every neuron of `S-,1` inactive on every positive label (Lemma 8 (iii)).
     pub deactivated_minus: Option<EventTime>,
+    /// `u+ = sum_{S+,1} |w_j|^2` reaches half of its limit (Lemma 3).
     pub u_plus_half: Option<EventTime>,
+    /// `u+` reaches [`FITTED_FRACTION`] of its limit (Lemma 3).
     pub u_plus_fitted: Option<EventTime>,
+    /// The loss enters the band [`PLATEAU_BAND`] around `plateau_level` (Fact 1).
     pub plateau_entry: Option<EventTime>,
+    /// The loss leaves that band downwards (Fact 1).
     pub plateau_exit: Option<EventTime>,
+    /// `u- = sum_{S-,1} |w_j|^2` reaches half of its limit (Lemma 4).
     pub u_minus_half: Option<EventTime>,
+    /// `u-` reaches [`FITTED_FRACTION`] of its limit (Lemma 4).
     pub u_minus_fitted: Option<EventTime>,
+    /// The loss falls below [`CONVERGED_LOSS`] (Theorem 1).
     pub converged: Option<EventTime>,
     /// `None` when `eps` is undefined (labels of one sign, `r = 1`); the reason is in
     /// `not_applicable`.
     pub predicted: Option<Predicted>,
     /// The fields (by name) that are `None` because their phase does not exist, with the reason.
     pub not_applicable: BTreeMap<&'static str, String>,
+    /// The loss at the last sample.
     pub final_loss: f64,
+    /// The time of the last sample.
     pub final_time: f64,
 }
 
@@ -148,10 +164,13 @@ impl PhaseTimeline {
 /// Why a timeline cannot be read.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum TimelineError {
+    /// No sample was recorded.
     #[error("the trajectory has no samples")]
     Empty,
+    /// The trajectory was not recorded from time 0 (no `theta(0)`, hence no `S+-,1`).
     #[error("the trajectory has no initial parameters: record it from time 0")]
     NoInitial,
+    /// `lambda` outside `(0, 1)` (the value given).
     #[error("lambda = {0} must be in (0, 1) for the ln(1/lambda) normalisation")]
     Lambda(f64),
 }
@@ -301,7 +320,7 @@ pub fn phase_timeline(data: &Dataset, lambda: f64, trajectory: &Trajectory) -> R
         })
     };
     let (mass_plus, mass_minus) = match (theory::v_plus(data), theory::v_minus(data)) {
-        (Ok(vp), Ok(vm)) => (crate::params::norm(&vp), crate::params::norm(&vm)),
+        (Ok(vp), Ok(vm)) => (crate::numerics::norm(&vp), crate::numerics::norm(&vm)),
         _ => (n as f64 * theory::d_plus_norm(data), n as f64 * theory::d_minus_norm(data)),
     };
     let plateau_level = applies("plateau_level").then(|| theory::plateau_loss(data));

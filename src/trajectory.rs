@@ -21,8 +21,9 @@
 //! ```
 
 use crate::data::Dataset;
-use crate::network::{Class, dot};
-use crate::params::{ScaledParams, norm};
+use crate::network::Class;
+use crate::numerics::{dot, norm, unit};
+use crate::params::ScaledParams;
 use crate::solver::{Observer, View};
 use serde::Serialize;
 
@@ -50,7 +51,9 @@ impl Default for SampleSchedule {
 /// One sampled state.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Sample {
+    /// The step.
     pub step: u64,
+    /// The simulated time.
     pub time: f64,
     /// `L(theta)`.
     pub loss: f64,
@@ -73,8 +76,11 @@ pub struct Sample {
 /// Full parameters at a requested time.
 #[derive(Clone, Debug)]
 pub struct Checkpoint {
+    /// The step.
     pub step: u64,
+    /// The simulated time it was taken at (the first observed time at or after the requested one).
     pub time: f64,
+    /// `theta` then.
     pub params: ScaledParams,
 }
 
@@ -109,11 +115,6 @@ pub struct Recorder<'a> {
     final_params: Option<ScaledParams>,
 }
 
-fn unit(v: Vec<f64>) -> Vec<f64> {
-    let nv = norm(&v);
-    if nv > 0.0 { v.into_iter().map(|x| x / nv).collect() } else { v }
-}
-
 impl<'a> Recorder<'a> {
     /// A recorder for runs on `data`.
     pub fn new(data: &'a Dataset, mut schedule: SampleSchedule) -> Self {
@@ -132,8 +133,8 @@ impl<'a> Recorder<'a> {
             data,
             next_linear: schedule.every,
             schedule,
-            d_plus_dir: unit(dp),
-            minus_d_minus_dir: unit(dm),
+            d_plus_dir: unit(&dp).unwrap_or(dp),
+            minus_d_minus_dir: unit(&dm).unwrap_or(dm),
             next_log: 0,
             next_checkpoint: 0,
             last_time: f64::NEG_INFINITY,

@@ -9,11 +9,8 @@ use reluflow::cli::simulate::{SimulateArgs, simulate};
 use reluflow::cli::{Cli, Command};
 use reluflow::data::generate::random_orthonormal;
 use reluflow::init::{InitKind, InitSpec};
+use reluflow::numerics::dot;
 use reluflow::seeds::{Stream, rng};
-
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
-}
 
 const ALL_STREAMS: [Stream; 10] = [
     Stream::DataInputs,

@@ -7,6 +7,7 @@
 use proptest::prelude::*;
 use reluflow::Dataset;
 use reluflow::Params;
+use reluflow::numerics::{dot, norm};
 use reluflow::theory::*;
 
 // ---------------------------------------------------------------------------------------------
@@ -16,14 +17,6 @@ use reluflow::theory::*;
 /// `h(x) = sum_j a_j relu(<w_j, x>)` (Section 2), written independently of the crate's network.
 fn predict(theta: &Params, x: &[f64]) -> f64 {
     theta.a.iter().zip(&theta.w).map(|(a, w)| a * w.iter().zip(x).map(|(u, v)| u * v).sum::<f64>().max(0.0)).sum()
-}
-
-fn norm(v: &[f64]) -> f64 {
-    v.iter().map(|x| x * x).sum::<f64>().sqrt()
-}
-
-fn dot(u: &[f64], v: &[f64]) -> f64 {
-    u.iter().zip(v).map(|(a, b)| a * b).sum()
 }
 
 fn close(a: f64, b: f64, rel: f64) -> bool {

@@ -30,8 +30,11 @@ pub struct ClaimsArgs {
 /// The catalogue as JSON: the notation, the entries, the claims not checked yet.
 #[derive(Debug, Serialize)]
 pub struct CatalogueJson<'a> {
+    /// The notation paragraph, one line per entry.
     pub notation: &'a [&'a str],
+    /// The selected claims' entries.
     pub claims: Vec<&'a ClaimEntry>,
+    /// The paper's statements not checked yet, and why.
     pub unchecked: &'a [UncheckedClaim],
 }
 

@@ -6,14 +6,19 @@ use thiserror::Error;
 /// Anything that stops a command.
 #[derive(Debug, Error)]
 pub enum CliError {
+    /// A dataset could not be built, read or generated.
     #[error(transparent)]
     Data(#[from] crate::data::DataError),
+    /// An invalid initialisation.
     #[error(transparent)]
     Init(#[from] crate::init::InitError),
+    /// An invalid model (activation).
     #[error(transparent)]
     Model(#[from] crate::network::ModelError),
+    /// A run that could not be carried out or stopped on a fault.
     #[error(transparent)]
     Simulation(#[from] crate::solver::SimulationError),
+    /// A closed form that could not be evaluated on the data.
     #[error(transparent)]
     Theory(#[from] crate::theory::TheoryError),
     /// Flags that cannot go together or a value out of range.
@@ -21,7 +26,14 @@ pub enum CliError {
     Usage(String),
     /// A file that cannot be read or written.
     #[error("cannot {action} {path}: {reason}")]
-    File { action: &'static str, path: String, reason: String },
+    File {
+        /// What was attempted (`read`, `write`, `create`).
+        action: &'static str,
+        /// The file.
+        path: String,
+        /// The operating system's reason.
+        reason: String,
+    },
     /// A run that would need more memory than the machine has available.
     #[error(
         "--width {width} needs about {needed_gb:.1} GB for the {method}'s state at n = {n}, d = {d} (an estimate: \
@@ -29,16 +41,29 @@ pub enum CliError {
          {available_gb:.1} GB available: lower --width to at most about {max_width}"
     )]
     TooLarge {
+        /// The `--width` asked for (`m`).
         width: usize,
+        /// Number of points.
         n: usize,
+        /// Input dimension.
         d: usize,
+        /// The method's name (`gradient descent`, `flow`).
         method: &'static str,
+        /// Copies of the per-neuron state the method holds at its peak.
         copies: usize,
+        /// The estimated need, in GB.
         needed_gb: f64,
+        /// The memory available, in GB.
         available_gb: f64,
+        /// The largest width that would fit.
         max_width: usize,
     },
     /// A parameter file of the wrong shape.
     #[error("{path}: {reason}; expected {{\"a\": [...], \"w\": [[...], ...]}} with one w row of length d per a entry")]
-    ParamsFile { path: String, reason: String },
+    ParamsFile {
+        /// The file.
+        path: String,
+        /// What is wrong with its shape or values.
+        reason: String,
+    },
 }

@@ -35,9 +35,13 @@ pub struct ReproduceArgs {
 /// around 75000. For A.1 it shows zero loss at 300000; here, with step 2e-3 on L, the loss is still
 /// 1.5e-4 at 300000 and below 1e-24 at 1000000, so the small initialisation runs 10^6 iterations.
 pub const TOY_ITERATIONS: u64 = 20_000;
+/// Iterations of Appendix A.1 at the small initialisation (see [`TOY_ITERATIONS`]).
 pub const A1_ITERATIONS_SMALL: u64 = 1_000_000;
+/// Iterations of Appendix A.1 at the large initialisation.
 pub const A1_ITERATIONS_LARGE: u64 = 20_000;
+/// Iterations of Appendix A.2 (past its saddle around 75000).
 pub const A2_ITERATIONS: u64 = 200_000;
+/// Iterations of Appendix A.2 in reduced coordinates.
 pub const A2_REDUCED_ITERATIONS: u64 = 60_000;
 
 fn write(dir: &Path, file: &str, text: &str) -> Result<(), CliError> {

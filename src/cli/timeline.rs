@@ -11,6 +11,7 @@ use std::path::PathBuf;
 /// `timeline` flags: those of `simulate`, plus an SVG figure.
 #[derive(Debug, Clone, Args)]
 pub struct TimelineArgs {
+    /// The `simulate` flags.
     #[command(flatten)]
     pub sim: SimulateArgs,
     /// Draw the loss against time with the events and the predicted times into FILE.svg.

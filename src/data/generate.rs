@@ -39,9 +39,9 @@ pub const MAX_ENTRIES: usize = 100_000_000;
 /// ```
 /// use rand::SeedableRng;
 /// use reluflow::data::generate::random_orthonormal_inputs;
+/// use reluflow::numerics::dot;
 /// let mut rng = rand::rngs::ChaCha8Rng::seed_from_u64(7);
 /// let x = random_orthonormal_inputs(2, 3, &mut rng).unwrap();
-/// let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(u, v)| u * v).sum::<f64>();
 /// assert!((dot(&x[0..3], &x[0..3]) - 1.0).abs() < 1e-14);
 /// assert!(dot(&x[0..3], &x[3..6]).abs() < 1e-14);
 /// ```

@@ -5,6 +5,7 @@ use std::fmt;
 use serde::Serialize;
 
 use super::Dataset;
+use crate::numerics::{dot, stable_norm};
 
 /// Tolerance of Assumption 1: inputs count as orthonormal when every
 /// `|<x_k, x_l> - delta_kl| <= ORTHONORMAL_TOL`.
@@ -97,19 +98,6 @@ pub struct AssumptionReport {
     pub assumption_1: bool,
     /// Assumption 2 holds: `zero_labels` is empty and `sums_distinct`.
     pub assumption_2: bool,
-}
-
-/// Euclidean norm without overflow or underflow (scales by the largest entry).
-fn stable_norm(v: &[f64]) -> f64 {
-    let m = v.iter().fold(0.0f64, |m, x| m.max(x.abs()));
-    if m == 0.0 || !m.is_finite() {
-        return m;
-    }
-    m * v.iter().map(|x| (x / m) * (x / m)).sum::<f64>().sqrt()
-}
-
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(u, v)| u * v).sum()
 }
 
 /// `| |x|^2 - 1 | <= ORTHONORMAL_TOL` (the diagonal part of Assumption 1).

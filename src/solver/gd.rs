@@ -233,7 +233,7 @@ pub fn run_gd(
         for j in 0..m {
             let mut ss = block_sq[j];
             if !(MANTISSA_SQ_RANGE.0..=MANTISSA_SQ_RANGE.1).contains(&ss) && params.renormalize(j) {
-                ss = params.theta[j * width..(j + 1) * width].iter().map(|v| v * v).sum();
+                ss = crate::numerics::norm_sq(&params.theta[j * width..(j + 1) * width]);
                 scale_sq[j] = ldexp(1.0, 2 * params.exponent(j));
                 kernel.refresh_neuron(j, &params.theta, params.exponent(j));
             }

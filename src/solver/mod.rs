@@ -76,8 +76,11 @@ impl StopRule {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StopReason {
+    /// The step limit (`StopRule::max_steps`) was reached.
     MaxSteps,
+    /// The time horizon (`StopRule::horizon`) was reached.
     Horizon,
+    /// The loss fell below `StopRule::until_loss`.
     LossBelow,
 }
 
@@ -184,6 +187,7 @@ pub struct RunSummary {
     pub time: f64,
     /// `L(theta)` at the end.
     pub final_loss: f64,
+    /// Why the run ended.
     pub stop_reason: StopReason,
     /// Which integrators the flow ran, and what its stiffness test saw (`None` for gradient descent).
     pub flow: Option<FlowReport>,
@@ -225,7 +229,9 @@ pub struct FlowReport {
 /// The end state and summary of a run.
 #[derive(Clone, Debug)]
 pub struct Run {
+    /// Counts, times and losses of the run.
     pub summary: RunSummary,
+    /// `theta` at the end.
     pub final_params: ScaledParams,
     /// Activation classes at the end (flow only).
     pub final_classes: Option<Vec<Class>>,
@@ -243,7 +249,7 @@ impl DivergenceBounds {
         let label_scale: f64 = 2.0
             * (0..data.n())
                 .map(|k| {
-                    let nx = crate::params::norm(data.x(k));
+                    let nx = crate::numerics::norm(data.x(k));
                     if nx > 0.0 { data.y()[k].abs() / nx } else { 0.0 }
                 })
                 .sum::<f64>();

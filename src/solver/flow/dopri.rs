@@ -136,12 +136,29 @@ impl Stiffness {
 /// Why the integrator stopped.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum DopriError {
+    /// The controller asked for a step too small to advance the time.
     #[error("step size underflow at t = {t} (h = {h}): the problem is too stiff or singular for rtol/atol")]
-    StepSizeUnderflow { t: f64, h: f64 },
+    StepSizeUnderflow {
+        /// The time.
+        t: f64,
+        /// The step size asked for.
+        h: f64,
+    },
+    /// NaN or infinity in the state.
     #[error("the state became non-finite (NaN or infinity) at t = {t}")]
-    NonFinite { t: f64 },
+    NonFinite {
+        /// The time.
+        t: f64,
+    },
+    /// Events one after the other without the time advancing.
     #[error("{count} events in a row without the time advancing, at t = {t}: the switching is chattering")]
-    EventStorm { t: f64, count: usize },
+    EventStorm {
+        /// The time.
+        t: f64,
+        /// Events in a row.
+        count: usize,
+    },
+    /// The system refused a mode change ([`System::on_events`]), with its reason.
     #[error("{0}")]
     Event(String),
 }
@@ -222,9 +239,13 @@ pub struct StepInfo {
 /// Counters.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Counters {
+    /// Steps accepted.
     pub accepted_steps: u64,
+    /// Steps rejected by the error test (or found inadmissible).
     pub rejected_steps: u64,
+    /// Calls of [`System::rhs`].
     pub rhs_evaluations: u64,
+    /// Events located (activation boundaries crossed or reached).
     pub events: u64,
     /// Steps whose error estimate passed but that the system found inadmissible
     /// ([`System::admissible`]: for the flow, a loss rise beyond the rounding budget); they are

@@ -58,8 +58,9 @@ pub mod tableau;
 
 use super::{DivergenceBounds, Observer, Run, SimulationError, StopRule};
 use crate::data::Dataset;
-use crate::network::{Class, Kernel, Pattern, ValidModel, dot};
-use crate::params::{ScaledParams, ldexp, norm};
+use crate::network::{Class, Kernel, Pattern, ValidModel};
+use crate::numerics::{dot, norm};
+use crate::params::{ScaledParams, ldexp};
 use descent::Reference;
 use dopri::{System, Tolerances};
 use driver::{FlowCoordinates, Measure, drive};
@@ -76,6 +77,7 @@ pub struct FlowConfig {
     pub atol: f64,
     /// Largest step (default `f64::INFINITY`).
     pub h_max: f64,
+    /// When the run stops.
     pub stop: StopRule,
 }
 
@@ -437,11 +439,8 @@ impl FlowCoordinates for FlowSystem<'_> {
     }
     fn measure(&mut self, y: &[f64]) -> Measure {
         let width = self.d + 1;
-        let norm_sq: f64 = y
-            .chunks_exact(width)
-            .zip(&self.exponent)
-            .map(|(b, &e)| ldexp(b.iter().map(|v| v * v).sum::<f64>(), 2 * e))
-            .sum();
+        let norm_sq: f64 =
+            y.chunks_exact(width).zip(&self.exponent).map(|(b, &e)| ldexp(crate::numerics::norm_sq(b), 2 * e)).sum();
         // a neuron whose mantissa left [2^-64, 2^64] (by its largest entry)
         let rescale = y.chunks_exact(width).any(|b| {
             let big = b.iter().fold(0.0f64, |acc, v| acc.max(v.abs()));
@@ -504,7 +503,7 @@ pub fn run_flow(
     // velocities were infinite (a coordinate then never left `Zero`, whatever its size), below
     // ~1e-154 they underflowed to 0
     for k in 0..n {
-        let norm_sq: f64 = data.x(k).iter().map(|v| v * v).sum();
+        let norm_sq = crate::numerics::norm_sq(data.x(k));
         if !norm_sq.is_finite() || (!norm_sq.is_normal() && data.x(k).iter().any(|v| *v != 0.0)) {
             return Err(SimulationError::InputOutOfRange { point: k, norm_sq });
         }

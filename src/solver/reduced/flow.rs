@@ -2,7 +2,8 @@
 
 use super::{Reduced, block_sq, perp_sq_in, reduce, rescale_exponent, seq_weighted_sum_sq};
 use crate::data::Dataset;
-use crate::network::{Class, ValidModel, dot};
+use crate::network::{Class, ValidModel};
+use crate::numerics::dot;
 use crate::params::{ScaledParams, ldexp};
 use crate::solver::flow::descent::{self, Reference};
 use crate::solver::flow::dopri::{System, Tolerances};
@@ -51,7 +52,7 @@ fn forward_fixed(state: &[f64], act_coef: &[f64], scale_sq: &[f64], labels: &[f6
             *r += c * (a * p);
         }
     }
-    residual.iter().map(|r| r * r).sum::<f64>() / (2.0 * n as f64)
+    crate::numerics::norm_sq(residual) / (2.0 * n as f64)
 }
 
 /// The flow in reduced coordinates as a switching [`System`]: state blocks `[a_hat_j, p_hat_j]`.
@@ -411,7 +412,7 @@ pub fn run_flow_reduced(
         exponent: red.exponent.clone(),
         scale_sq: red.exponent.iter().map(|&e| ldexp(1.0, 2 * e)).collect(),
         perp_sq: (0..m).map(|j| red.perp_norm_sq_hat(j)).collect(),
-        x_norm: (0..n).map(|k| crate::params::norm(data.x(k))).collect(),
+        x_norm: (0..n).map(|k| crate::numerics::norm(data.x(k))).collect(),
         gram_diag: (0..n).map(|k| dot(data.x(k), data.x(k))).collect(),
         sq: red.sq.clone(),
         inv_sq: red.inv_sq.clone(),

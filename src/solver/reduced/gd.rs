@@ -392,7 +392,7 @@ fn sum_lanes(acc: &[f64]) -> f64 {
 
 /// `L = (1 / 2n) sum_k r_k^2`.
 fn loss_of(residual: &[f64]) -> f64 {
-    residual.iter().map(|r| r * r).sum::<f64>() / (2.0 * residual.len() as f64)
+    crate::numerics::norm_sq(residual) / (2.0 * residual.len() as f64)
 }
 
 /// Gradient descent in reduced coordinates: the same run as [`run_gd`](crate::solver::gd::run_gd) on

@@ -70,7 +70,7 @@ pub use gd::run_gd_reduced;
 
 use super::SimulationError;
 use crate::data::{Dataset, ORTHONORMAL_TOL};
-use crate::network::dot;
+use crate::numerics::dot;
 use crate::params::{ScaledParams, exponent_of, ldexp};
 use thiserror::Error;
 
@@ -87,15 +87,32 @@ pub enum ReducedError {
         pair.0,
         pair.1
     )]
-    NotOrthogonal { max_offdiag_cosine: f64, pair: (usize, usize), tolerance: f64 },
+    NotOrthogonal {
+        /// `max_{k != l} |<x_k, x_l>| / (|x_k| |x_l|)`.
+        max_offdiag_cosine: f64,
+        /// The pair `(k, l)` where it is reached.
+        pair: (usize, usize),
+        /// The tolerance it exceeds.
+        tolerance: f64,
+    },
     /// The data and the parameters disagree on the input dimension.
     #[error("the parameters have input dimension {params} but the data has d = {data}")]
-    DimensionMismatch { params: usize, data: usize },
+    DimensionMismatch {
+        /// The parameters' input dimension.
+        params: usize,
+        /// The data's `d`.
+        data: usize,
+    },
     /// An input of zero (or unrepresentable) squared norm: `p_jk / |x_k|^2` is undefined.
     #[error(
         "the reduced fast path needs nonzero inputs with a finite, invertible |x_k|^2: |x_{point}|^2 = {norm_sq:e}; use the full simulator on these inputs (--coordinates full)"
     )]
-    DegenerateInput { point: usize, norm_sq: f64 },
+    DegenerateInput {
+        /// The point `k`.
+        point: usize,
+        /// `|x_k|^2`.
+        norm_sq: f64,
+    },
 }
 
 impl From<ReducedError> for SimulationError {
@@ -199,7 +216,7 @@ pub fn reduce(data: &Dataset, theta: &ScaledParams) -> Result<Reduced, ReducedEr
                 *v -= pk * xv;
             }
         }
-        perp_sq.push(perp[base..].iter().map(|v| v * v).sum());
+        perp_sq.push(crate::numerics::norm_sq(&perp[base..]));
     }
     Ok(Reduced {
         n,

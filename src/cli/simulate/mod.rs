@@ -1,9 +1,26 @@
 //! `reluflow simulate`: one training run, reported as a human summary or one JSON object.
+//!
+//! This file holds the flags, the report and the run; `load.rs` reads the data, parameter and
+//! model flags; `prepare.rs` validates a command line into a [`Prepared`] run (memory, coordinates,
+//! stiffness) and trains it; `progress.rs` has the observers that stream a trace and a progress bar.
+
+mod load;
+mod prepare;
+mod progress;
+
+pub use load::{load_data, load_params, model_of};
+pub use prepare::{
+    CoordinatesChoice, Prepared, STATE_COPIES_FLOW, STATE_COPIES_GD, available_memory, check_memory,
+    choose_coordinates, prepare, train,
+};
+pub use progress::remaining;
+use progress::{Progress, Trace};
 
 use super::CliError;
 use crate::data::{Dataset, generate, io as data_io};
 use crate::init::{InitKind, InitSpec, NeuronSets};
-use crate::network::{Activation, Model, dot};
+use crate::network::{Activation, Model};
+use crate::numerics::dot;
 use crate::params::{Params, ScaledParams};
 use crate::solver::flow::{FlowConfig, run_flow};
 use crate::solver::gd::{GdConfig, run_gd};
@@ -124,6 +141,7 @@ pub struct DataArgs {
 /// Network, initialisation and integrator flags.
 #[derive(Debug, Clone, Args)]
 pub struct SimulateArgs {
+    /// The data flags.
     #[command(flatten)]
     pub data: DataArgs,
     /// Width m (number of hidden neurons).
@@ -186,20 +204,27 @@ pub struct SimulateArgs {
 /// The JSON report of `simulate`.
 #[derive(Debug, Clone, Serialize)]
 pub struct SimulateReport {
+    /// Number of points.
     pub n: usize,
+    /// Input dimension.
     pub d: usize,
+    /// Width (number of neurons).
     pub m: usize,
     /// `null` with --init-from.
     pub lambda: Option<f64>,
+    /// Gradient descent or the flow.
     pub method: Method,
     /// The simulator that ran: `full` or `reduced` (never `auto`).
     pub coordinates: Coordinates,
     /// Why: the flag, or what `auto` found about the inputs.
     pub coordinates_reason: String,
+    /// Steps taken (accepted steps for the flow).
     pub steps: u64,
+    /// Evaluations of the vector field `-grad L`.
     pub gradient_evaluations: u64,
     /// Simulated time (steps x eta for GD), never wall-clock.
     pub time: f64,
+    /// Which stopping rule ended the run.
     pub stop_reason: crate::solver::StopReason,
     /// `--until-loss`, if given.
     pub loss_target: Option<f64>,
@@ -208,14 +233,18 @@ pub struct SimulateReport {
     /// The cap on steps that applied: `--steps`, or the flow's default cap
     /// ([`DEFAULT_FLOW_STEP_CAP`]) when only `--until-loss` was given; `null` for none.
     pub step_cap: Option<u64>,
+    /// `L(theta)` at the end.
     pub final_loss: f64,
     /// The end is an interpolator: `final_loss <= INTERPOLATION_LOSS_RATIO x L(0)`, with
     /// `L(0) = (1/2n) sum y_k^2` ([`INTERPOLATION_LOSS_RATIO`]).
     pub interpolates: bool,
+    /// `|theta|^2 = sum_j a_j^2 + |w_j|^2` at the end.
     pub param_norm_sq: f64,
     /// Proposition 1's minimum; `null` when the inputs are not orthogonal (or see `theory::min_norm_sq`).
     pub min_norm_sq: Option<f64>,
+    /// `|D+|` of the data.
     pub d_plus_norm: f64,
+    /// `|D-|` of the data.
     pub d_minus_norm: f64,
     /// `|S+,1|`.
     pub s_plus_1: usize,
@@ -229,423 +258,15 @@ pub struct SimulateReport {
     pub assumption_problems: Vec<String>,
     /// What holds instead, in words, where the inputs are orthogonal but not unit-norm (the toy).
     pub assumption_notes: Vec<String>,
+    /// `theta(0)` in plain units.
     pub initial: Params,
+    /// The final parameters in plain units (JSON key `final`).
     #[serde(rename = "final")]
     pub final_params: Params,
     /// The flow's integrators (absent for GD): `integrator` (`dopri5`, or `ros2` after the switch
     /// of a stiff flow), `stiffness_detected_at`, `switched_at`, `explicit_steps`, `inadmissible_steps`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub flow: Option<crate::solver::FlowReport>,
-}
-
-/// Resolves the data flags.
-pub fn load_data(args: &DataArgs) -> Result<Dataset, CliError> {
-    match (&args.data, &args.random_orthonormal) {
-        (Some(_), Some(_)) => Err(CliError::Usage("give either --data or --random-orthonormal, not both".into())),
-        (None, None) => Err(CliError::Usage(
-            "no data: give --data FILE (.json/.csv), --data toy, or --random-orthonormal N,D".into(),
-        )),
-        (Some(d), None) if d == "toy" => Ok(generate::toy()),
-        (Some(path), None) => Ok(data_io::load(std::path::Path::new(path))?),
-        (None, Some(spec)) => {
-            let parts: Vec<&str> = spec.split(',').map(str::trim).collect();
-            let parse = |s: &str| s.parse::<usize>().ok();
-            match parts.as_slice() {
-                [n, d] => match (parse(n), parse(d)) {
-                    (Some(n), Some(d)) => Ok(generate::random_orthonormal(n, d, &Default::default(), args.data_seed)?),
-                    _ => Err(CliError::Usage(format!(
-                        "--random-orthonormal {spec}: expected two positive integers N,D (e.g. 8,10)"
-                    ))),
-                },
-                _ => Err(CliError::Usage(format!("--random-orthonormal {spec}: expected N,D (e.g. 8,10)"))),
-            }
-        }
-    }
-}
-
-/// Reads `{"a": [...], "w": [[...], ...]}` and checks it against `d`.
-pub fn load_params(path: &std::path::Path, d: usize) -> Result<Params, CliError> {
-    let p = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| CliError::File {
-        action: "read",
-        path: p.clone(),
-        reason: e.to_string(),
-    })?;
-    let params: Params =
-        serde_json::from_str(&text).map_err(|e| CliError::ParamsFile { path: p.clone(), reason: e.to_string() })?;
-    if params.a.is_empty() {
-        return Err(CliError::ParamsFile { path: p, reason: "no neurons (a is empty)".into() });
-    }
-    if params.w.len() != params.a.len() {
-        return Err(CliError::ParamsFile {
-            path: p,
-            reason: format!("{} entries in a but {} rows in w", params.a.len(), params.w.len()),
-        });
-    }
-    for (j, row) in params.w.iter().enumerate() {
-        if row.len() != d {
-            return Err(CliError::ParamsFile {
-                path: p,
-                reason: format!("w[{j}] has {} coordinates but the data have d = {d}", row.len()),
-            });
-        }
-    }
-    if let Some(v) = params.a.iter().chain(params.w.iter().flatten()).find(|v| !v.is_finite()) {
-        return Err(CliError::ParamsFile { path: p, reason: format!("non-finite value {v}") });
-    }
-    Ok(params)
-}
-
-/// The model flags.
-pub fn model_of(args: &SimulateArgs) -> Result<crate::network::ValidModel, CliError> {
-    let activation = match args.leaky {
-        Some(slope) => Activation::Leaky { slope },
-        None => Activation::Relu,
-    };
-    Ok(Model { activation, relu_prime_at_zero: args.relu_prime_at_zero }.validate()?)
-}
-
-/// Streams `step,time,loss,param_norm_sq` rows.
-struct Trace {
-    out: BufWriter<std::fs::File>,
-    every: u64,
-    error: Option<std::io::Error>,
-}
-
-impl Observer for Trace {
-    fn wants_every_step(&self) -> bool {
-        true
-    }
-    fn on_step(&mut self, v: &View) {
-        if self.error.is_none() && v.step % self.every == 0 {
-            // `{:e}`: the shortest text that reads back to the same bits, in scientific notation
-            // (`{}` writes fixed-point: 300 characters for a loss of 1e-300)
-            if let Err(e) = writeln!(self.out, "{},{:e},{:e},{:e}", v.step, v.time, v.loss, v.params.norm_sq()) {
-                self.error = Some(e);
-            }
-        }
-    }
-}
-
-/// A progress bar on stderr, shown only on a terminal and only once a run has lasted 1 s.
-struct Progress {
-    start: Instant,
-    bar: Option<indicatif::ProgressBar>,
-    total_steps: Option<u64>,
-    horizon: Option<f64>,
-    enabled: bool,
-}
-
-impl Progress {
-    fn new(total_steps: Option<u64>, horizon: Option<f64>) -> Self {
-        Self { start: Instant::now(), bar: None, total_steps, horizon, enabled: std::io::stderr().is_terminal() }
-    }
-}
-
-impl Observer for Progress {
-    fn wants_every_step(&self) -> bool {
-        self.enabled
-    }
-    fn on_step(&mut self, v: &View) {
-        if v.step % 256 != 0 {
-            return;
-        }
-        if self.bar.is_none() && self.start.elapsed().as_secs_f64() > 1.0 {
-            let (len, style) = match (self.total_steps, self.horizon) {
-                (Some(k), _) => (k, "{bar:40} {pos}/{len} steps  loss {msg}"),
-                (None, Some(_)) => (1000, "{bar:40} t = {msg}"),
-                _ => (0, "{spinner} {pos} steps  loss {msg}"),
-            };
-            let bar = indicatif::ProgressBar::new(len);
-            if let Ok(s) = indicatif::ProgressStyle::with_template(style) {
-                bar.set_style(s);
-            }
-            self.bar = Some(bar);
-        }
-        if let Some(bar) = &self.bar {
-            match (self.total_steps, self.horizon) {
-                (Some(k), _) => {
-                    bar.set_position(v.step);
-                    bar.set_message(format!(
-                        "{:.3e}  {}",
-                        v.loss,
-                        remaining(self.start.elapsed().as_secs_f64(), v.step as f64 / k as f64)
-                    ));
-                }
-                (None, Some(t)) => {
-                    bar.set_position((1000.0 * v.time / t) as u64);
-                    let eta = remaining(self.start.elapsed().as_secs_f64(), v.time / t);
-                    bar.set_message(format!("{:.4}  loss {:.3e}  {eta}", v.time, v.loss));
-                }
-                _ => {
-                    bar.set_position(v.step);
-                    bar.set_message(format!("{:.3e}", v.loss));
-                }
-            }
-        }
-    }
-}
-
-/// The time left, `elapsed (1 - f) / f` at fraction `f` done, measured from the start of the run
-/// (indicatif's own estimate starts when the bar appears, one second in, and read `eta 0s` at 18%).
-/// An extrapolation: the flow's steps slow down near a saddle's exit and speed up after it.
-pub fn remaining(elapsed: f64, fraction: f64) -> String {
-    if !(fraction > 0.0 && fraction <= 1.0) {
-        return "eta ?".into();
-    }
-    let left = elapsed * (1.0 - fraction) / fraction;
-    match left {
-        l if l < 120.0 => format!("eta {l:.0}s"),
-        l if l < 7200.0 => format!("eta {:.0}min", l / 60.0),
-        l => format!("eta {:.1}h", l / 3600.0),
-    }
-}
-
-impl Drop for Progress {
-    fn drop(&mut self) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
-        }
-    }
-}
-
-/// Flag combinations that depend on `--method`, checked before any file is created.
-fn check_method_flags(args: &SimulateArgs) -> Result<(), CliError> {
-    match args.method {
-        Method::Gd => {
-            if args.steps.is_none() && args.horizon.is_none() {
-                return Err(CliError::Usage(format!(
-                    "--method gd needs --steps K or --horizon T (the step is --step ETA, default {DEFAULT_GD_STEP:e}: \
-                     the paper's Section 5 setting, e.g. --steps 20000)"
-                )));
-            }
-            if args.rtol != 1e-9 {
-                return Err(CliError::Usage("--rtol applies to --method flow only".into()));
-            }
-        }
-        Method::Flow => {
-            if args.step.is_some() {
-                return Err(CliError::Usage(
-                    "--step is the gradient-descent step: with --method flow use --horizon T, --until-loss X and --rtol"
-                        .into(),
-                ));
-            }
-            if args.horizon.is_none() && args.steps.is_none() && args.until_loss.is_none() {
-                return Err(CliError::Usage(
-                    "--method flow needs --horizon T or --until-loss X (or --steps K as a cap)".into(),
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Data, model and `theta(0)` of a `simulate`-style command line, validated.
-pub struct Prepared {
-    pub data: Dataset,
-    pub model: crate::network::ValidModel,
-    pub theta0: ScaledParams,
-    /// `None` with `--init-from`.
-    pub lambda: Option<f64>,
-    pub m: usize,
-}
-
-/// Copies of the per-neuron state `m (d + 1 + n)` a run holds at its peak, from measured peak
-/// memory (`/usr/bin/time -f %M`, toy data, `m = 1e5` and `4e5`): gradient descent 184 bytes per
-/// neuron at `d = n = 2` (4.6 copies of 40 bytes), the flow 592 (14.8 copies: the Dormand-Prince
-/// stages, dense output and event scratch). Rounded up.
-pub const STATE_COPIES_GD: usize = 5;
-/// See [`STATE_COPIES_GD`].
-pub const STATE_COPIES_FLOW: usize = 15;
-
-/// `MemAvailable` of `/proc/meminfo` in bytes (`None` where it cannot be read: no check then).
-pub fn available_memory() -> Option<f64> {
-    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024.0)
-}
-
-/// [`CliError::TooLarge`] when `width` neurons on `data` would need more memory than is
-/// available (estimated from [`STATE_COPIES_GD`] / [`STATE_COPIES_FLOW`]), before anything is
-/// allocated: a width that does not fit fails at once instead of swapping the machine to a halt.
-pub fn check_memory(method: Method, width: usize, data: &Dataset, available: Option<f64>) -> Result<(), CliError> {
-    let Some(available) = available else { return Ok(()) };
-    let (n, d) = (data.n(), data.d());
-    let copies = match method {
-        Method::Gd => STATE_COPIES_GD,
-        Method::Flow => STATE_COPIES_FLOW,
-    };
-    let per_neuron = (copies * (d + 1 + n) * 8) as f64;
-    let needed = width as f64 * per_neuron;
-    if needed <= available {
-        return Ok(());
-    }
-    Err(CliError::TooLarge {
-        width,
-        n,
-        d,
-        method: method.name(),
-        copies,
-        needed_gb: needed / 1e9,
-        available_gb: available / 1e9,
-        max_width: (available / per_neuron) as usize,
-    })
-}
-
-/// Validates the flags and draws (or reads) `theta(0)`; creates no file.
-pub fn prepare(args: &SimulateArgs) -> Result<Prepared, CliError> {
-    let data = load_data(&args.data)?;
-    let model = model_of(args)?;
-    let (theta0, lambda, m) = match &args.init_from {
-        Some(path) => {
-            let p = load_params(path, data.d())?;
-            let m = p.m();
-            (ScaledParams::from_params(&p), None, m)
-        }
-        None => {
-            let kind = match args.init {
-                InitArg::Balanced => InitKind::Balanced,
-                InitArg::Unbalanced => InitKind::Unbalanced,
-            };
-            let spec = InitSpec { kind, width: args.width, lambda: args.lambda, seed: args.seed }.validate()?;
-            check_memory(args.method, args.width, &data, available_memory())?;
-            (spec.draw(data.d()).params, Some(args.lambda), args.width)
-        }
-    };
-    check_method_flags(args)?;
-    if args.trace_every == 0 {
-        return Err(CliError::Usage("--trace-every 0: give a positive number of steps (e.g. 100)".into()));
-    }
-    Ok(Prepared { data, model, theta0, lambda, m })
-}
-
-/// The simulator a run uses and why (see [`choose_coordinates`]).
-#[derive(Debug, Clone, PartialEq)]
-pub struct CoordinatesChoice {
-    /// `Full` or `Reduced`.
-    pub ran: Coordinates,
-    pub reason: String,
-}
-
-/// Resolves `--coordinates`: `auto` takes the reduced path when it runs on `data` (pairwise
-/// orthogonal inputs to [`ORTHONORMAL_TOL`](crate::data::ORTHONORMAL_TOL), non-degenerate
-/// norms: [`check_inputs`](crate::solver::reduced::check_inputs)), the full simulator otherwise.
-pub fn choose_coordinates(requested: Coordinates, data: &Dataset) -> CoordinatesChoice {
-    match requested {
-        Coordinates::Full => CoordinatesChoice { ran: Coordinates::Full, reason: "--coordinates full".into() },
-        Coordinates::Reduced => CoordinatesChoice { ran: Coordinates::Reduced, reason: "--coordinates reduced".into() },
-        Coordinates::Auto => match crate::solver::reduced::check_inputs(data) {
-            Ok(()) => CoordinatesChoice {
-                ran: Coordinates::Reduced,
-                reason: format!(
-                    "auto: the inputs are pairwise orthogonal (max |cos(x_k, x_l)| = {:.1e} <= {:e}), so the reduced \
-                     path runs (Assumption 1 exactly; --coordinates full for the full simulator)",
-                    data.assumptions().max_offdiag_cosine,
-                    crate::data::ORTHONORMAL_TOL
-                ),
-            },
-            Err(why) => {
-                use crate::solver::reduced::ReducedError;
-                let finding = match why {
-                    ReducedError::NotOrthogonal { max_offdiag_cosine, pair: (k, l), tolerance } => format!(
-                        "the inputs are not pairwise orthogonal: |cos(x_{k}, x_{l})| = {max_offdiag_cosine:.3e} > {tolerance:e} \
-                         (the reduced path's tolerance)"
-                    ),
-                    ReducedError::DegenerateInput { point, norm_sq } => {
-                        format!("|x_{point}|^2 = {norm_sq:e} (the reduced path needs a finite, invertible |x_k|^2)")
-                    }
-                    other => other.to_string(),
-                };
-                CoordinatesChoice { ran: Coordinates::Full, reason: format!("auto: full simulator, because {finding}") }
-            }
-        },
-    }
-}
-
-/// Trains as the flags say, reporting to `observer` (plus a progress bar on a terminal).
-pub fn train(args: &SimulateArgs, p: &Prepared, observer: &mut dyn Observer) -> Result<Run, CliError> {
-    let stop =
-        StopRule { max_steps: args.steps, horizon: args.horizon, until_loss: args.until_loss, ..Default::default() };
-    let mut progress = Progress::new(args.steps, args.horizon);
-    let mut both = (observer, &mut progress);
-    Ok(match args.method {
-        Method::Gd => {
-            let step = args.step.unwrap_or(DEFAULT_GD_STEP);
-            let cfg = GdConfig { step, stop };
-            match choose_coordinates(args.coordinates, &p.data).ran {
-                Coordinates::Reduced => run_gd_reduced(&p.data, p.model, &p.theta0, &cfg, &mut both)?,
-                _ => run_gd(&p.data, p.model, &p.theta0, &cfg, &mut both)?,
-            }
-        }
-        Method::Flow => {
-            if let Some(w) = stiffness_warning(p, args.horizon) {
-                eprintln!("warning: {w}");
-            }
-            let mut stop = stop;
-            if stop.horizon.is_none() && stop.max_steps.is_none() {
-                // until-loss alone: a generous cap so that a run that never gets there ends
-                stop.max_steps = Some(DEFAULT_FLOW_STEP_CAP);
-            }
-            let cfg = FlowConfig { rtol: args.rtol, stop, ..Default::default() };
-            match choose_coordinates(args.coordinates, &p.data).ran {
-                Coordinates::Reduced => run_flow_reduced(&p.data, p.model, &p.theta0, &cfg, &mut both)?,
-                _ => run_flow(&p.data, p.model, &p.theta0, &cfg, &mut both)?,
-            }
-        }
-    })
-}
-
-/// Explicit Dormand-Prince steps per unit of time above which [`stiffness_warning`] speaks.
-const STIFF_STEPS_PER_TIME: f64 = 1e5;
-/// Total explicit steps to the horizon above which [`stiffness_warning`] speaks.
-const STIFF_STEPS: f64 = 1e6;
-
-/// A warning when the flow is stiff at `theta_0`, as at large `lambda` (the lazy regime): the
-/// Gauss-Newton part of the Hessian of `L`, `(1/n) J^T J` with `J` the Jacobian of the outputs
-/// `h(x_k)`, has its largest eigenvalue `mu >= trace / n` with
-/// `trace = (1/n) sum_k |grad h(x_k)|^2 = (1/n) sum_k sum_j (act(<w_j, x_k>)^2 + a_j^2 act'^2 |x_k|^2)`,
-/// and an explicit Dormand-Prince step is stable only for `h <~ 3.3 / mu` (its stability region on
-/// the negative real axis), so the run needs about `mu / 3.3` steps per unit of time or more (the
-/// rest of the Hessian, `(1/n) sum_k r_k grad^2 h(x_k)`, is left out: an estimate, which
-/// `tests/cli.rs` holds against the integrator's actual steps at `lambda = 1e3`). `None`
-/// below [`STIFF_STEPS_PER_TIME`] per unit of time and (with a horizon) [`STIFF_STEPS`] in all.
-fn stiffness_warning(p: &Prepared, horizon: Option<f64>) -> Option<String> {
-    let params = p.theta0.to_params();
-    let n = p.data.n();
-    let mut trace = 0.0;
-    for k in 0..n {
-        let x = p.data.x(k);
-        let x_sq = dot(x, x);
-        for (a, w) in params.a.iter().zip(&params.w) {
-            let z = dot(w, x);
-            let (act, der) = (p.model.act(z), p.model.act_prime(z));
-            // (a act')^2, not a^2 act'^2: no inf * 0 = NaN when a^2 overflows on an inactive coordinate
-            let ad = a * der;
-            trace += act * act + ad * ad * x_sq;
-        }
-    }
-    // trace of (1/n) J^T J is (1/n) sum_k |grad h(x_k)|^2; its largest eigenvalue is >= trace / n
-    let mu_lower = trace / (n as f64 * n as f64);
-    let per_time = mu_lower / 3.3;
-    let total = horizon.map(|t| t * per_time);
-    // (a non-finite estimate means a non-finite start: the run reports that as an error at step 0)
-    if !(per_time.is_finite() && per_time > STIFF_STEPS_PER_TIME && total.is_none_or(|s| s > STIFF_STEPS)) {
-        return None;
-    }
-    let expect = match total {
-        Some(s) => format!("about {s:.1e} steps to the horizon or more"),
-        None => format!("about {per_time:.1e} steps per unit of time or more"),
-    };
-    Some(format!(
-        "the flow is stiff at this initialisation: the Gauss-Newton part of the loss's Hessian has an eigenvalue >= \
-         {mu_lower:.3e}, so the \
-         explicit Dormand-Prince integrator would need steps below ~{:.1e} ({expect}); the run switches to the \
-         linearly implicit Rosenbrock-W integrator (ROS2) as soon as Hairer's stiffness test fires (the summary says \
-         when); gradient descent would need --step below {:.1e}",
-        3.3 / mu_lower,
-        2.0 / mu_lower
-    ))
 }
 
 /// Runs `simulate` and returns its report: the library entry point of the CLI. It prints nothing
@@ -730,7 +351,7 @@ pub fn simulate(args: &SimulateArgs) -> Result<SimulateReport, CliError> {
 
 /// `L(0) = (1/2n) sum_k y_k^2`, the loss at `theta = 0`.
 fn zero_loss(data: &Dataset) -> f64 {
-    data.y().iter().map(|y| y * y).sum::<f64>() / (2.0 * data.n() as f64)
+    crate::numerics::norm_sq(data.y()) / (2.0 * data.n() as f64)
 }
 
 /// The step cap of a run: `--steps`, else the flow's default cap when only `--until-loss` is given.
