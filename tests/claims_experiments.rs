@@ -232,3 +232,39 @@ fn x5_xa_are_skipped_outside_their_settings() {
     skipped(ClaimId::XA, &a1_instance(10.0 / (A1_WIDTH as f64).sqrt(), 0), Requirement::LambdaAtMost(1.3e-4));
     skipped(ClaimId::X5, &x5_instance(x5_large_lambda(), 0), Requirement::LambdaAtMost(1e-6));
 }
+
+/// The judges read an `ExperimentRun` as data (here written by hand, as a run recorded by another
+/// program would be), and mark the parts that cannot bite on it as vacuous: on the five A.1
+/// points a width-2 network cannot have more than `n - 2 = 3` kink clusters, two principal
+/// components carry all of a `2 x 2` matrix, and a run whose first sample is already below
+/// `1e-2 L_0` has no time to fit in which to plateau. The zero-loss part still bites.
+#[test]
+fn xa_parts_that_cannot_bite_are_vacuous() {
+    use reluflow::Params;
+    use reluflow::experiments::ExperimentRun;
+    use reluflow::experiments::measures::LossCurve;
+    let data = reluflow::experiments::data::a1_data();
+    let params = Params { a: vec![1.0, -0.5], w: vec![vec![1.0, 0.5], vec![-0.5, 0.2]] };
+    let l0 = data.y().iter().map(|y| y * y).sum::<f64>() / 10.0;
+    let run = ExperimentRun {
+        data,
+        width: 2,
+        lambda: 1e-4,
+        step: 1e-3,
+        steps: 2,
+        curve: LossCurve { times: vec![0.0, 1e-3, 2e-3], losses: vec![1e-3 * l0, 9e-4 * l0, 8e-4 * l0] },
+        initial_loss: 1e-3 * l0,
+        final_loss: 8e-4 * l0,
+        time: 2e-3,
+        initial_params: params.clone(),
+        final_params: params,
+    };
+    for (name, v) in [("kinks", check_xa_kinks(&run)), ("pca", check_xa_pca(&run)), ("plateau", check_xa_plateau(&run))]
+    {
+        assert!(v.is_vacuous(), "{name}: {v:#?}");
+    }
+    let zero = check_xa_zero_loss(&run);
+    assert!(zero.holds() && !zero.is_vacuous(), "{zero:#?}");
+    let a1 = check_xa_a1(&run);
+    assert!(a1.holds() && !a1.is_vacuous() && a1.statement().matches("[vacuous]").count() == 2, "{a1:#?}");
+}

@@ -38,6 +38,7 @@ use crate::Instance;
 use crate::data::Dataset;
 use crate::generators::InstanceShape;
 use crate::network::Model;
+use crate::numerics::{dot, norm_sq as sq};
 use crate::params::Params;
 use crate::seeds::{self, Stream};
 use crate::theory;
@@ -45,14 +46,6 @@ use rand::RngExt;
 
 /// Unit roundoff of `f64`, `2^-53`.
 const UNIT_ROUNDOFF: f64 = f64::EPSILON / 2.0;
-
-fn dot(u: &[f64], v: &[f64]) -> f64 {
-    u.iter().zip(v).map(|(a, b)| a * b).sum()
-}
-
-fn sq(v: &[f64]) -> f64 {
-    v.iter().map(|x| x * x).sum()
-}
 
 /// The relative rounding allowance `tau = 64 (n + d + m) max(n, d) u` of every check of this module
 /// (see the module docs for its derivation).
@@ -248,7 +241,7 @@ pub fn check_p1_minimiser(data: &Dataset, theta: &Params) -> Verdict {
     let r = residuals(data, theta);
     let y_max = data.y().iter().fold(0.0f64, |a, y| a.max(y.abs()));
     let fit = r.iter().fold(0.0f64, |a, v| a.max(v.abs())) / y_max;
-    let norm_sq: f64 = theta.a.iter().map(|a| a * a).sum::<f64>() + theta.w.iter().map(|w| sq(w)).sum::<f64>();
+    let norm_sq: f64 = sq(&theta.a) + theta.w.iter().map(|w| sq(w)).sum::<f64>();
     let min = p1_min_norm_sq(data);
     let gap = (norm_sq / min - 1.0).abs();
     let interpolation = Verdict::at_most(

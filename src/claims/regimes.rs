@@ -15,6 +15,7 @@ use crate::data::Dataset;
 use crate::data::generate::{LabelSpec, random_orthonormal};
 use crate::init::NeuronSets;
 use crate::network::Model;
+use crate::numerics::{dot, norm, norm_sq};
 use crate::params::ScaledParams;
 use crate::seeds::{self, Stream};
 use crate::theory;
@@ -58,7 +59,9 @@ pub struct SetCounts {
     pub minus: u64,
     /// Number of neurons drawn (`m` times the number of initialisations): the binomial `trials`.
     pub trials: u64,
+    /// `n+ = |{k : y_k > 0}|` of the data.
     pub n_plus: usize,
+    /// `n- = |{k : y_k < 0}|` of the data.
     pub n_minus: usize,
 }
 
@@ -143,7 +146,7 @@ fn side_certificate(y: &[f64]) -> (f64, f64) {
     if y.len() < 2 {
         return (f64::INFINITY, f64::INFINITY);
     }
-    let s: f64 = y.iter().map(|v| v * v).sum();
+    let s = norm_sq(y);
     let y_min_sq = y.iter().map(|v| v * v).fold(f64::INFINITY, f64::min);
     let t = s.sqrt() / (s - y_min_sq).sqrt();
     let mut best = (t * s.sqrt(), t);
@@ -180,8 +183,7 @@ fn side_labels(data: &Dataset, positive: bool) -> Vec<f64> {
 pub fn a3n_excess_bound(data: &Dataset, plus_empty: bool, minus_empty: bool) -> f64 {
     let part = |positive: bool| {
         let y = side_labels(data, positive);
-        let norm = y.iter().map(|v| v * v).sum::<f64>().sqrt();
-        2.0 * (side_certificate(&y).0 - norm)
+        2.0 * (side_certificate(&y).0 - norm(&y))
     };
     (if plus_empty { part(true) } else { 0.0 }) + (if minus_empty { part(false) } else { 0.0 })
 }
@@ -196,7 +198,7 @@ pub fn labels_covered(instance: &Instance) -> bool {
     let data = &instance.data;
     (0..data.n()).all(|k| {
         (0..p.m()).any(|j| {
-            let z: f64 = p.w_hat(j).iter().zip(data.x(k)).map(|(a, b)| a * b).sum();
+            let z = dot(p.w_hat(j), data.x(k));
             p.a_hat(j) * data.y()[k] > 0.0 && z > 0.0
         })
     })

@@ -7,7 +7,7 @@
 //! from there.
 
 use crate::data::Dataset;
-use crate::network::dot;
+use crate::numerics::dot;
 use crate::seeds::{self, Stream};
 use crate::theory;
 use rand::RngExt;

@@ -3,8 +3,8 @@
 //! unit-norm ([`rescaled_inputs`]).
 
 use super::points::random_theta_star;
-use super::{dot, sq};
 use crate::data::Dataset;
+use crate::numerics::{dot, norm_sq as sq};
 use crate::params::Params;
 use crate::seeds::{self, Stream};
 use nalgebra::{DMatrix, DVector};

@@ -2,8 +2,9 @@
 //! balanced points near a minimum-norm interpolator ([`l15_point`]), built from integer seeds so
 //! that proptest can shrink them.
 
-use super::{dot, l15_radius, sq};
+use super::l15_radius;
 use crate::data::Dataset;
+use crate::numerics::{dot, norm_sq as sq};
 use crate::params::Params;
 use crate::seeds::{self, Stream};
 use crate::theory;
