@@ -82,6 +82,7 @@ pub mod claims;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod data;
+pub mod experiments;
 pub mod generators;
 pub mod init;
 pub mod instance;

@@ -67,6 +67,19 @@ fn violate(req: Requirement, base: &Instance) -> Instance {
         Requirement::PointsAtMost(n) => with_data(random_orthonormal(n + 1, n + 1, &Default::default(), 0).unwrap()),
         Requirement::OneDimensionalWithBias => with_data(random_orthonormal(2, 3, &Default::default(), 0).unwrap()),
         Requirement::LazyScale => base.with_lambda(base.lambda() / 10.0),
+        // the Section 5 toy: orthogonal inputs
+        Requirement::NonOrthogonalInputs => with_data(reluflow::experiments::data::toy()),
+        // Gaussian inputs with more points than dimensions, no bias column: neither A.1 nor A.2
+        Requirement::AppendixASetting => with_data(reluflow::experiments::data::a2_data(20, 8, 0)),
+        // a wide initialisation with S+,1 and S-,1 both non-empty
+        Requirement::Assumption3Violated => (0..1000u64)
+            .map(|seed| Instance { init: reluflow::init::InitSpec { width: 64, seed, ..base.init }, ..base.clone() })
+            .find(|i| i.sets().unwrap().assumption_3())
+            .expect("a 64-neuron initialisation meeting Assumption 3"),
+        // one neuron: Assumption 3 fails, and the labels of the other sign are covered by no neuron
+        Requirement::LabelsCovered => {
+            Instance { init: reluflow::init::InitSpec { width: 1, ..base.init }, ..base.clone() }
+        }
     }
 }
 

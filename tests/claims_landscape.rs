@@ -166,6 +166,47 @@ fn l14_random_points_are_not_trivial() {
     assert!(nontrivial >= 200, "only {nontrivial} of 400 points have a positive bound");
 }
 
+/// The sets of Lemma 14 follow the definition at each boundary: "active" is strict
+/// (`<w_j, x_k> = 0` is inactive, as `relu'(0) = 0`), a zero label is on neither side (a neuron
+/// need not be active on it), a neuron with `a_j = 0` is in neither set, and a neuron must be
+/// active on every label of its sign (one is not enough).
+#[test]
+fn l14_sets_follow_the_definition_at_each_boundary() {
+    let rows = (0..4).map(|k| (0..4).map(|i| if i == k { 1.0 } else { 0.0 }).collect()).collect();
+    // labels: two positive (e_1, e_2), one zero (e_3), one negative (e_4)
+    let data = Dataset::new(rows, vec![1.0, 0.5, 0.0, -0.7]).unwrap();
+    let theta = Params {
+        a: vec![1.0, 1.0, 1.0, 0.0, -1.0, -1.0, 1.0],
+        w: vec![
+            vec![1.0, 1.0, -1.0, -1.0], // 0: in P (inactive on the zero label and the negative one)
+            vec![1.0, 0.0, 1.0, 1.0],   // 1: <w, e_2> = 0 exactly: not active, not in P
+            vec![1.0, -1.0, 1.0, 1.0],  // 2: active on one positive label only: not in P
+            vec![1.0, 1.0, 1.0, 1.0],   // 3: a_j = 0: in neither set
+            vec![-1.0, -1.0, 0.0, 1.0], // 4: in N (zero on the zero label)
+            vec![1.0, 1.0, 1.0, 0.0],   // 5: <w, e_4> = 0 exactly: not in N
+            vec![1.0, 1.0, 0.0, 1.0],   // 6: in P
+        ],
+    };
+    assert_eq!(lemma14_sets(&data, &theta), (vec![0, 6], vec![4]));
+}
+
+/// A point where a set carries no mass has bound 0: the part is vacuous (it cannot fail), and
+/// `claims::check` counts such an instance as no evidence.
+#[test]
+fn l14_point_with_an_empty_set_is_vacuous() {
+    let data = axis_aligned(&reluflow::data::generate::random_orthonormal(3, 4, &Default::default(), 1).unwrap());
+    // one positive neuron only: N is empty
+    let mut w = vec![0.0; 4];
+    (0..3).filter(|&k| data.y()[k] > 0.0).for_each(|k| w[k] = 0.5);
+    let theta = Params { a: vec![w.iter().map(|v| v * v).sum::<f64>().sqrt()], w: vec![w] };
+    let v = check_l14(&data, &theta);
+    assert!(v.holds() && v.is_vacuous() && v.bound() == 0.0, "{v:#?}");
+    assert!(v.statement().contains("vacuous"), "{v:#?}");
+    // with a mass on both sides the same kind of point is evidence
+    let b = check_l14(&data, &balanced_point(&data, 8, 3));
+    assert!(b.bound() == 0.0 || !b.is_vacuous());
+}
+
 // ---------------------------------------------------------------------------------------------
 // L15
 // ---------------------------------------------------------------------------------------------
@@ -262,6 +303,40 @@ fn l15_random_points_margin_is_reported() {
     eprintln!("L15: smallest (|grad L|^2 / L) / min(|D+|, |D-|) over 400 points = {smallest:.4}");
 }
 
+/// The perturbation of `l15_point` has norm `fraction * rho` (to rounding), keeps the
+/// signs of `theta*` and is balanced: the points are where the radius says.
+#[test]
+fn l15_point_is_a_balanced_perturbation_of_the_stated_size() {
+    for seed in 0..60u64 {
+        let data = reluflow::data::generate::random_orthonormal(2 + (seed % 5) as usize, 7, &Default::default(), seed)
+            .unwrap();
+        let fraction = 2f64.powi(-((seed % 21) as i32));
+        let (theta, star) = l15_point_and_centre(&data, 2 + (seed % 7) as usize, fraction, seed).unwrap();
+        let rho = l15_radius(&data).unwrap();
+        let dist: f64 = theta.w.iter().flatten().zip(star.w.iter().flatten()).map(|(a, b)| (a - b).powi(2)).sum();
+        // w - w* loses the digits of |w*| below the perturbation: a rounding of order u |w*|
+        let allowance = 1e-12 * fraction * rho + 1e-14 * star.norm_sq().sqrt();
+        assert!((dist.sqrt() - fraction * rho).abs() <= allowance, "distance {} vs {}", dist.sqrt(), fraction * rho);
+        for j in 0..theta.m() {
+            let nw = theta.w[j].iter().map(|v| v * v).sum::<f64>().sqrt();
+            assert!((theta.a[j].abs() - nw).abs() <= 1e-15 * nw, "balanced");
+            if star.a[j] != 0.0 {
+                assert_eq!(theta.a[j].signum(), star.a[j].signum(), "the signs of theta*");
+            }
+        }
+    }
+}
+
+/// At an exact interpolator the local PL bound is vacuous (`L = 0`: the ratio is `+inf`).
+#[test]
+fn l15_at_an_exact_interpolator_is_vacuous() {
+    let data = Dataset::new(vec![vec![1.0, 0.0], vec![0.0, 1.0]], vec![1.0, -1.0]).unwrap();
+    let star = theory::theta_star_width_two(&data).unwrap();
+    assert_eq!(reluflow::claims::landscape::loss(&data, &star), 0.0);
+    let v = check_l15(&data, &star);
+    assert!(v.holds() && v.is_vacuous(), "{v:#?}");
+}
+
 #[test]
 fn l15_radius_is_positive_and_below_theta_star() {
     for seed in 0..50u64 {
@@ -289,8 +364,10 @@ proptest! {
         let data = if rescale { rescaled_inputs(&data, seed) } else { data };
         let min = theory::min_norm_sq(&data).unwrap();
         let theta = random_interpolator(&data, InterpolatorKind::SplitShares, m, seed).unwrap();
-        let v = check_p1_minimiser(&data, &theta, min);
-        prop_assert!(v.holds(), "{v:#?}");
+        let v = check_p1_minimiser(&data, &theta);
+        prop_assert!(v.holds() && !v.is_vacuous(), "{v:#?}");
+        // the labels-alone minimum agrees with theory's (built from v+, v-) to rounding
+        prop_assert!((p1_min_norm_sq(&data) / min - 1.0).abs() < 1e-13);
         // and the formula of the paper for orthonormal inputs
         if !rescale {
             let paper = 2.0 * data.n() as f64 * (theory::d_plus_norm(&data) + theory::d_minus_norm(&data));
@@ -315,7 +392,7 @@ proptest! {
         let theta = theta.unwrap();
         // it is an interpolator (to rounding): the check must bite on a real interpolator
         prop_assert!(fit_slack(&data, &theta) < 1e-8 * min, "not an interpolator: {kind:?}");
-        let v = check_p1_lower_bound(&data, &theta, min);
+        let v = check_p1_lower_bound(&data, &theta);
         prop_assert!(v.holds(), "{kind:?}: {v:#?}");
     }
 }
@@ -334,7 +411,7 @@ fn p1_interpolator_families_are_built_and_above_the_minimum() {
             if let Some(theta) = random_interpolator(&data, kind, m, seed) {
                 built += 1;
                 let min = theory::min_norm_sq(&data).unwrap();
-                let v = check_p1_lower_bound(&data, &theta, min);
+                let v = check_p1_lower_bound(&data, &theta);
                 assert!(v.holds(), "{kind:?}: {v:#?}");
                 smallest = smallest.min(theta.norm_sq() / min - 1.0);
             }
@@ -349,36 +426,164 @@ fn p1_interpolator_families_are_built_and_above_the_minimum() {
 
 /// Negative control: the paper's printed direction. Proposition 1's text puts the `s = +1` neurons
 /// along `-D+`; with `w_j = -sqrt(p_j |v+|) v+/|v+|` they are inactive on every positive label, so
-/// `h = 0` there and the minimiser check fails by a relative fit error of order 1.
+/// `h = 0` there and the interpolation part fails by a relative fit error of order 1 (the norm
+/// part still holds: the masses are unchanged).
 #[test]
 fn p1_negative_control_printed_minus_d_plus_direction() {
     for seed in 0..20u64 {
         let data = reluflow::data::generate::random_orthonormal(2 + (seed % 5) as usize, 7, &Default::default(), seed)
             .unwrap();
-        let min = theory::min_norm_sq(&data).unwrap();
         let mut theta = random_interpolator(&data, InterpolatorKind::SplitShares, 4, seed).unwrap();
         for j in 0..theta.m() {
             if theta.a[j] > 0.0 {
                 theta.w[j].iter_mut().for_each(|v| *v = -*v);
             }
         }
-        let v = check_p1_minimiser(&data, &theta, min);
+        let v = check_p1_minimiser(&data, &theta);
         assert!(!v.holds() && v.measured() > 0.2, "{v:#?}");
+        assert!(v.statement().contains("[FAIL] interpolation") && v.statement().contains("[ok] norm"), "{v:#?}");
     }
 }
 
-/// Negative control: a wrong theory constant. `2(|D+| + |D-|)`, Proposition 1's value with the `n`
-/// dropped (confusing `n|D+| = sqrt(sum_{y>0} y^2)` with `|D+|`), is not attained by `theta*`
-/// (relative gap `n - 1 >= 1`).
+/// Proposition 1's recipe applied by hand to a dataset: `v+ = sum_{y>0} y_k x_k/|x_k|^2`,
+/// `v- = sum_{y<0} |y_k| x_k/|x_k|^2`, one neuron per side, `w = v/sqrt(|v|)`, `a = s |w|`
+/// (`theory::theta_star` refuses non-orthogonal inputs; this does not check them).
+fn recipe_minimiser(data: &Dataset) -> Params {
+    let side = |positive: bool| -> Vec<f64> {
+        let mut v = vec![0.0; data.d()];
+        for k in 0..data.n() {
+            let y = data.y()[k];
+            if (y > 0.0) == positive && y != 0.0 {
+                let x = data.x(k);
+                let nx2: f64 = x.iter().map(|t| t * t).sum();
+                v.iter_mut().zip(x).for_each(|(vi, xi)| *vi += y.abs() * xi / nx2);
+            }
+        }
+        let nv = v.iter().map(|t| t * t).sum::<f64>().sqrt();
+        v.iter().map(|t| t / nv.sqrt()).collect()
+    };
+    let (wp, wm) = (side(true), side(false));
+    let norm = |w: &[f64]| w.iter().map(|t| t * t).sum::<f64>().sqrt();
+    Params { a: vec![norm(&wp), -norm(&wm)], w: vec![wp, wm] }
+}
+
+proptest! {
+    #![proptest_config(crate::common::config(256))]
+
+    /// Negative control: non-orthogonal inputs (the requirement `OrthogonalInputs` broken).
+    /// Proposition 1's recipe on unit inputs whose two positive ones are at angle `phi`
+    /// (`cos phi` in `[0.1, 0.9]`) builds a point that does not interpolate (`h(x_1) = y_1 + y_2
+    /// cos phi`) and whose norm `2|v+| + 2|v-|`, `|v+|^2 = y_1^2 + y_2^2 + 2 y_1 y_2 cos phi`, is not
+    /// the labels-alone minimum: both parts of the minimiser check fail, by order `cos phi`. On
+    /// the orthonormal inputs with the same labels the same recipe passes.
+    #[test]
+    fn p1_negative_control_nonorthogonal_recipe(
+        cos_steps in 1u32..=9, y1 in 1u32..=8, y2 in 1u32..=8, z in 1u32..=8,
+    ) {
+        let c = 0.1 * cos_steps as f64;
+        let s = (1.0 - c * c).sqrt();
+        let y = vec![0.25 * y1 as f64, 0.25 * y2 as f64, -0.25 * z as f64];
+        let data = Dataset::new(vec![vec![1.0, 0.0, 0.0], vec![c, s, 0.0], vec![0.0, 0.0, 1.0]], y.clone()).unwrap();
+        let v = check_p1_minimiser(&data, &recipe_minimiser(&data));
+        prop_assert!(!v.holds(), "{v:#?}");
+        prop_assert!(v.statement().contains("[FAIL] interpolation") && v.statement().contains("[FAIL] norm"), "{v:#?}");
+        let ortho = Dataset::new(vec![vec![1.0, 0.0, 0.0], vec![0.0, 1.0, 0.0], vec![0.0, 0.0, 1.0]], y).unwrap();
+        let o = check_p1_minimiser(&ortho, &recipe_minimiser(&ortho));
+        prop_assert!(o.holds(), "{o:#?}");
+    }
+}
+
+/// Negative control of the norm part alone: `theta*` with every neuron rescaled to
+/// `(a_j / c, c w_j)`, `c = 2`, computes the same function (the interpolation part holds) but is
+/// not balanced, and its norm `sum_j (a_j^2/c^2 + c^2 |w_j|^2) = (c^2 + 1/c^2)/2 M` is 2.125 times
+/// the minimum: the norm part fails on its own.
 #[test]
-fn p1_negative_control_constant_without_n() {
+fn p1_negative_control_unbalanced_minimiser() {
     for seed in 0..20u64 {
         let data = reluflow::data::generate::random_orthonormal(2 + (seed % 5) as usize, 7, &Default::default(), seed)
             .unwrap();
-        let wrong = 2.0 * (theory::d_plus_norm(&data) + theory::d_minus_norm(&data));
+        let mut theta = random_interpolator(&data, InterpolatorKind::SplitShares, 4, seed).unwrap();
+        for j in 0..theta.m() {
+            theta.a[j] /= 2.0;
+            theta.w[j].iter_mut().for_each(|v| *v *= 2.0);
+        }
+        let v = check_p1_minimiser(&data, &theta);
+        assert!(!v.holds() && (v.measured() - 1.125).abs() < 1e-12, "{v:#?}");
+        assert!(v.statement().contains("[ok] interpolation") && v.statement().contains("[FAIL] norm"), "{v:#?}");
+    }
+}
+
+/// The labels-alone minimum is Proposition 1's printed `2n(|D+| + |D-|)` and theory's
+/// `min_norm_sq` (built from `v+`, `v-`); `2(|D+| + |D-|)`, the constant with the `n` dropped
+/// (confusing `n|D+| = sqrt(sum_{y>0} y^2)` with `|D+|`), is `n` times smaller and fails the
+/// minimiser's norm part.
+#[test]
+fn p1_label_formula_is_the_paper_constant_and_theory_minimum() {
+    for seed in 0..20u64 {
+        let data = reluflow::data::generate::random_orthonormal(2 + (seed % 5) as usize, 7, &Default::default(), seed)
+            .unwrap();
+        let formula = p1_min_norm_sq(&data);
+        let paper = 2.0 * data.n() as f64 * (theory::d_plus_norm(&data) + theory::d_minus_norm(&data));
+        assert!(
+            (formula / paper - 1.0).abs() < 1e-13
+                && (formula / theory::min_norm_sq(&data).unwrap() - 1.0).abs() < 1e-13
+        );
+        let without_n = 2.0 * (theory::d_plus_norm(&data) + theory::d_minus_norm(&data));
+        assert!((formula / without_n - data.n() as f64).abs() < 1e-9);
         let theta = random_interpolator(&data, InterpolatorKind::SplitShares, 4, seed).unwrap();
-        let v = check_p1_minimiser(&data, &theta, wrong);
-        assert!(!v.holds() && v.measured() >= data.n() as f64 - 1.0 - 1e-9, "{v:#?}");
+        assert!((theta.norm_sq() / without_n - 1.0).abs() >= data.n() as f64 - 1.0 - 1e-9);
+    }
+}
+
+/// The fit slack of the lower-bound part is needed and tight. `t theta*` with `t^2 = 1 - 1e-3`
+/// undercuts the minimum by `1e-3 M`, far more than the rounding `tau M`, and holds only through
+/// the slack; with `|y'+| = |y'-|` (labels `(1, 1, -1, -1)` on `e_1..e_4`) the deficit is the whole
+/// slack (ratio 1 to rounding), so a slack any smaller would fail this interpolating-to-first-order
+/// point, and a slack of 0 fails every such point.
+#[test]
+fn p1_fit_slack_is_needed_and_tight() {
+    let rows = (0..4).map(|k| (0..4).map(|i| if i == k { 1.0 } else { 0.0 }).collect()).collect();
+    let balanced_sides = Dataset::new(rows, vec![1.0, 1.0, -1.0, -1.0]).unwrap();
+    let mut datasets = vec![balanced_sides];
+    for seed in 0..10u64 {
+        let data = reluflow::data::generate::random_orthonormal(2 + (seed % 5) as usize, 7, &Default::default(), seed);
+        datasets.push(rescaled_inputs(&data.unwrap(), seed));
+    }
+    for (i, data) in datasets.iter().enumerate() {
+        let mut theta = random_interpolator(data, InterpolatorKind::SplitShares, 4, i as u64).unwrap();
+        let t = (1.0 - 1e-3f64).sqrt();
+        theta.a.iter_mut().for_each(|a| *a *= t);
+        theta.w.iter_mut().flatten().for_each(|w| *w *= t);
+        let min = p1_min_norm_sq(data);
+        let tau = rounding_tolerance(data.n(), data.d(), theta.m());
+        let (slack, deficit) = (fit_slack(data, &theta), min - theta.norm_sq());
+        assert!(deficit > 1e3 * tau * min, "the point undercuts the minimum beyond rounding");
+        assert!(deficit <= slack * (1.0 + 1e-9), "the slack covers the deficit: {deficit:e} vs {slack:e}");
+        let v = check_p1_lower_bound(data, &theta);
+        assert!(v.holds(), "{v:#?}");
+        if i == 0 {
+            assert!((deficit / slack - 1.0).abs() < 1e-9, "tight: deficit {deficit:e}, slack {slack:e}");
+        }
+    }
+}
+
+/// The extra neurons of `InterpolatorKind::ExtraNeurons` are inactive on every input (so the point
+/// still interpolates) and there is at least one.
+#[test]
+fn p1_extra_neurons_are_inactive_on_every_input() {
+    for seed in 0..40u64 {
+        let data = reluflow::data::generate::random_orthonormal(2 + (seed % 5) as usize, 7, &Default::default(), seed)
+            .unwrap();
+        let data = if seed % 2 == 1 { rescaled_inputs(&data, seed) } else { data };
+        let m = data.n() + (seed % 4) as usize;
+        let star = random_interpolator(&data, InterpolatorKind::SplitShares, m, seed).unwrap();
+        let theta = random_interpolator(&data, InterpolatorKind::ExtraNeurons, m, seed).unwrap();
+        assert_eq!(theta.m(), m + 1);
+        let inactive =
+            |j: usize| (0..data.n()).all(|k| theta.w[j].iter().zip(data.x(k)).map(|(a, b)| a * b).sum::<f64>() < 0.0);
+        let extra: Vec<usize> = (0..=m).filter(|&j| j == m || star.a[j] == 0.0).collect();
+        assert!(extra.iter().all(|&j| inactive(j)), "seed {seed}: an extra neuron is active");
+        assert!(fit_slack(&data, &theta) < 1e-12 * p1_min_norm_sq(&data));
     }
 }
 
@@ -405,7 +610,8 @@ proptest! {
         let s = z.abs().sqrt();
         let theta = Params { a: vec![t, -s], w: vec![vec![t, 0.0, 0.0], vec![0.0, 0.0, s]] };
         prop_assert!(fit_slack(&data, &theta) < 1e-12);
-        let v = check_p1_lower_bound(&data, &theta, formula);
+        prop_assert!((p1_min_norm_sq(&data) / formula - 1.0).abs() < 1e-13, "the judge's minimum is the formula");
+        let v = check_p1_lower_bound(&data, &theta);
         prop_assert!(!v.holds(), "{v:#?}");
     }
 }

@@ -233,3 +233,31 @@ fn a3_a3n_run_holds_on_seeds() {
         Outcome::Skipped { .. }
     ));
 }
+
+/// A3N's premises are requirements: an instance with Assumption 3 satisfied, or with a label no
+/// neuron of its sign activates at initialisation, is skipped naming the requirement; judged
+/// anyway (`check_unguarded`), the first has a vacuous verdict (`delta = 0`: no side is empty).
+#[test]
+fn a3n_is_skipped_unless_assumption_3_fails_with_every_label_covered() {
+    use reluflow::claims::{Requirement, check, check_unguarded};
+    let data = random_orthonormal(3, 4, &LabelSpec::default(), 7).unwrap();
+    let find = |m: usize, pred: &dyn Fn(&reluflow::Instance) -> bool| {
+        (0..400u64).map(|s| reluflow::Instance::balanced(data.clone(), m, 1e-8, s)).find(|i| pred(i)).unwrap()
+    };
+    let satisfied = find(8, &|i| i.sets().unwrap().assumption_3());
+    match check(ClaimId::A3N, &satisfied) {
+        Outcome::Skipped { reason, .. } => {
+            assert!(reason.contains(&Requirement::Assumption3Violated.name()), "{reason}")
+        }
+        other => panic!("{other:?}"),
+    }
+    match check_unguarded(ClaimId::A3N, &satisfied) {
+        Outcome::Checked(v) => assert!(v.is_vacuous() && v.bound() <= 0.0, "{v:#?}"),
+        other => panic!("{other:?}"),
+    }
+    let uncovered = find(2, &|i| !i.sets().unwrap().assumption_3() && !labels_covered(i));
+    match check(ClaimId::A3N, &uncovered) {
+        Outcome::Skipped { reason, .. } => assert!(reason.contains(&Requirement::LabelsCovered.name()), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+}

@@ -4,11 +4,16 @@
 //!   ([`check_l14`]).
 //! - L15 (Lemma 15 / Lemma 5): on balanced points near a minimum-norm interpolator `theta*`,
 //!   `|grad L|^2 / L >= min(|D+|, |D-|)` ([`check_l15`], neighbourhood radius [`l15_radius`]).
-//! - P1 (Proposition 1): `theta*` interpolates with `|theta*|^2 = min_norm_sq`
-//!   ([`check_p1_minimiser`]) and no interpolator has a smaller norm ([`check_p1_lower_bound`]).
+//! - P1 (Proposition 1): the constructed `theta*` interpolates (`h` evaluated at the inputs) and
+//!   its `sum_j a_j^2 + |w_j|^2` equals the minimum computed from the labels alone
+//!   ([`p1_min_norm_sq`], [`check_p1_minimiser`]); no interpolator has a smaller norm
+//!   ([`check_p1_lower_bound`]).
 //!
-//! The points are built from integer seeds by the `*_point` / [`random_interpolator`] builders
-//! below (so proptest can shrink them); [`instance`] draws them for `reluflow verify`.
+//! The evidence is parameter points (no simulation), built from integer seeds (so proptest can
+//! shrink them) by the builders of the submodules `points` ([`balanced_point`], [`l15_point`]) and
+//! `interpolators` ([`random_interpolator`]), re-exported here; the judges (`check_*`) take a
+//! dataset and a point as data. [`instance`] draws the data for `reluflow verify`, [`check`] the
+//! points.
 //!
 //! ## Rounding
 //! These claims are exact inequalities, so the only tolerance is floating-point rounding,
@@ -22,29 +27,25 @@
 //! approached by rounding (the sharp point of Lemma 14 has a relative slack of order `1e-16`) and
 //! that the negative controls fail by margins of order 1, not `tau`.
 
+mod interpolators;
+mod points;
+
+pub use interpolators::{InterpolatorKind, random_interpolator, rescaled_inputs};
+pub use points::{NeuronMode, balanced_point, l15_point, l15_point_and_centre};
+
 use super::{ClaimId, Outcome, Verdict};
 use crate::Instance;
 use crate::data::Dataset;
 use crate::generators::InstanceShape;
 use crate::network::Model;
+use crate::numerics::{dot, norm_sq as sq};
 use crate::params::Params;
 use crate::seeds::{self, Stream};
 use crate::theory;
-use nalgebra::{DMatrix, DVector};
 use rand::RngExt;
-use rand::rngs::ChaCha8Rng;
-use rand_distr::StandardNormal;
 
 /// Unit roundoff of `f64`, `2^-53`.
 const UNIT_ROUNDOFF: f64 = f64::EPSILON / 2.0;
-
-fn dot(u: &[f64], v: &[f64]) -> f64 {
-    u.iter().zip(v).map(|(a, b)| a * b).sum()
-}
-
-fn sq(v: &[f64]) -> f64 {
-    v.iter().map(|x| x * x).sum()
-}
 
 /// The relative rounding allowance `tau = 64 (n + d + m) max(n, d) u` of every check of this module
 /// (see the module docs for its derivation).
@@ -73,7 +74,9 @@ pub fn residuals(data: &Dataset, theta: &Params) -> Vec<f64> {
 
 /// The sets of Lemma 14 at `theta` (not at initialisation): `P` = neurons with `a_j > 0` (`s_j = +1`)
 /// and `<w_j, x_k> > 0` for every `k` with `y_k > 0`; `N` = neurons with `a_j < 0` and
-/// `<w_j, x_k> > 0` for every `k` with `y_k < 0`. "Active" is strict, as `relu'(0) = 0`.
+/// `<w_j, x_k> > 0` for every `k` with `y_k < 0`. "Active" is strict, as `relu'(0) = 0`; a zero
+/// label belongs to neither side, and a neuron with `a_j = 0` to neither set
+/// (`tests/claims_landscape.rs` pins each of these boundaries).
 pub fn lemma14_sets(data: &Dataset, theta: &Params) -> (Vec<usize>, Vec<usize>) {
     let covers = |j: usize, positive: bool| {
         (0..data.n())
@@ -95,6 +98,9 @@ pub fn lemma14_sets(data: &Dataset, theta: &Params) -> (Vec<usize>, Vec<usize>) 
 /// only uses that those neurons are active on every label of their sign *at `theta`*
 /// (`n |D_j|^2 >= (1/n) sum_{y_k > 0} r_k^2`); with the sets taken at `theta` the statement holds
 /// for every balanced `theta`, which is what is checked.
+///
+/// **Vacuous** when the bound is 0 (`P` or `N` carries no mass, or `L(theta) = 0`): then
+/// `|grad L|^2 >= 0` cannot fail ([`Verdict::vacuous_if`]).
 ///
 /// **Tolerance**: rounding only, `tau` = [`rounding_tolerance`] relative (module docs).
 ///
@@ -121,58 +127,7 @@ pub fn check_l14(data: &Dataset, theta: &Params) -> Verdict {
             if rhs > 0.0 { g / rhs } else { f64::INFINITY }
         ),
     )
-}
-
-/// How a neuron of [`balanced_point`] is drawn.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NeuronMode {
-    /// `w_j` a standard Gaussian.
-    Free,
-    /// Coordinates on the labels of the neuron's sign made positive (the neuron covers them).
-    Covering,
-    /// Coordinates made positive on the labels of its sign and negative on the others.
-    Exact,
-}
-
-/// A random balanced point (`a_j = s_j |w_j|`) of width `m` on `data`, from `seed`.
-///
-/// The stream [`Stream::ParameterPoints`] of `seed` draws, per neuron: `s_j` (fair), the mode (Free, Covering, Exact with
-/// probabilities 1/3 each), `g ~ N(0, I_d)`, and a scale `10^u`, `u` uniform in `[-1.5, 1]` (so
-/// that the loss ranges from that of the zero network to that of strongly overfitting points).
-/// `w_j = 10^u g'` where `g'` is `g` with the coordinates `<g, x_k>` flipped as the mode says
-/// (reflections `g - 2 <g, x_k> x_k / |x_k|^2`, exact in direction for orthogonal inputs).
-pub fn balanced_point(data: &Dataset, m: usize, seed: u64) -> Params {
-    let mut rng = seeds::rng(seed, Stream::ParameterPoints);
-    let d = data.d();
-    let mut theta = Params { a: Vec::with_capacity(m), w: Vec::with_capacity(m) };
-    for _ in 0..m {
-        let s = if rng.random::<bool>() { 1.0 } else { -1.0 };
-        let mode = match rng.random_range(0..3u8) {
-            0 => NeuronMode::Free,
-            1 => NeuronMode::Covering,
-            _ => NeuronMode::Exact,
-        };
-        let mut g: Vec<f64> = (0..d).map(|_| rng.sample(StandardNormal)).collect();
-        let scale = 10f64.powf(rng.random_range(-1.5..=1.0));
-        for k in 0..data.n() {
-            let own = data.y()[k] * s > 0.0;
-            let x = data.x(k);
-            let c = dot(&g, x);
-            let flip = match mode {
-                NeuronMode::Free => false,
-                NeuronMode::Covering => own && c < 0.0,
-                NeuronMode::Exact => (own && c < 0.0) || (!own && c > 0.0),
-            };
-            if flip {
-                let f = 2.0 * c / sq(x);
-                g.iter_mut().zip(x).for_each(|(gi, xi)| *gi -= f * xi);
-            }
-        }
-        g.iter_mut().for_each(|v| *v *= scale);
-        theta.a.push(s * sq(&g).sqrt());
-        theta.w.push(g);
-    }
-    theta
+    .vacuous_if(rhs == 0.0, "the bound is 0 (P or N carries no mass, or L = 0)")
 }
 
 /// The neighbourhood radius of claim L15 around `theta*`: `rho = (1/4) min_side y_min,side / sqrt(|v_side|)`
@@ -203,58 +158,11 @@ pub fn l15_radius(data: &Dataset) -> Option<f64> {
     Some(p.min(q))
 }
 
-/// A point of claim L15: `theta*` of width `m` with random shares (neurons `0..k+` on the `+` side,
-/// the next `k-` on the `-` side, the rest zero), plus a balanced perturbation of norm
-/// `fraction * rho` (`rho` = [`l15_radius`]) in a random direction, `a_j = s_j |w_j|` with the signs
-/// of `theta*` (random signs for the zero neurons). Returns `None` if `theta*` does not exist
-/// (see [`theory::theta_star`]) or `m < 2`.
-pub fn l15_point(data: &Dataset, m: usize, fraction: f64, seed: u64) -> Option<Params> {
-    let mut rng = seeds::rng(seed, Stream::ParameterPoints);
-    let star = random_theta_star(data, m, &mut rng)?;
-    let rho = l15_radius(data)?;
-    let d = data.d();
-    let delta: Vec<Vec<f64>> = (0..m).map(|_| (0..d).map(|_| rng.sample(StandardNormal)).collect()).collect();
-    let size = delta.iter().map(|v| sq(v)).sum::<f64>().sqrt();
-    let c = fraction * rho / size;
-    let mut theta = star.clone();
-    for j in 0..m {
-        let s = if star.a[j] > 0.0 {
-            1.0
-        } else if star.a[j] < 0.0 {
-            -1.0
-        } else if rng.random::<bool>() {
-            1.0
-        } else {
-            -1.0
-        };
-        theta.w[j] = star.w[j].iter().zip(&delta[j]).map(|(w, e)| w + c * e).collect();
-        theta.a[j] = s * sq(&theta.w[j]).sqrt();
-    }
-    Some(theta)
-}
-
-/// `theta*` of width `m >= 2` with random shares: `k+ >= 1` neurons on the `+` side and `k- >= 1`
-/// on the `-` side (disjoint, in a random order), shares uniform in `[0.05, 1]`, other neurons zero.
-fn random_theta_star(data: &Dataset, m: usize, rng: &mut ChaCha8Rng) -> Option<Params> {
-    if m < 2 {
-        return None;
-    }
-    let mut order: Vec<usize> = (0..m).collect();
-    for i in (1..m).rev() {
-        order.swap(i, rng.random_range(0..=i));
-    }
-    let k_plus = rng.random_range(1..m);
-    let k_minus = rng.random_range(1..=m - k_plus);
-    let plus: Vec<(usize, f64)> = order[..k_plus].iter().map(|&j| (j, rng.random_range(0.05..=1.0))).collect();
-    let minus: Vec<(usize, f64)> =
-        order[k_plus..k_plus + k_minus].iter().map(|&j| (j, rng.random_range(0.05..=1.0))).collect();
-    theory::theta_star(data, m, &plus, &minus).ok()
-}
-
 /// Claim L15 (Lemma 15 / Lemma 5) at one balanced point near `theta*`.
 ///
 /// **Finite statement checked**: `|grad L(theta)|^2 / L(theta) >= min(|D+|, |D-|) (1 - tau)` at
-/// `theta`; vacuous (holds) if `L(theta) = 0`. The points come from [`l15_point`]: balanced,
+/// `theta`. **Vacuous** if `L(theta) = 0` (`theta` interpolates: the ratio is `+inf` and
+/// `|grad L|^2 >= c L = 0` cannot fail; marked with [`Verdict::vacuous_if`]). The points come from [`l15_point`]: balanced,
 /// within the explicit radius [`l15_radius`] of a minimum-norm interpolator `theta*` (Lemma 15's
 /// "B(theta_t3, lambda^(eps'/8))" is a ball around the end of phase 3, which Lemma 12 puts within
 /// `lambda^(eps/31)` of `theta*`; the radius here is the one for which the lemma's proof goes
@@ -284,36 +192,75 @@ pub fn check_l15(data: &Dataset, theta: &Params) -> Verdict {
              min(|D+|, |D-|) = min({dp:.4}, {dm:.4}) = {bound:.6} (relative rounding allowance tau = {tau:.1e})"
         ),
     )
+    .vacuous_if(l == 0.0, "L(theta) = 0")
 }
 
-/// Claim P1, minimiser part: `theta` (meant to be a `theta*` of [`theory::theta_star`]) interpolates
-/// and has `|theta|^2` equal to `claimed_min` (normally [`theory::min_norm_sq`]).
+/// Proposition 1's minimum `min_{L(theta)=0} |theta|^2`, computed from the labels and the input
+/// norms alone (no `v+`, `v-`, no parameter point): for orthogonal inputs,
 ///
-/// **Finite statement checked**: `max(max_k |h(x_k) - y_k| / max_k |y_k|, ||theta|^2 / claimed_min - 1|) <= tau`.
+/// `2 sqrt(sum_{y_k>0} (y_k/|x_k|)^2) + 2 sqrt(sum_{y_k<0} (y_k/|x_k|)^2)`,
+///
+/// which for orthonormal inputs is the paper's `2 sqrt(sum_{y>0} y^2) + 2 sqrt(sum_{y<0} y^2)`
+/// (`= 2n(|D+| + |D-|)`).
+///
+/// Derivation of the form for orthogonal inputs that are not unit-norm: write `x_k = |x_k| u_k`
+/// with `u_k` orthonormal. ReLU is positively 1-homogeneous, so `h_theta(x_k) = |x_k| h_theta(u_k)`:
+/// `theta` interpolates `(x_k, y_k)` iff it interpolates `(u_k, y_k/|x_k|)`, where Proposition 1
+/// applies with the labels `y_k/|x_k|`. The orthogonality of the inputs is a premise (the
+/// requirement [`crate::claims::Requirement::OrthogonalInputs`]), not tested here: on other
+/// inputs the formula is still computed, and the negative controls show the checks then fail.
+/// An input `x_k = 0` with `y_k != 0` gives `+inf` (no interpolator exists).
+pub fn p1_min_norm_sq(data: &Dataset) -> f64 {
+    let side = |positive: bool| {
+        (0..data.n())
+            .filter(|&k| if positive { data.y()[k] > 0.0 } else { data.y()[k] < 0.0 })
+            .map(|k| data.y()[k] * data.y()[k] / sq(data.x(k)))
+            .sum::<f64>()
+            .sqrt()
+    };
+    2.0 * side(true) + 2.0 * side(false)
+}
+
+/// Claim P1, minimiser part: the constructed minimiser `theta` (a `theta*` of
+/// [`theory::theta_star`]) interpolates, and its norm is Proposition 1's minimum.
+///
+/// **Finite statement checked**, two parts ([`Verdict::all`]), each measured on `theta` itself:
+/// (i) interpolation, by evaluating `h_theta` at the inputs: `max_k |h(x_k) - y_k| / max_k |y_k|
+/// <= tau`; (ii) norm, from `theta`'s own parameters: `|sum_j (a_j^2 + |w_j|^2) / M - 1| <= tau`,
+/// `M` = [`p1_min_norm_sq`] computed from the labels and input norms alone. Neither part uses
+/// `v+`, `v-` or [`theory::min_norm_sq`], from which `theta*` is built, so a wrong construction
+/// (a direction, a mass, a sign) fails one of them.
 ///
 /// **Tolerance**: rounding only, `tau` = [`rounding_tolerance`] (`theta*`'s entries are a few
-/// operations each; `h` and `|theta|^2` are sums of at most `m (d + 1)` products).
+/// operations each; `h` and `|theta|^2` are sums of at most `m (d + 1)` products, `M` of `n`).
 ///
 /// **lambda**: none.
-pub fn check_p1_minimiser(data: &Dataset, theta: &Params, claimed_min: f64) -> Verdict {
+pub fn check_p1_minimiser(data: &Dataset, theta: &Params) -> Verdict {
     let (n, d, m) = (data.n(), data.d(), theta.m());
     let tau = rounding_tolerance(n, d, m);
     let r = residuals(data, theta);
     let y_max = data.y().iter().fold(0.0f64, |a, y| a.max(y.abs()));
     let fit = r.iter().fold(0.0f64, |a, v| a.max(v.abs())) / y_max;
-    let norm_sq = theta.norm_sq();
-    let gap = (norm_sq / claimed_min - 1.0).abs();
-    let measured = fit.max(gap);
-    Verdict::at_most(
+    let norm_sq: f64 = sq(&theta.a) + theta.w.iter().map(|w| sq(w)).sum::<f64>();
+    let min = p1_min_norm_sq(data);
+    let gap = (norm_sq / min - 1.0).abs();
+    let interpolation = Verdict::at_most(
         ClaimId::P1,
-        measured,
+        fit,
+        tau,
+        format!("interpolation: max_k |h(x_k) - y_k| / max_k |y_k| = {fit:.2e} <= tau = {tau:.1e}"),
+    );
+    let norm = Verdict::at_most(
+        ClaimId::P1,
+        gap,
         tau,
         format!(
-            "Proposition 1, minimiser (n = {n}, d = {d}, m = {m}): relative fit error max|h - y|/max|y| = {fit:.2e} \
-             and relative norm gap ||theta|^2 / {claimed_min:.6} - 1| = {gap:.2e} (|theta|^2 = {norm_sq:.6}) \
-             are both <= tau = {tau:.1e} (rounding)"
+            "norm: |sum_j a_j^2 + |w_j|^2 = {norm_sq:.8} / (2 sqrt(sum_(y>0) (y_k/|x_k|)^2) + \
+             2 sqrt(sum_(y<0) (y_k/|x_k|)^2) = {min:.8}) - 1| = {gap:.2e} <= tau = {tau:.1e}"
         ),
-    )
+    );
+    Verdict::all(ClaimId::P1, [interpolation, norm])
+        .with_context(format!("Proposition 1, minimiser (n = {n}, d = {d}, m = {m})"))
 }
 
 /// The slack `2 sqrt(2) sqrt(sum_k (e_k / |x_k|)^2)` by which an approximate interpolator with
@@ -323,199 +270,42 @@ pub fn check_p1_minimiser(data: &Dataset, theta: &Params, claimed_min: f64) -> V
 /// `|theta|^2 >= f(h)` with `f(y) = 2|P(y')| + 2|N(y')|`, `y'_k = y_k/|x_k|`, `P`/`N` the positive /
 /// negative parts (Proposition 1); `P` and `N` are 1-Lipschitz and split each coordinate's change,
 /// so `|f(h) - f(y)| <= 2(|dP| + |dN|) <= 2 sqrt(2) |e'|`.
+///
+/// Tight: `t theta*` (`t < 1`) has `h = t^2 y`, `|e'| = (1 - t^2)|y'|`, and undercuts the
+/// minimum by `(1 - t^2) f(y)`, which is the slack times `(|y'+| + |y'-|) / (sqrt(2) |y'|)`: the
+/// whole slack when `|y'+| = |y'-|` (tests/claims_landscape.rs shows it).
 pub fn fit_slack(data: &Dataset, theta: &Params) -> f64 {
     let r = residuals(data, theta);
     let s: f64 = (0..data.n()).map(|k| r[k] * r[k] / sq(data.x(k))).sum();
     2.0 * std::f64::consts::SQRT_2 * s.sqrt()
 }
 
-/// Claim P1, lower-bound part: an interpolator `theta` has `|theta|^2 >= claimed_min` (normally
-/// [`theory::min_norm_sq`]).
+/// Claim P1, lower-bound part: an interpolator `theta` has `|theta|^2 >= M`, `M` =
+/// [`p1_min_norm_sq`] (Proposition 1's minimum from the labels and input norms).
 ///
-/// **Finite statement checked**: `|theta|^2 >= claimed_min (1 - tau) - slack`, `slack` =
-/// [`fit_slack`] (exact consequence of Proposition 1 for a `theta` that interpolates only up to
-/// residuals `e_k`; 0 for an exact interpolator, about `1e-15` for the built ones).
+/// **Finite statement checked**: `|theta|^2 >= M (1 - tau) - slack`, `slack` = [`fit_slack`]
+/// (exact consequence of Proposition 1 for a `theta` that interpolates only up to residuals
+/// `e_k`; 0 for an exact interpolator, about `1e-15` for the built ones).
 ///
 /// **Tolerance**: rounding `tau` = [`rounding_tolerance`] plus the derived `slack`; nothing tuned.
 ///
 /// **lambda**: none.
-pub fn check_p1_lower_bound(data: &Dataset, theta: &Params, claimed_min: f64) -> Verdict {
+pub fn check_p1_lower_bound(data: &Dataset, theta: &Params) -> Verdict {
     let (n, d, m) = (data.n(), data.d(), theta.m());
     let tau = rounding_tolerance(n, d, m);
     let slack = fit_slack(data, theta);
     let norm_sq = theta.norm_sq();
+    let min = p1_min_norm_sq(data);
     Verdict::at_least(
         ClaimId::P1,
         norm_sq,
-        claimed_min * (1.0 - tau) - slack,
+        min * (1.0 - tau) - slack,
         format!(
             "Proposition 1, lower bound (n = {n}, d = {d}, m = {m}): |theta|^2 = {norm_sq:.8} >= min_(L=0) |theta|^2 = \
-             {claimed_min:.8} (relative excess {:.3e}; fit slack {slack:.1e}, rounding tau = {tau:.1e})",
-            norm_sq / claimed_min - 1.0
+             {min:.8} (relative excess {:.3e}; fit slack {slack:.1e}, rounding tau = {tau:.1e})",
+            norm_sq / min - 1.0
         ),
     )
-}
-
-/// The families of interpolators of [`random_interpolator`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum InterpolatorKind {
-    /// `theta*` with random shares over several neurons per side, other neurons zero (a minimiser).
-    SplitShares,
-    /// `SplitShares` with every neuron rescaled `(a_j / c_j, c_j w_j)`, `c_j = 2^(k/4)`, `k` in
-    /// `-8..=8` (same function, unbalanced layers).
-    Unbalanced,
-    /// `SplitShares` with some neurons (at least one) rotated by an angle in `[1, 60]` degrees away
-    /// from `v+-`, towards a direction inactive on every other input, and rescaled by
-    /// `1/sqrt(cos phi)` to keep fitting (misaligned directions; relative excess of that neuron's
-    /// mass `1/cos phi - 1`).
-    Misaligned,
-    /// `SplitShares` plus neurons inactive on every input (extra neurons, any `a_j`): the zero
-    /// neurons of `theta*` and one appended neuron (width `m + 1`).
-    ExtraNeurons,
-    /// Random hidden weights (half of them covering their sign's labels), output weights solving
-    /// `Phi a = y` (minimum-norm least squares, `Phi_kj = relu(<w_j, x_k>)`), then each neuron
-    /// rebalanced to `|a_j| = |w_j|` or not (a coin): interpolators unrelated to `theta*`.
-    Solved,
-}
-
-impl InterpolatorKind {
-    /// Every kind.
-    pub const ALL: [InterpolatorKind; 5] = [
-        InterpolatorKind::SplitShares,
-        InterpolatorKind::Unbalanced,
-        InterpolatorKind::Misaligned,
-        InterpolatorKind::ExtraNeurons,
-        InterpolatorKind::Solved,
-    ];
-}
-
-/// A unit vector `u` with `<u, x_k> = 0` for `k` in `zero`, `<u, x_k> < 0` for the other inputs
-/// (orthogonal inputs), plus a random component orthogonal to every input when `d > n`.
-fn inactive_direction(data: &Dataset, zero: impl Fn(usize) -> bool, rng: &mut ChaCha8Rng) -> Vec<f64> {
-    let d = data.d();
-    let mut g: Vec<f64> = (0..d).map(|_| rng.sample(StandardNormal)).collect();
-    // remove the span of the inputs
-    for k in 0..data.n() {
-        let x = data.x(k);
-        let c = dot(&g, x) / sq(x);
-        g.iter_mut().zip(x).for_each(|(gi, xi)| *gi -= c * xi);
-    }
-    for k in 0..data.n() {
-        if !zero(k) {
-            let x = data.x(k);
-            let c = rng.random_range(0.2..=1.0) / sq(x).sqrt();
-            g.iter_mut().zip(x).for_each(|(gi, xi)| *gi -= c * xi);
-        }
-    }
-    let nv = sq(&g).sqrt();
-    g.iter().map(|v| v / nv).collect()
-}
-
-/// A random interpolator of `data` (orthogonal inputs) of the given kind and width `m >= 2`, from
-/// `seed`; `None` if the kind cannot be built (no `theta*`, or `Phi` is rank-deficient for
-/// `Solved`, or its least-squares residual exceeds `1e-9 max|y|`).
-pub fn random_interpolator(data: &Dataset, kind: InterpolatorKind, m: usize, seed: u64) -> Option<Params> {
-    let mut rng = seeds::rng(seed, Stream::ParameterPoints);
-    let d = data.d();
-    match kind {
-        InterpolatorKind::SplitShares => random_theta_star(data, m, &mut rng),
-        InterpolatorKind::Unbalanced => {
-            let mut t = random_theta_star(data, m, &mut rng)?;
-            for j in 0..m {
-                let c = 2f64.powf(rng.random_range(-8..=8) as f64 / 4.0);
-                t.a[j] /= c;
-                t.w[j].iter_mut().for_each(|v| *v *= c);
-            }
-            Some(t)
-        }
-        InterpolatorKind::Misaligned => {
-            let mut t = random_theta_star(data, m, &mut rng)?;
-            let first = (0..m).find(|&j| t.a[j] != 0.0)?;
-            for j in 0..m {
-                // the first neuron of theta* always, the others with probability 1/2
-                if t.a[j] == 0.0 || (j != first && rng.random::<bool>()) {
-                    continue;
-                }
-                let positive = t.a[j] > 0.0;
-                let side = |k: usize| if positive { data.y()[k] > 0.0 } else { data.y()[k] < 0.0 };
-                let u = inactive_direction(data, side, &mut rng);
-                let phi = rng.random_range(1..=60) as f64 * std::f64::consts::PI / 180.0;
-                let nw = sq(&t.w[j]).sqrt();
-                // w' = rho' (cos phi w/|w| + sin phi u) with rho'^2 = |w|^2 / cos phi: same outputs
-                let rho = nw / phi.cos().sqrt();
-                t.w[j] = t.w[j].iter().zip(&u).map(|(w, u)| rho * (phi.cos() * w / nw + phi.sin() * u)).collect();
-                t.a[j] = t.a[j].signum() * rho;
-            }
-            Some(t)
-        }
-        InterpolatorKind::ExtraNeurons => {
-            let mut t = random_theta_star(data, m, &mut rng)?;
-            // one more neuron, so that there is at least one extra
-            t.a.push(0.0);
-            t.w.push(vec![0.0; d]);
-            for j in 0..=m {
-                if t.a[j] == 0.0 {
-                    let u = inactive_direction(data, |_| false, &mut rng);
-                    let size = 10f64.powf(rng.random_range(-2.0..=0.5));
-                    t.w[j] = u.iter().map(|v| size * v).collect();
-                    t.a[j] = rng.sample::<f64, _>(StandardNormal) * size;
-                }
-            }
-            Some(t)
-        }
-        InterpolatorKind::Solved => {
-            let n = data.n();
-            let mut w: Vec<Vec<f64>> = Vec::with_capacity(m);
-            for _ in 0..m {
-                let mut g: Vec<f64> = (0..d).map(|_| rng.sample(StandardNormal)).collect();
-                if rng.random::<bool>() {
-                    let positive = rng.random::<bool>();
-                    for k in 0..n {
-                        let own = if positive { data.y()[k] > 0.0 } else { data.y()[k] < 0.0 };
-                        let x = data.x(k);
-                        let c = dot(&g, x);
-                        if own && c < 0.0 {
-                            let f = 2.0 * c / sq(x);
-                            g.iter_mut().zip(x).for_each(|(gi, xi)| *gi -= f * xi);
-                        }
-                    }
-                }
-                w.push(g);
-            }
-            let phi = DMatrix::from_fn(n, m, |k, j| dot(&w[j], data.x(k)).max(0.0));
-            let y = DVector::from_column_slice(data.y());
-            let a = phi.clone().svd(true, true).solve(&y, 1e-10).ok()?;
-            let y_max = data.y().iter().fold(0.0f64, |acc, v| acc.max(v.abs()));
-            if (&phi * &a - &y).amax() > 1e-9 * y_max {
-                return None;
-            }
-            let mut t = Params { a: a.iter().copied().collect(), w };
-            if rng.random::<bool>() {
-                for j in 0..m {
-                    let (na, nw) = (t.a[j].abs(), sq(&t.w[j]).sqrt());
-                    if na > 0.0 && nw > 0.0 {
-                        let c = (na / nw).sqrt();
-                        t.a[j] /= c;
-                        t.w[j].iter_mut().for_each(|v| *v *= c);
-                    }
-                }
-            }
-            Some(t)
-        }
-    }
-}
-
-/// The same dataset with input `x_k` scaled by `2^e_k`, `e_k` uniform in `-2..=2` (orthogonal,
-/// not unit-norm: Proposition 1's extension, see [`theory::min_norm_sq`]).
-pub fn rescaled_inputs(data: &Dataset, seed: u64) -> Dataset {
-    let mut rng = seeds::rng(seed, Stream::InputPerturbation);
-    let rows: Vec<Vec<f64>> = (0..data.n())
-        .map(|k| {
-            let s = 2f64.powi(rng.random_range(-2..=2));
-            data.x(k).iter().map(|v| s * v).collect()
-        })
-        .collect();
-    Dataset::new(rows, data.y().to_vec()).expect("scaling finite inputs by powers of two keeps them valid")
 }
 
 /// The instance of claim `id` (L14, L15 or P1) drawn from `seed` for `reluflow verify`: the
@@ -532,76 +322,67 @@ pub fn instance(id: ClaimId, seed: u64) -> Result<Instance, Outcome> {
     Ok(instance)
 }
 
+/// The worst of verdicts of one statement at several points ([`Verdict::worst`]) among the
+/// non-vacuous ones, prefixed with how many points were judged; a vacuous verdict only when
+/// every point's is; `None` for no point.
+fn worst_point(verdicts: Vec<Verdict>) -> Option<Verdict> {
+    let (total, vacuous) = (verdicts.len(), verdicts.iter().filter(|v| v.is_vacuous()).count());
+    let (evidence, empty): (Vec<Verdict>, Vec<Verdict>) = verdicts.into_iter().partition(|v| !v.is_vacuous());
+    let worst = evidence.into_iter().reduce(Verdict::worst).or_else(|| empty.into_iter().next())?;
+    Some(worst.with_context(format!("worst of {total} points ({vacuous} vacuous)")))
+}
+
 /// Checks claim `id` (L14, L15 or P1) on the data of `instance`, at parameter points drawn from
 /// the stream [`Stream::ParameterPoints`] of the instance's seed:
-/// - L14: 32 points of [`balanced_point`] of width 1..=8; the verdict with the smallest ratio
-///   `|grad L|^2 / bound` among those with a positive bound.
-/// - L15: 16 points of [`l15_point`] with `fraction = 2^-k`, `k` in `0..=20`; the worst verdict.
+/// - L14: 32 points of [`balanced_point`] of width 1..=8; the worst non-vacuous verdict (a point
+///   with bound 0 is vacuous; [`check_l14`]).
+/// - L15: 16 points of [`l15_point`] with `fraction = 2^-k`, `k` in `0..=20`; the worst
+///   non-vacuous verdict.
 /// - P1: [`check_p1_minimiser`] on a random `theta*` and [`check_p1_lower_bound`] on one
-///   interpolator of each [`InterpolatorKind`]; the worst verdict.
+///   interpolator of each [`InterpolatorKind`], all parts combined by [`Verdict::all`].
 pub fn check(id: ClaimId, instance: &Instance) -> Outcome {
-    let data = instance.data.clone();
+    let data = &instance.data;
     let mut rng = seeds::rng(instance.init.seed, Stream::ParameterPoints);
-    let mut worst: Option<Verdict> = None;
-    let mut keep = |v: Verdict| {
-        worst = Some(match worst.take() {
-            Some(w) => w.worst(v),
-            None => v,
-        })
-    };
-    match id {
-        ClaimId::L14 => {
-            // the worst point by ratio |grad L|^2 / bound among those with a positive bound (about
-            // half of them); a point with bound 0 holds trivially and is kept only if no other is
-            let mut trivial = None;
-            let mut tightest: Option<Verdict> = None;
-            for _ in 0..32 {
-                let m = rng.random_range(1..=8);
-                let v = check_l14(&data, &balanced_point(&data, m, rng.random()));
-                if v.bound() > 0.0 || !v.holds() {
-                    let ratio = |v: &Verdict| if v.holds() { v.measured() / v.bound() } else { f64::NEG_INFINITY };
-                    if tightest.as_ref().is_none_or(|t| ratio(&v) < ratio(t)) {
-                        tightest = Some(v);
-                    }
-                } else {
-                    trivial = Some(v);
-                }
-            }
-            if let Some(v) = tightest.or(trivial) {
-                keep(v);
-            }
-        }
+    let verdict = match id {
+        ClaimId::L14 => worst_point(
+            (0..32)
+                .map(|_| {
+                    let m = rng.random_range(1..=8);
+                    check_l14(data, &balanced_point(data, m, rng.random()))
+                })
+                .collect(),
+        ),
         ClaimId::L15 => {
+            let mut verdicts = Vec::with_capacity(16);
             for _ in 0..16 {
                 let m = rng.random_range(2..=8);
                 let fraction = 2f64.powi(-rng.random_range(0..=20));
-                match l15_point(&data, m, fraction, rng.random()) {
-                    Some(theta) => keep(check_l15(&data, &theta)),
+                match l15_point(data, m, fraction, rng.random()) {
+                    Some(theta) => verdicts.push(check_l15(data, &theta)),
                     None => return Outcome::Skipped { claim: id, reason: "theta* does not exist".into() },
                 }
             }
+            worst_point(verdicts)
         }
         ClaimId::P1 => {
-            let Some(min) = theory::min_norm_sq(&data) else {
-                return Outcome::Skipped { claim: id, reason: "inputs not orthogonal".into() };
-            };
             let m = rng.random_range(2..=8);
-            match random_interpolator(&data, InterpolatorKind::SplitShares, m, rng.random()) {
-                Some(t) => keep(check_p1_minimiser(&data, &t, min)),
-                None => return Outcome::Skipped { claim: id, reason: "theta* does not exist".into() },
-            }
+            let Some(star) = random_interpolator(data, InterpolatorKind::SplitShares, m, rng.random()) else {
+                return Outcome::Skipped { claim: id, reason: "theta* does not exist".into() };
+            };
+            let mut parts = vec![check_p1_minimiser(data, &star)];
             for kind in InterpolatorKind::ALL {
                 let m = rng.random_range(data.n().max(2)..=data.n() + 6);
-                if let Some(t) = random_interpolator(&data, kind, m, rng.random()) {
-                    keep(check_p1_lower_bound(&data, &t, min));
+                if let Some(t) = random_interpolator(data, kind, m, rng.random()) {
+                    parts.push(check_p1_lower_bound(data, &t).with_context(format!("{kind:?}")));
                 }
             }
+            Some(Verdict::all(ClaimId::P1, parts))
         }
         other => {
             return Outcome::Skipped { claim: other, reason: "not a landscape claim (L14, L15, P1)".into() };
         }
-    }
-    match worst {
+    };
+    match verdict {
         Some(v) => Outcome::Checked(v),
         None => Outcome::Skipped { claim: id, reason: "no point built".into() },
     }

@@ -210,11 +210,40 @@ impl ClaimId {
             // Assumption 3 stays: without it even the lazy flow can stall above zero loss
             // (measured on lazy_shape without the filter: L = 0.18 at the horizon)
             LZ => &[OrthonormalInputs, Assumption2, Assumption3, BalancedInit, ReluWithZeroDerivative, LazyScale],
-            L14 | L15 => &[OrthonormalInputs, Assumption2],
+            L14 => &[OrthonormalInputs, Assumption2],
+            L15 => &[OrthonormalInputs, Assumption2, BothLabelSigns],
             P1 => &[OrthogonalInputs, BothLabelSigns],
             A3 => &[OrthonormalInputs, BothLabelSigns, BalancedInit],
-            A3N => &[OrthonormalInputs, Assumption2, BalancedInit, ReluWithZeroDerivative],
-            X5 | XA => &[BalancedInit, ReluWithZeroDerivative],
+            A3N => &[
+                OrthonormalInputs,
+                Assumption2,
+                BalancedInit,
+                ReluWithZeroDerivative,
+                Assumption3Violated,
+                LabelsCovered,
+            ],
+            // Section 5's toy: 1-D with a bias, orthogonal (Fact 1's plateau level), r > 1 (the
+            // positive label first), a small initialisation (the plateau's length is derived for
+            // lambda <= 1e-6).
+            X5 => &[
+                OneDimensionalWithBias,
+                OrthogonalInputs,
+                RatioAboveOne,
+                BalancedInit,
+                ReluWithZeroDerivative,
+                LambdaAtMost(1e-6),
+            ],
+            // Appendix A: non-orthogonal inputs in one of its two settings, both label signs, a
+            // small initialisation (at most the reduced A.1 run's 1e-3/sqrt(60) = 1.29e-4, the
+            // largest scale the check is derived and shown at).
+            XA => &[
+                NonOrthogonalInputs,
+                AppendixASetting,
+                BothLabelSigns,
+                BalancedInit,
+                ReluWithZeroDerivative,
+                LambdaAtMost(1.3e-4),
+            ],
         }
     }
 }

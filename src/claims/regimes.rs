@@ -15,6 +15,7 @@ use crate::data::Dataset;
 use crate::data::generate::{LabelSpec, random_orthonormal};
 use crate::init::NeuronSets;
 use crate::network::Model;
+use crate::numerics::{dot, norm, norm_sq};
 use crate::params::ScaledParams;
 use crate::seeds::{self, Stream};
 use crate::theory;
@@ -58,7 +59,9 @@ pub struct SetCounts {
     pub minus: u64,
     /// Number of neurons drawn (`m` times the number of initialisations): the binomial `trials`.
     pub trials: u64,
+    /// `n+ = |{k : y_k > 0}|` of the data.
     pub n_plus: usize,
+    /// `n- = |{k : y_k < 0}|` of the data.
     pub n_minus: usize,
 }
 
@@ -143,7 +146,7 @@ fn side_certificate(y: &[f64]) -> (f64, f64) {
     if y.len() < 2 {
         return (f64::INFINITY, f64::INFINITY);
     }
-    let s: f64 = y.iter().map(|v| v * v).sum();
+    let s = norm_sq(y);
     let y_min_sq = y.iter().map(|v| v * v).fold(f64::INFINITY, f64::min);
     let t = s.sqrt() / (s - y_min_sq).sqrt();
     let mut best = (t * s.sqrt(), t);
@@ -180,8 +183,7 @@ fn side_labels(data: &Dataset, positive: bool) -> Vec<f64> {
 pub fn a3n_excess_bound(data: &Dataset, plus_empty: bool, minus_empty: bool) -> f64 {
     let part = |positive: bool| {
         let y = side_labels(data, positive);
-        let norm = y.iter().map(|v| v * v).sum::<f64>().sqrt();
-        2.0 * (side_certificate(&y).0 - norm)
+        2.0 * (side_certificate(&y).0 - norm(&y))
     };
     (if plus_empty { part(true) } else { 0.0 }) + (if minus_empty { part(false) } else { 0.0 })
 }
@@ -196,7 +198,7 @@ pub fn labels_covered(instance: &Instance) -> bool {
     let data = &instance.data;
     (0..data.n()).all(|k| {
         (0..p.m()).any(|j| {
-            let z: f64 = p.w_hat(j).iter().zip(data.x(k)).map(|(a, b)| a * b).sum();
+            let z = dot(p.w_hat(j), data.x(k));
             p.a_hat(j) * data.y()[k] > 0.0 && z > 0.0
         })
     })
@@ -214,7 +216,8 @@ pub const A3N_LOSS_TARGET: f64 = 1e-20;
 /// `minus_empty`), `slack = 2 |z+| |e+| + 2 |z-| |e-|` the exact allowance for the residuals
 /// `e = h - y` of an approximate interpolator (`|z|` of the certificate, 1 on a non-empty side) and
 /// `rounding = tau (|theta|^2 + min_norm_sq)`, `tau` = [`super::landscape::rounding_tolerance`].
-/// If (i) fails the verdict is `L <= loss_target` (failed); otherwise it is (ii).
+/// If (i) fails the verdict is `L <= loss_target` (failed); otherwise it is (ii). **Vacuous** when
+/// neither side is empty (`delta = 0`: Proposition 1 already gives `excess >= -slack`).
 ///
 /// **Tolerance**: none tuned: `delta` is derived (it does not depend on `lambda`: the excess is
 /// bounded away from 0 as `lambda -> 0`, unlike T1 where it vanishes), `slack` is derived from the
@@ -269,6 +272,7 @@ pub fn check_a3n(
             theory::n_minus(data)
         ),
     )
+    .vacuous_if(!(delta > 0.0), "delta = 0: no side of S+-,1 is empty, the excess is only bounded by -slack")
 }
 
 /// An A3N instance: orthonormal data of `n` points in `R^(n + extra_d)` from `data_seed`
@@ -342,8 +346,10 @@ pub fn instance(id: ClaimId, seed: u64) -> Result<Instance, Outcome> {
 /// Checks claim `id` (A3 or A3N) on `instance`.
 /// - A3: [`check_a3_on`] the instance's data at its width, with initialisation seeds counted up
 ///   from the instance's seed (the sets depend on the initialisation only through its seed).
-/// - A3N: the instance's own initialisation must violate Assumption 3 (skipped otherwise), then
-///   [`a3n_run`].
+/// - A3N: [`a3n_run`] with the sides whose `S+-,1` is empty at the instance's initialisation
+///   (that one is, and that every label is covered, are the claim's requirements
+///   `Assumption3Violated` and `LabelsCovered`; without them, as `check_unguarded` may be called,
+///   the verdict is vacuous or the loss part fails).
 pub fn check(id: ClaimId, instance: &Instance) -> Outcome {
     match id {
         ClaimId::A3 => Outcome::Checked(check_a3_on(&instance.data, instance.init.width, instance.init.seed)),
@@ -352,14 +358,7 @@ pub fn check(id: ClaimId, instance: &Instance) -> Outcome {
                 Ok(s) => s,
                 Err(e) => return Outcome::Error { claim: id, error: e.to_string() },
             };
-            let (pe, me) = (sets.s_plus_1.is_empty(), sets.s_minus_1.is_empty());
-            if !pe && !me {
-                return Outcome::Skipped {
-                    claim: id,
-                    reason: "requirement not met: Assumption 3 violated (S+,1 and S-,1 are both non-empty)".into(),
-                };
-            }
-            match a3n_run(instance, pe, me) {
+            match a3n_run(instance, sets.s_plus_1.is_empty(), sets.s_minus_1.is_empty()) {
                 Ok(v) => Outcome::Checked(v),
                 Err(error) => Outcome::Error { claim: id, error },
             }

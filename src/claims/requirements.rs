@@ -61,6 +61,21 @@ pub enum Requirement {
     /// The large initialisation of the lazy regime: `lambda >= 10/sqrt(m)`
     /// ([`crate::claims::limits::lazy_lambda`], Appendix A's scale).
     LazyScale,
+    /// Some pair of inputs is not orthogonal (`|cos(x_k, x_l)| > ORTHONORMAL_TOL` for some
+    /// `k != l`): the general setting of Appendix A, where the paper's theory does not apply.
+    NonOrthogonalInputs,
+    /// One of Appendix A's two settings: A.1, one-dimensional inputs with a bias column
+    /// ([`Requirement::OneDimensionalWithBias`]); or A.2, high-dimensional inputs without one,
+    /// `d >= n` (Gaussian inputs in `d >= n` dimensions are linearly independent and nearly
+    /// orthogonal; the paper's A.2 has `d = 2n`). A.2's teacher labels are how its instances are
+    /// drawn, not a property of a dataset that can be tested.
+    AppendixASetting,
+    /// Assumption 3 violated at initialisation: `S+,1` or `S-,1` empty (claim A3N's premise).
+    Assumption3Violated,
+    /// Every label is activated at initialisation by a neuron of its sign (`a_j y_k > 0` and
+    /// `<w_j(0), x_k> > 0`): without it the loss cannot go to 0 on orthonormal inputs
+    /// ([`crate::claims::regimes::labels_covered`]).
+    LabelsCovered,
 }
 
 impl Requirement {
@@ -152,6 +167,35 @@ impl Requirement {
                 let (l, lazy) = (instance.lambda(), super::limits::lazy_lambda(instance.init.width));
                 if l >= lazy { Ok(()) } else { fail(format!("lambda = {l:.3e} < 10/sqrt(m) = {lazy:.3e}")) }
             }
+            Requirement::NonOrthogonalInputs => {
+                let rep = data.assumptions();
+                if rep.orthogonal {
+                    fail(format!("max |cos(x_k, x_l)| = {:.3e}: the inputs are orthogonal", rep.max_offdiag_cosine))
+                } else {
+                    Ok(())
+                }
+            }
+            Requirement::AppendixASetting => {
+                let one_d = Requirement::OneDimensionalWithBias.check(instance).is_ok();
+                let bias = data.d() >= 1 && (0..data.n()).all(|k| data.x(k).last() == Some(&1.0));
+                if one_d || (data.d() >= data.n() && !bias) {
+                    Ok(())
+                } else {
+                    fail(format!("n = {}, d = {}, bias column: {bias}", data.n(), data.d()))
+                }
+            }
+            Requirement::Assumption3Violated => {
+                let sets = instance.sets().map_err(|e| format!("requirement not checked: {} ({e})", self.name()))?;
+                let (plus, minus) = (sets.s_plus_1.len(), sets.s_minus_1.len());
+                if plus == 0 || minus == 0 { Ok(()) } else { fail(format!("|S+,1| = {plus}, |S-,1| = {minus}")) }
+            }
+            Requirement::LabelsCovered => {
+                if super::regimes::labels_covered(instance) {
+                    Ok(())
+                } else {
+                    fail("some label is activated by no neuron of its sign at initialisation".into())
+                }
+            }
         }
     }
 
@@ -174,6 +218,12 @@ impl Requirement {
             Requirement::PointsAtMost(n) => format!("n <= {n}"),
             Requirement::OneDimensionalWithBias => "one-dimensional inputs with a bias column".into(),
             Requirement::LazyScale => "the lazy scale lambda >= 10/sqrt(m)".into(),
+            Requirement::NonOrthogonalInputs => "non-orthogonal inputs (Appendix A)".into(),
+            Requirement::AppendixASetting => {
+                "an Appendix A setting (1-D inputs with a bias column, or d >= n without one)".into()
+            }
+            Requirement::Assumption3Violated => "Assumption 3 violated (S+,1 or S-,1 empty)".into(),
+            Requirement::LabelsCovered => "every label covered at initialisation by a neuron of its sign".into(),
         }
     }
 }
