@@ -225,6 +225,11 @@ fn run_ending(run: &CheckpointRun) -> String {
 /// not measured from the data, so non-orthogonal inputs (a negative control) are judged by the
 /// same budget and fail.
 ///
+/// The budget is a worst-case rounding bound: the flow's actual rounding (a random walk, growing
+/// like the square root of the steps) never comes near it, so no run reaches a stated fraction of
+/// it; a test pins each of its three terms to this derivation, and the negative controls
+/// (non-orthogonal inputs, leaky ReLU) show that it bites.
+///
 /// (c) `lambda`: the law is exact at every scale; the tests use `1e-8..1e-12` and `1e-300`.
 pub fn check_l6(run: &CheckpointRun) -> Verdict {
     let m = measure_boundary(run);
