@@ -7,8 +7,8 @@ use rand::{RngExt, SeedableRng};
 use rand_distr::StandardNormal;
 use reluflow::Instance;
 use reluflow::claims::conservation::{
-    CHECKPOINTS, RTOL, check_l1, check_l1_balanced, check_l1_conservation, check_l1_gd_law, check_l6, check_p2,
-    correlated_inputs, flow_checkpoints, flow_horizon, l1_flow, l1_gd, l1_gd_law, l6_budget, measure_boundary,
+    CHECKPOINTS, L6Scales, RTOL, check_l1, check_l1_balanced, check_l1_conservation, check_l1_gd_law, check_l6,
+    check_p2, correlated_inputs, flow_checkpoints, flow_horizon, l1_flow, l1_gd, l1_gd_law, measure_boundary,
     measure_gd_law, orthonormal_instance, positive_cone_dataset,
 };
 use reluflow::claims::registry::run;
@@ -312,19 +312,45 @@ fn l6_negative_control_leaky_relu() {
 }
 
 /// The L6 budget is the derivation of `check_l6` (b), term by term: `2 d eps` for evaluating the
-/// coordinate, `4 sqrt(d + 1) eps` per accepted step, `(4 max(n, d) + n) eps sqrt(2 L(0)) t A`
-/// for the velocity picked up from the rounded Gram matrix and `D_j`; each isolated at sizes where
-/// every coefficient matters. A worst-case rounding bound is not reached by the flow's rounding
-/// (which grows like the square root of the number of steps), so no run pins it; the negative
-/// controls show it bites.
+/// coordinate, `4 sqrt(d + 1) eps` per accepted step, `(delta + n eps) x_max sqrt(2 L(0)) t A`
+/// for the velocity picked up from the Gram matrix and the rounding of `D_j`; each isolated at
+/// sizes where every coefficient matters. A worst-case rounding bound is not reached by the flow's
+/// rounding (which grows like the square root of the number of steps), so no run pins it; the
+/// negative controls show it bites.
 #[test]
 fn l6_budget_is_the_documented_sum_of_three_terms() {
     let eps = f64::EPSILON;
     let close = |a: f64, b: f64| assert!((a / b - 1.0).abs() < 1e-12, "{a:e} vs {b:e}");
-    close(l6_budget(3, 5, 0, 0.0, 0.5, 1.0), 10.0 * eps);
-    close(l6_budget(3, 5, 7, 0.0, 0.5, 1.0), eps * (10.0 + 4.0 * 6f64.sqrt() * 7.0));
-    close(l6_budget(3, 5, 0, 2.0, 2.0, 3.0), 10.0 * eps + (20.0 + 3.0) * eps * 2.0 * 2.0 * 3.0);
-    close(l6_budget(7, 5, 0, 1.0, 0.5, 1.0), 10.0 * eps + (28.0 + 7.0) * eps);
+    let s = L6Scales { n: 3, d: 5, delta: 7e-15, x_max: 1.0, initial_loss: 0.5, a_over_w: 1.0 };
+    close(s.budget(0, 0.0), 10.0 * eps);
+    close(s.budget(7, 0.0), eps * (10.0 + 4.0 * 6f64.sqrt() * 7.0));
+    let s = L6Scales { initial_loss: 3.0, a_over_w: 3.0, x_max: 1.5, ..s };
+    close(s.budget(0, 2.0), 10.0 * eps + (7e-15 + 3.0 * eps) * 1.5 * 6f64.sqrt() * 2.0 * 3.0);
+    // the defect granted: the data's own, between 4 max(n, d) eps and the requirement's 1e-10
+    let orthonormal = orthonormal_instance(3, 5, 4, 1e-6, 0).unwrap().data;
+    assert_eq!(L6Scales::delta_of(&orthonormal), 4.0 * 5.0 * eps);
+    assert_eq!(L6Scales::delta_of(&correlated_inputs(&orthonormal)), reluflow::data::ORTHONORMAL_TOL);
+    let skewed = Dataset::new(vec![vec![1.0, 0.0], vec![1e-12, 1.0]], vec![1.0, -0.5]).unwrap();
+    assert!((L6Scales::delta_of(&skewed) / 1e-12 - 1.0).abs() < 1e-9);
+}
+
+/// L6 on inputs orthonormal to 12 digits (a data file; L6's requirement of orthogonal inputs
+/// accepts cosines up to `1e-10`): the frozen coordinates move with the `1e-12` defect, and the
+/// budget grants exactly that defect, so L6 holds; judged with the defect of exactly orthonormal
+/// inputs it would fail (measured ratio about 10).
+#[test]
+fn l6_holds_on_inputs_orthonormal_to_twelve_digits() {
+    let rows = vec![
+        vec![0.051183747821, 0.675559686892, -0.503351524976, 0.536317607122],
+        vec![-0.126002478232, 0.280354938365, 0.839957091607, 0.447209758696],
+        vec![0.151097905799, 0.674060888389, 0.171648036761, -0.702387566151],
+    ];
+    let data = Dataset::new(rows, vec![1.0, -0.6, 0.8]).unwrap();
+    let report = data.assumptions();
+    assert!(report.orthogonal && report.max_offdiag_cosine > 1e-13, "{report:?}");
+    let instance = Instance::balanced(data, 16, 1e-6, 0);
+    let outcome = reluflow::claims::check(ClaimId::L6, &instance);
+    assert!(outcome.held(), "{outcome:?}");
 }
 
 #[test]
