@@ -56,9 +56,11 @@ pub(super) const L6: ClaimEntry = ClaimEntry {
               `z_jk(c1) <= budget(c1) W |x_k|`, every later checkpoint `c2` has \
               `|z_jk(c2) - z_jk(c1)| <= (budget(c1) + budget(c2)) W |x_k|`, `W = max_{c <= c2} |w_j(c)|` \
               (both halves: negative coordinates frozen, coordinates at 0 stay at 0).",
-    tolerance: "Floating-point rounding only: evaluating `<w_j, x_k>`, rounding each step's update, and the \
-                velocity picked up from the inputs' Gram matrix being orthonormal to rounding (`4 max(n, d) eps`, \
-                not measured from the data, so non-orthogonal inputs are judged by the same budget and fail).",
+    tolerance: "Floating-point rounding and the inputs' orthogonality defect only: evaluating `<w_j, x_k>`, \
+                rounding each step's update, and the velocity picked up from the inputs' Gram matrix, with the \
+                data's largest `|cos(x_l, x_k)|` clamped to `[4 max(n, d) eps, 1e-10]` (`1e-10` is the tolerance \
+                of the requirement of orthogonal inputs; inputs further from orthogonal are judged with it and \
+                fail). A worst-case bound, pinned term by term by a test.",
     evidence: "One flow run (`rtol = 1e-9`, 100 checkpoints) to the flow horizon on an orthonormal instance of the \
                generators (Assumptions 1-3). Checked on the full simulator only: the reduced coordinates make it \
                true by construction.",

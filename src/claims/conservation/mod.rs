@@ -29,7 +29,7 @@ mod instances;
 mod l1;
 
 pub use boundary::{
-    BoundaryMeasure, CheckpointRun, check_l6, check_p2, checkpoint_times, flow_checkpoints, l6_budget, measure_boundary,
+    BoundaryMeasure, CheckpointRun, L6Scales, check_l6, check_p2, checkpoint_times, flow_checkpoints, measure_boundary,
 };
 pub use gd_law::{GdLawMeasure, GdRun, check_l1_gd_law, l1_gd_law, measure_gd_law};
 pub use instances::{
