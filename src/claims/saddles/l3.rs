@@ -67,7 +67,8 @@ pub fn check_l3(trace: &SaddleTrace, th: &SaddleTheory) -> Verdict {
     let context = format!("{}; t2 bound -(1+3eps)ln(lambda)/|D+| = {:.2}", instance_context(th), th.t2_bound);
     let window: Vec<&SaddleSample> = trace.samples.iter().take_while(|s| s.time <= th.t2_bound).collect();
     let scores: Vec<f64> = window.iter().map(|s| witness_margin(&l3_parts(s, th, false))).collect();
-    // the first grid time with the largest score (a later tie is not preferred)
+    // the first grid time with the largest score (a later tie is not preferred: the test
+    // l3_l4_report_the_first_of_tied_witnesses fails on `>=`)
     let Some(best) = (0..window.len()).reduce(|b, i| if scores[i] > scores[b] { i } else { b }).map(|i| window[i])
     else {
         return Verdict::failed(ClaimId::L3, format!("{context}; the trace has no sample before the bound"));

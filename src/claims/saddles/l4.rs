@@ -48,7 +48,8 @@ pub fn check_l4(trace: &SaddleTrace, th: &SaddleTheory) -> Verdict {
         if score >= 0.0 && first.is_none() {
             first = Some(i);
         }
-        // strictly better only: on a tie the earlier grid time stays the witness
+        // strictly better only: on a tie the earlier grid time stays the witness (`>=` would
+        // report the last of tied ones: tests/claims_saddles.rs, l3_l4_report_the_first_of_tied_witnesses)
         if best.is_none_or(|b| score > b.2) {
             best = Some((i, sup_dplus, score));
         }
