@@ -347,3 +347,17 @@ fn l4_mass_part_is_vacuous_when_its_bound_reaches_n_d_minus() {
     let v = empty(&weak);
     assert!(v.holds() && !v.is_vacuous() && v.statement().contains("[vacuous] (ii)"), "{v:#?}");
 }
+
+/// "For some grid time" is judged at the grid time whose binding part has the largest margin,
+/// and of equal ones at the first: here Lemma 3 holds exactly from `t = 1` on and Lemma 4 from
+/// `t = 2` on, identically at every later grid time, so the witnesses reported are `t = 1` and
+/// `t3 = 2` (preferring a later tie, `>=` for `>` in the searches, reports `3`).
+#[test]
+fn l3_l4_report_the_first_of_tied_witnesses() {
+    let (_, th) = saddles::setup(1).expect("instance");
+    let trace = synthetic_trace(&th, th.k_minus, &[2.0, 3.0]);
+    let l3 = check_l3(&trace, &th);
+    assert!(l3.holds() && l3.statement().contains("best grid time t = 1.00"), "{l3:#?}");
+    let l4 = check_l4(&trace, &th);
+    assert!(l4.holds() && l4.statement().contains("best grid time t3 = 2.00"), "{l4:#?}");
+}

@@ -7,7 +7,7 @@ use crate::params::Params;
 use crate::theory::{self, lambda_free};
 
 /// Distance of each rung's end point to `theta_star`, with resolution `P + N rtol |theta_end|`
-/// ([`path_length_bound`], [`Rung::integrator_resolution`]).
+/// ([`path_length_bound`], [`Rung::integrator_resolution`](super::Rung::integrator_resolution)).
 pub fn distance_points(ladder: &Ladder, theta_star: &Params) -> Vec<GapPoint> {
     ladder
         .rungs

@@ -42,8 +42,8 @@ pub fn lazy_lambda(width: usize) -> f64 {
 /// 3. *the final norm is not minimal*: `|theta_end|^2 / min_norm_sq - 1 >= rho` (the resolution
 ///    of [`norm_excess_points`]): strictly above Proposition 1's minimum, beyond what the run can
 ///    resolve.
-/// 4. *zero loss* within the [`derived_horizon`] (the lazy regime converges too), judged as
-///    [`latest_stop`] `<= 1`.
+/// 4. *zero loss* within the [`derived_horizon`](super::derived_horizon) (the lazy regime converges too), judged as
+///    [`latest_stop`](super::latest_stop) `<= 1`.
 pub fn check_lz(rung: &Rung) -> Verdict {
     let id = ClaimId::LZ;
     let data = &rung.data;

@@ -88,14 +88,14 @@ pub fn half_time(steps: &[StepRecord], k: f64, u: impl Fn(&StepRecord) -> f64) -
     Some((t, err))
 }
 
-/// The largest `t_stop / horizon` over `rungs`: how much of the [`derived_horizon`] the slowest
+/// The largest `t_stop / horizon` over `rungs`: how much of the [`derived_horizon`](super::derived_horizon) the slowest
 /// run used ([`zero_loss_part`]).
 pub fn latest_stop<'a>(rungs: impl IntoIterator<Item = &'a Rung>) -> f64 {
     rungs.into_iter().map(|r| r.summary.time / r.horizon).fold(0.0, f64::max)
 }
 
 /// The zero-loss part of T1, LZ and NO: every run of `rungs` reached `L < until_loss` before its
-/// [`derived_horizon`]. When they all did, the part is [`latest_stop`] `<= 1`, so that its margin
+/// [`derived_horizon`](super::derived_horizon). When they all did, the part is [`latest_stop`] `<= 1`, so that its margin
 /// says how much of the horizon was left; when one did not, the part fails (a run that did not
 /// converge stops at its horizon, where `t_stop / horizon = 1` would hold with margin 0: the
 /// ratio alone cannot fail, convergence decides). The final loss itself says nothing: the stop

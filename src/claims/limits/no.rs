@@ -131,18 +131,18 @@ pub fn simulate_no_ladder(
 }
 
 /// **NO (Section 3.2)**: nearly orthogonal inputs, `max_{k != l}|<x_k, x_l>| = delta = lambda` on
-/// each rung of [`NO_LADDER`], behave as orthonormal ones for the conclusions of Theorem 1.
+/// each rung of [`NO_LADDER`](super::NO_LADDER), behave as orthonormal ones for the conclusions of Theorem 1.
 ///
 /// Finite statement, every part required:
-/// 1. *zero loss* ([`latest_stop`] `<= 1`): gradient descent (both steps) reaches `L < UNTIL_LOSS` before the
-///    [`derived_horizon`] on every rung (and so does the orthonormal reference, the flow on the unperturbed
+/// 1. *zero loss* ([`latest_stop`](super::latest_stop) `<= 1`): gradient descent (both steps) reaches `L < UNTIL_LOSS` before the
+///    [`derived_horizon`](super::derived_horizon) on every rung (and so does the orthonormal reference, the flow on the unperturbed
 ///    inputs with the same `lambda` and initialisation);
 /// 2. *the minimum norm as `lambda -> 0`*: the envelope `max(perturbed excess, orthonormal
 ///    excess)` of the relative norm excesses over Proposition 1's minimum `M0` of the unperturbed
 ///    inputs follows T1's ladder judgement (`kappa = eps/31`, positive fitted exponent; module
 ///    docs), resolution the sum of both; so the perturbed excess is squeezed to 0 at Lemma 12's
 ///    rate and cannot stall above the orthonormal one;
-/// 3. at the smallest `lambda`, T1's bound (Lemma 12's radius; vacuous at `1e-12`, stated for
+/// 3. at the smallest `lambda`, T1's bound (Lemma 12's radius; weak at `1e-12`, stated for
 ///    uniformity).
 ///
 /// The perturbed excess is the Richardson extrapolation `2 e(eta/2) - e(eta)` of gradient
@@ -158,7 +158,7 @@ pub fn simulate_no_ladder(
 ///   most `2 sqrt(2) |r|` when the labels move by `r`, so `|theta|^2 >= M0 (1 - sqrt(2n) Delta)`.
 ///   The other side is the same bound to first order. (Measured excesses at `delta = 1e-4` go
 ///   down to `-4 delta`.)
-/// - `(4 S(eta/2) + 2 S(eta)) / M0`, `S` = [`Rung::overshoot_sq`]: gradient descent's overshoots
+/// - `(4 S(eta/2) + 2 S(eta)) / M0`, `S` = [`Rung::overshoot_sq`](super::Rung::overshoot_sq): gradient descent's overshoots
 ///   past 0 at deactivations, which the extrapolation does not remove. On these inputs the
 ///   `delta`-coupling can bring a frozen coordinate `<w_j, x_k>` (inactive: no gradient from
 ///   `x_k`) back to 0 while the neuron is large; the flow then stays on 0 (a sliding mode where

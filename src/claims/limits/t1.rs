@@ -39,8 +39,9 @@ pub struct FinalPhaseRate {
     pub start: f64,
     /// Whether the start is the lemma's `t3` (otherwise the negative half fit).
     pub lemma_t3: bool,
-    /// Windows judged (their end above the resolution) and windows in all.
+    /// Windows judged (their end above the resolution).
     pub judged: usize,
+    /// Windows in all.
     pub windows: usize,
     /// Largest `R_ab / sqrt(L_b)` over the judged windows: how much the resolution moved a
     /// judged window (0 when the loss is far above it).
@@ -58,7 +59,7 @@ pub struct FinalPhaseRate {
 /// resolution and says nothing. Far above the resolution (`R_ab << sqrt(L_b)`) this is the plain
 /// `-(ln L_b - ln L_a) / Delta`, the integrated form of `dL/dt = -|grad L|^2 <= -|D-| L`.
 ///
-/// Derivation (the several-step form of [`check_lz`]'s one-step argument). The claim is about
+/// Derivation (the several-step form of [`check_lz`](super::check_lz)'s one-step argument). The claim is about
 /// the exact flow `Phi`. Over one step `dt_i = t_{i+1} - t_i` the flow from the *computed*
 /// `theta_i` obeys it (the rate is Lemma 15's PL inequality `|grad L|^2 >= |D-| L`, a property
 /// of the region after `t3` that the computed states are in, not of one trajectory):
@@ -78,7 +79,7 @@ pub struct FinalPhaseRate {
 /// `sqrt(L(Phi_dt theta_i)) > sqrt(L_i) e^{-c dt_i}`: the flow from a computed final-phase state
 /// decays slower than claimed. (`rho` covers the rounding of `L` at both ends of every step, so
 /// rounding is counted more than once in the chain; it is below `1e-4` of the `rtol` term.) With one
-/// step this is [`check_lz`]'s test.
+/// step this is [`check_lz`](super::check_lz)'s test.
 ///
 /// The final phase starts at `max(t3, t_half-)`: `t3` = first time `u- >= n|D-| - lambda^(eps/29)`
 /// (eq. (23); Lemma 11 says its other conditions do not fire first), `t_half-` = first time
@@ -179,8 +180,8 @@ pub(super) fn min_norm_parts(id: ClaimId, ladder: &Ladder, min_norm_sq: f64, ext
 /// [`theory::min_norm_sq`]; a negative control passes a wrong constant).
 ///
 /// Finite statement, every part required:
-/// 1. *Zero loss*: every rung reaches `L < UNTIL_LOSS` before its [`derived_horizon`] (the time by
-///    which Lemma 11 (i) and the final-phase rate guarantee it), judged as [`latest_stop`] `<= 1`.
+/// 1. *Zero loss*: every rung reaches `L < UNTIL_LOSS` before its [`derived_horizon`](super::derived_horizon) (the time by
+///    which Lemma 11 (i) and the final-phase rate guarantee it), judged as [`latest_stop`](super::latest_stop) `<= 1`.
 /// 2. *Minimum norm as `lambda -> 0`*: the relative norm excess `||theta_end|^2 / min_norm_sq - 1|`
 ///    follows the ladder judgement (module docs) with `kappa = eps/31`, resolution per rung from
 ///    [`norm_excess_points`].
@@ -200,7 +201,7 @@ pub(super) fn min_norm_parts(id: ClaimId, ladder: &Ladder, min_norm_sq: f64, ext
 ///    stop at `L < 1e-16`; at the worst window `R_ab` moves the rate by less than `1e-6`
 ///    relative (seeds 1-8 of `ladder_shape`). A run continued to the floor `L ~ 1e-22` has raw rates `< 0` there.)
 ///
-/// `lambda`: the ladder [`LADDER`], down to `1e-300` where `lambda^(eps/31)` finally drops below 1
+/// `lambda`: the ladder [`LADDER`](super::LADDER), down to `1e-300` where `lambda^(eps/31)` finally drops below 1
 /// by a visible margin (`0.5` for `eps = 0.03`).
 pub fn check_t1_with(ladder: &Ladder, min_norm_sq: f64) -> Verdict {
     let id = ClaimId::T1;

@@ -19,6 +19,7 @@ pub struct GapPoint {
     /// The scale variable: `ln(1/lambda)` for power laws in `lambda`, `ln ln(1/lambda)` for
     /// power laws in `1/ln(1/lambda)`.
     pub x: f64,
+    /// The gap to the limit on this rung.
     pub gap: f64,
     /// The rung's resolution `rho`.
     pub floor: f64,

@@ -18,7 +18,7 @@ pub fn f1_loss_band(th: &SaddleTheory, delta: f64) -> f64 {
 /// (a) **Statement checked**, on the grid:
 /// 1. *Near the saddle*: for every grid time `t` in Fact 1's interval
 ///    `[-(1+3eps) ln(lambda)/|D+|, -(1-eps) ln(lambda)/|D-|]`, `|L(theta_t) - L_S| <= B`, with
-///    `L_S = (1/2n) sum_{y_k<0} y_k^2` ([`theory::plateau_loss`]) and `B` = [`f1_loss_band`] at
+///    `L_S = (1/2n) sum_{y_k<0} y_k^2` ([`theory::plateau_loss`](crate::theory::plateau_loss)) and `B` = [`f1_loss_band`] at
 ///    `delta = lambda^(eps/5)`. If the interval is shorter than a grid step (at
 ///    `eps = epsilon_max` bound by `(1+3eps)/r <= 1-eps` it is a single point, up to rounding) the
 ///    first grid time after its start is judged; an empty interval (start after end) fails.

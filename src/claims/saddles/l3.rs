@@ -62,12 +62,15 @@ pub fn l3_witness(trace: &SaddleTrace, th: &SaddleTheory) -> Option<usize> {
 /// (b) **Tolerances**: the three bounds printed in Lemma 3, with `eps` the caller's (the
 /// runner uses [`theory::epsilon_max`]), `c = max_j |g_j|`; nothing else.
 ///
-/// (c) **lambda**: `1e-300` in [`instance`](super::instance) (module docs: at `1e-30` the bounds are vacuous).
+/// (c) **lambda**: `1e-300` in [`instance`](super::instance) (module docs: at `1e-30` the bounds are
+/// nearly vacuous); on an instance of your own, its `lambda`, at most
+/// [`SADDLE_LAMBDA_MAX`](super::SADDLE_LAMBDA_MAX).
 pub fn check_l3(trace: &SaddleTrace, th: &SaddleTheory) -> Verdict {
     let context = format!("{}; t2 bound -(1+3eps)ln(lambda)/|D+| = {:.2}", instance_context(th), th.t2_bound);
     let window: Vec<&SaddleSample> = trace.samples.iter().take_while(|s| s.time <= th.t2_bound).collect();
     let scores: Vec<f64> = window.iter().map(|s| witness_margin(&l3_parts(s, th, false))).collect();
-    // the first grid time with the largest score (a later tie is not preferred)
+    // the first grid time with the largest score (a later tie is not preferred: the test
+    // l3_l4_report_the_first_of_tied_witnesses fails on `>=`)
     let Some(best) = (0..window.len()).reduce(|b, i| if scores[i] > scores[b] { i } else { b }).map(|i| window[i])
     else {
         return Verdict::failed(ClaimId::L3, format!("{context}; the trace has no sample before the bound"));
@@ -121,7 +124,7 @@ fn logit(ln_u: f64, k: f64) -> f64 {
 /// window count, plus one step of dense-output error at each end:
 /// `nu = 2 rtol (N + 2) / (1 - p_b)`. At `lambda = 1e-300`, `eps = 0.05`, `|D+| = 1`:
 /// `delta(0.9) = 2.2e-3`; for `eps` near 0.12 `delta` drops to `1e-10` and `nu` (about `1e-9`)
-/// dominates. The model part is vacuous at large `lambda` (`delta > 1`).
+/// dominates. The model part says little at large `lambda` (`delta > 1`).
 ///
 /// (c) **lambda**: `1e-300` in [`instance`](super::instance).
 pub fn check_l3_logistic(trace: &SaddleTrace, th: &SaddleTheory) -> Verdict {

@@ -22,7 +22,10 @@ use crate::theory;
 /// with the largest smallest margin; the statement also gives the first witness.
 ///
 /// (b) **Tolerances**: the bounds printed in Lemma 4 / Lemma 11, nothing else. At
-/// `lambda = 1e-300` and `eps = 0.05`, `lambda^(eps/29) = 0.30`: weak but not vacuous.
+/// `lambda = 1e-300` and `eps = 0.05`, `lambda^(eps/29) = 0.30`: weak but not vacuous. (i) is
+/// marked vacuous where `lambda^(eps/14) >= 2|D-|` and (ii) where `lambda^(eps/29) >= n|D-|`
+/// (e.g. `n|D-| = 0.50` against `0.56` at `eps = 0.024`): `u- = 0`, an empty `S-,1`, would pass;
+/// the best grid time is then chosen by the other parts.
 ///
 /// (c) **lambda**: `1e-300` in [`instance`](super::instance).
 pub fn check_l4(trace: &SaddleTrace, th: &SaddleTheory) -> Verdict {
@@ -48,7 +51,8 @@ pub fn check_l4(trace: &SaddleTrace, th: &SaddleTheory) -> Verdict {
         if score >= 0.0 && first.is_none() {
             first = Some(i);
         }
-        // strictly better only: on a tie the earlier grid time stays the witness
+        // strictly better only: on a tie the earlier grid time stays the witness (`>=` would
+        // report the last of tied ones: tests/claims_saddles.rs, l3_l4_report_the_first_of_tied_witnesses)
         if best.is_none_or(|b| score > b.2) {
             best = Some((i, sup_dplus, score));
         }

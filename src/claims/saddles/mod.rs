@@ -8,14 +8,17 @@
 //! ## Regime: `lambda = 1e-300`
 //! Every bound of these lemmas is a power `lambda^(eps/k)` with `k` up to 29 and, on the
 //! well-separated instances ([`InstanceShape::well_separated`]), `eps = epsilon_max` between
-//! `0.02` and about `0.15` (each check is also run at `epsilon_max / 2`, see [`EPS_FRACTIONS`]). At `lambda = 1e-300` (`ln lambda = -690.8`) and `eps = 0.05`:
-//! `lambda^(eps/2) = 3e-8`, `lambda^(eps/5) = 1e-3`, `lambda^(eps/14) = 0.085`,
-//! `lambda^(eps/29) = 0.30`; at `lambda = 1e-30` they would be `0.18`, `0.50`, `0.78`, `0.89`,
-//! i.e. vacuous. So all checks run at `lambda` in `[1e-300, 2e-300)`, the smallest scale the
-//! simulator reaches with full relative precision ([`ScaledParams`] keeps a per-neuron binary
-//! exponent), and compare in log space (`ln |w_j|` from [`ScaledParams::ln_norm_w`], bounds
-//! from the `ln_*` functions of [`theory`]). The lemmas hold for `lambda <= lambda*`, which the
-//! paper leaves unspecified; a failure at `1e-300` is reported with its numbers, not loosened.
+//! `0.02` and about `0.15` (each check is also run at `epsilon_max / 2`, see [`EPS_FRACTIONS`]).
+//! At `lambda = 1e-300` (`ln lambda = -690.8`) and `eps = 0.05`: `lambda^(eps/2) = 3e-8`,
+//! `lambda^(eps/5) = 1e-3`, `lambda^(eps/14) = 0.085`, `lambda^(eps/29) = 0.30`; at
+//! `lambda = 1e-30` they would be `0.18`, `0.50`, `0.78`, `0.89`, i.e. nearly vacuous. So the
+//! registry's instances are at `lambda` in `[1e-300, 2e-300)`, the smallest scale the simulator
+//! reaches with full relative precision (`ScaledParams` keeps a per-neuron binary exponent), and
+//! the checks compare in log space (`ln |w_j|` from `ScaledParams::ln_norm_w`, bounds from the
+//! `ln_*` functions of [`theory`]). The lemmas hold for `lambda <= lambda*`, which the paper
+//! leaves unspecified; a failure at `1e-300` is reported with its numbers, not loosened. An
+//! instance of your own is checked at its own `lambda`, which the claims require to be at most
+//! [`SADDLE_LAMBDA_MAX`] with `eps_max >= SADDLE_EPS_MIN` (why: there).
 //!
 //! ## Simulate, then judge
 //! [`simulate`] runs the gradient flow (2) ([`run_flow`], relative tolerance [`FLOW_RTOL`] per
@@ -54,7 +57,7 @@
 //! unbalanced initialisation with a neuron whose sign `s_j = sign(a_j(0))` is not the one it
 //! grows with; a wrong plateau level or logistic rate (a wrong theory constant); and, for F1 on
 //! fixed instances, `lambda = 1e-2`. Large `lambda` does not make L3 or L4 fail: their bounds
-//! `lambda^(eps/k)` are then vacuous (e.g. `2 c lambda^eps > 1`).
+//! `lambda^(eps/k)` are then too weak (e.g. `2 c lambda^eps > 1`), partly vacuous.
 
 mod f1;
 mod l3;
