@@ -41,13 +41,19 @@ pub const EPS_FLOOR: f64 = 0.02;
 /// The integer choices an instance is built from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct InstanceChoice {
+    /// Number of points `n`.
     pub n: usize,
+    /// `d - n`.
     pub extra_d: usize,
+    /// Width `m`.
     pub width: usize,
     /// `lambda = (1 + mantissa_step / 8) * 10^-lambda_exp10`.
     pub lambda_exp10: u32,
+    /// The mantissa step of `lambda` (0..8).
     pub mantissa_step: u32,
+    /// Seed of the dataset.
     pub data_seed: u64,
+    /// Seed of the initialisation.
     pub init_seed: u64,
 }
 

@@ -78,6 +78,8 @@
 //! ## Loss convention
 //! `L = 1/(2n) sum_k (h(x_k) - y_k)^2`, the paper's. A torch `MSELoss` is `2L`.
 
+#![warn(missing_docs)]
+
 pub mod claims;
 #[cfg(feature = "cli")]
 pub mod cli;

@@ -37,27 +37,49 @@ use serde::Serialize;
 /// [`catalogue`] describes each; `reluflow claims` prints it, `docs/claims.md` is its Markdown).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum ClaimId {
+    /// Lemma 1 (see the catalogue entry).
     L1,
+    /// Lemma 6, eq. (11) (see the catalogue entry).
     L6,
+    /// Lemma 7 (Lemma 2, S+,1) (see the catalogue entry).
     L7,
+    /// Lemma 8 (Lemma 2, S-,1) (see the catalogue entry).
     L8,
+    /// Lemma 9 (see the catalogue entry).
     L9,
+    /// Lemma 3 / Lemma 10 (see the catalogue entry).
     L3,
+    /// Fact 1 (see the catalogue entry).
     F1,
+    /// Lemma 4 / Lemma 11 (see the catalogue entry).
     L4,
+    /// Lemma 12 (see the catalogue entry).
     L12,
+    /// Lemma 14 (see the catalogue entry).
     L14,
+    /// Lemma 15 / Lemma 5 (see the catalogue entry).
     L15,
+    /// Theorem 1 / Theorem 2 (see the catalogue entry).
     T1,
+    /// Proposition 1 (see the catalogue entry).
     P1,
+    /// Proposition 2 (see the catalogue entry).
     P2,
+    /// Sections 2.2, 3.2 (see the catalogue entry).
     A3,
+    /// Section 3.2 (see the catalogue entry).
     A3N,
+    /// Section 4.2, Figure 1 (see the catalogue entry).
     TS,
+    /// eqs. (9)-(10) (see the catalogue entry).
     AL,
+    /// Section 3.2, Appendix A (see the catalogue entry).
     LZ,
+    /// Section 3.2 (see the catalogue entry).
     NO,
+    /// Section 5, Figures 2-3 (see the catalogue entry).
     X5,
+    /// Appendix A (see the catalogue entry).
     XA,
 }
 

@@ -95,7 +95,9 @@ pub struct ClaimSummary {
     /// The worst instance's raw numbers: `measured`, `bound` and `margin` in the units of the
     /// binding part's statement (natural logarithms of them when `worst_scale` is `log`).
     pub worst_measured: Option<f64>,
+    /// The worst instance's bound (see `worst_measured`).
     pub worst_bound: Option<f64>,
+    /// The worst instance's raw margin (see `worst_measured`).
     pub worst_raw_margin: Option<f64>,
     /// `linear` or `log` ([`MarginScale`]).
     pub worst_scale: Option<MarginScale>,

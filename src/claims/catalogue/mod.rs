@@ -36,6 +36,7 @@ pub struct NegativeControl {
 /// One claim of the catalogue.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct ClaimEntry {
+    /// The claim.
     pub id: ClaimId,
     /// Where the claim is in the paper ([`ClaimId::reference`]).
     pub reference: &'static str,
@@ -51,14 +52,18 @@ pub struct ClaimEntry {
     pub checks: &'static [&'static str],
     /// The test module of the claim (positive properties and negative controls).
     pub tests: &'static str,
+    /// The tests that break one assumption and must make the check fail.
     pub negative_controls: &'static [NegativeControl],
 }
 
 /// A claim of the list that reluflow does not check yet (no [`ClaimId`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct UncheckedClaim {
+    /// Its ID in the list of claims.
     pub id: &'static str,
+    /// Where it is in the paper.
     pub reference: &'static str,
+    /// What the paper states.
     pub statement: &'static str,
 }
 
