@@ -1,7 +1,7 @@
 //! L7 and L8 (Lemmas 7 and 8): the three parts of each at one state of a [`PhaseOne`].
 
 use super::directions::{cosine_to_input, direction, one_minus_cos};
-use super::{DEACTIVATION_TOL, PhaseOne, Side};
+use super::{DEACTIVATION_TOL, LabelSign, PhaseOne};
 use crate::claims::{ClaimId, Verdict};
 use crate::numerics::{dot, ln_or_zero};
 use crate::theory;
@@ -30,9 +30,9 @@ impl LemmaParts {
     }
 }
 
-fn lemma_parts(run: &PhaseOne, state: &Checkpoint, side: Side) -> LemmaParts {
+fn lemma_parts(run: &PhaseOne, state: &Checkpoint, side: LabelSign) -> LemmaParts {
     let (claim, set, dir, dnorm, name, t_name, t_lemma) = match side {
-        Side::Plus => (
+        LabelSign::Positive => (
             ClaimId::L7,
             &run.sets.s_plus_1,
             theory::d_plus(&run.data),
@@ -41,7 +41,7 @@ fn lemma_parts(run: &PhaseOne, state: &Checkpoint, side: Side) -> LemmaParts {
             "t+1",
             run.times.t_plus_1,
         ),
-        Side::Minus => (
+        LabelSign::Negative => (
             ClaimId::L8,
             &run.sets.s_minus_1,
             theory::d_minus(&run.data).iter().map(|v| -v).collect(),
@@ -68,14 +68,14 @@ fn lemma_parts(run: &PhaseOne, state: &Checkpoint, side: Side) -> LemmaParts {
 
     // (i) every neuron
     let ln_norm_bound = match side {
-        Side::Plus => theory::ln_lemma7_norm_bound(run.c, ln_l, eps),
-        Side::Minus => theory::ln_lemma8_norm_bound(run.c, ln_l, eps, r),
+        LabelSign::Positive => theory::ln_lemma7_norm_bound(run.c, ln_l, eps),
+        LabelSign::Negative => theory::ln_lemma8_norm_bound(run.c, ln_l, eps, r),
     };
     let (j_big, ln_big) =
         (0..p.m()).map(|j| (j, p.ln_norm_w(j))).fold((0, f64::NEG_INFINITY), |a, b| if b.1 > a.1 { b } else { a });
     let exponent = match side {
-        Side::Plus => "1 - eps".to_string(),
-        Side::Minus => "1 - r eps".to_string(),
+        LabelSign::Positive => "1 - eps".to_string(),
+        LabelSign::Negative => "1 - r eps".to_string(),
     };
     let norm = Verdict::at_most(
         claim,
@@ -95,8 +95,8 @@ fn lemma_parts(run: &PhaseOne, state: &Checkpoint, side: Side) -> LemmaParts {
         .map(|&j| (j, ln_or_zero(one_minus_cos(&direction(p.w_hat(j)), &u))))
         .fold((usize::MAX, f64::NEG_INFINITY), |a, b| if b.1 > a.1 { b } else { a });
     let target = match side {
-        Side::Plus => "D+",
-        Side::Minus => "-D-",
+        LabelSign::Positive => "D+",
+        LabelSign::Negative => "-D-",
     };
     let alignment = if set.is_empty() {
         Verdict::failed(claim, format!("(ii) {name} is empty: no neuron to align with {target} (no evidence); {at}"))
@@ -124,8 +124,8 @@ fn lemma_parts(run: &PhaseOne, state: &Checkpoint, side: Side) -> LemmaParts {
     // (iii) deactivation on the other sign's labels
     let other: Vec<usize> = (0..run.data.n())
         .filter(|&k| match side {
-            Side::Plus => run.data.y()[k] < 0.0,
-            Side::Minus => run.data.y()[k] > 0.0,
+            LabelSign::Positive => run.data.y()[k] < 0.0,
+            LabelSign::Negative => run.data.y()[k] > 0.0,
         })
         .collect();
     let mut worst = (0.0f64, usize::MAX, usize::MAX, false);
@@ -141,8 +141,8 @@ fn lemma_parts(run: &PhaseOne, state: &Checkpoint, side: Side) -> LemmaParts {
         }
     }
     let labels = match side {
-        Side::Plus => "y_k < 0",
-        Side::Minus => "y_k > 0",
+        LabelSign::Positive => "y_k < 0",
+        LabelSign::Negative => "y_k > 0",
     };
     let deactivation = if set.is_empty() || other.is_empty() {
         let missing = if set.is_empty() { format!("{name} is empty") } else { format!("no label with {labels}") };
@@ -187,7 +187,7 @@ fn lemma_parts(run: &PhaseOne, state: &Checkpoint, side: Side) -> LemmaParts {
 /// `<w_j(0), D+> >= 0` (the definition of `S+`), so `1 - cos(w_j(0), D+) <= 1` and a neuron that
 /// never moved satisfies it.
 pub fn l7_parts(run: &PhaseOne, state: &Checkpoint) -> LemmaParts {
-    lemma_parts(run, state, Side::Plus)
+    lemma_parts(run, state, LabelSign::Positive)
 }
 
 /// Lemma 7 (claim L7) at `state`: [`Verdict::all`] of [`l7_parts`].
@@ -202,7 +202,7 @@ pub fn check_l7(run: &PhaseOne, state: &Checkpoint) -> Verdict {
 /// not `r eps`, as printed; `t-1 = -eps ln(lambda)/|D-|` makes it Lemma 7's statement for `-D-`);
 /// (iii) for `j in S-,1` and `y_k > 0`: as in [`l7_parts`]. Tolerances as in [`l7_parts`].
 pub fn l8_parts(run: &PhaseOne, state: &Checkpoint) -> LemmaParts {
-    lemma_parts(run, state, Side::Minus)
+    lemma_parts(run, state, LabelSign::Negative)
 }
 
 /// Lemma 8 (claim L8) at `state`: [`Verdict::all`] of [`l8_parts`].

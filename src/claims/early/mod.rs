@@ -118,14 +118,10 @@ pub fn eps_for(id: ClaimId, data: &Dataset, ln_lambda: f64) -> Option<f64> {
     })
 }
 
-/// Which half of phase 1: `S+,1` with `D+` (Lemma 7) or `S-,1` with `-D-` (Lemma 8).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Side {
-    /// `S+,1`, `D+`, `t+1`, negative labels deactivated.
-    Plus,
-    /// `S-,1`, `-D-`, `t-1`, positive labels deactivated.
-    Minus,
-}
+/// Which half of phase 1: [`LabelSign::Positive`] is `S+,1` with `D+`, `t+1`, negative labels
+/// deactivated (Lemma 7); [`LabelSign::Negative`] is `S-,1` with `-D-`, `t-1`, positive labels
+/// deactivated (Lemma 8). The crate's one plus/minus type.
+pub use crate::theory::LabelSign;
 
 // ---------------------------------------------------------------------------------------------
 // reluflow verify
