@@ -93,6 +93,7 @@ pub mod numerics;
 pub mod params;
 #[cfg(feature = "cli")]
 pub mod plot;
+pub mod recorded;
 #[cfg(feature = "cli")]
 pub mod reproduce;
 pub mod seeds;
