@@ -18,6 +18,9 @@ pub enum CliError {
     /// A run that could not be carried out or stopped on a fault.
     #[error(transparent)]
     Simulation(#[from] crate::solver::SimulationError),
+    /// A recorded run file that cannot be read or judged.
+    #[error(transparent)]
+    RunFile(#[from] crate::recorded::RunFileError),
     /// A closed form that could not be evaluated on the data.
     #[error(transparent)]
     Theory(#[from] crate::theory::TheoryError),

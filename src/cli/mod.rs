@@ -1,6 +1,7 @@
 //! The `reluflow` command line: `verify` (which claims hold), `claims` (what each claim is and how it
 //! is checked), `simulate` (one training run), `timeline` and `reproduce`.
 
+pub mod check;
 pub mod claims;
 pub mod errors;
 pub mod reproduce;
@@ -45,6 +46,14 @@ pub enum Command {
     /// required positive) contributes its margin as is. `--json` also gives the binding part's
     /// raw `measured`, `bound` and `margin` and whether they are logs.
     Verify(verify::VerifyArgs),
+    /// Judge a training run recorded by another program (PyTorch, JAX, numpy) against the paper.
+    ///
+    /// FILE is a `.npz` archive (or `.json`) with arrays x (n,d), y (n,), a (T,m), w (T,m,d) and
+    /// either step (T,) with scalars lr and loss_factor (2 for torch MSELoss, 1 for the paper's
+    /// L = 1/(2n) sum (h-y)^2; paper time = step * lr * loss_factor) or time (T,) in paper time;
+    /// optional train_loss (T,) and lambda. python/reluflow_record.py writes it from a training
+    /// loop. Exit codes as verify: 0 all held, 1 a failure, 3 no evidence somewhere, 2 bad input.
+    Check(check::CheckArgs),
     /// Print the catalogue of the claims: statement, finite statement checked, tolerance, evidence,
     /// negative controls (text, --json or --markdown; docs/claims.md is the Markdown).
     Claims(claims::ClaimsArgs),
@@ -60,6 +69,7 @@ pub enum Command {
 pub fn run(cli: Cli) -> Result<(String, u8), CliError> {
     match cli.command {
         Command::Verify(args) => verify::run(&args),
+        Command::Check(args) => check::run(&args),
         Command::Claims(args) => Ok((claims::run(&args)?, 0)),
         Command::Simulate(args) => Ok((simulate::run(&args)?, 0)),
         Command::Timeline(args) => Ok((timeline::run(&args)?, 0)),
