@@ -40,6 +40,7 @@ mod errors;
 mod json;
 pub mod judge;
 mod npz;
+pub mod own;
 mod write;
 
 pub use errors::RunFileError;

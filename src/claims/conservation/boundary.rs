@@ -100,18 +100,32 @@ impl L6Scales {
     /// [`ORTHONORMAL_TOL`] (the tolerance of L6's requirement of orthogonal inputs: inputs
     /// further from orthogonal are judged as if they met it, and their defect shows).
     pub fn delta_of(data: &Dataset) -> f64 {
-        let floor = 4.0 * data.n().max(data.d()) as f64 * EPS;
+        Self::delta_with_epsilon(data, EPS)
+    }
+
+    /// [`L6Scales::delta_of`] for data recorded in a precision with machine epsilon `eps`
+    /// (`f32::EPSILON` for a float32 run: its rounded orthonormal inputs have a defect of order
+    /// `max(n, d) eps`, which the clamp then grants): the data's largest `|cos(x_l, x_k)|`,
+    /// clamped to `[4 max(n, d) eps, max(ORTHONORMAL_TOL, 4 max(n, d) eps)]`.
+    pub fn delta_with_epsilon(data: &Dataset, eps: f64) -> f64 {
+        let floor = 4.0 * data.n().max(data.d()) as f64 * eps;
         let cos = data.assumptions().max_offdiag_cosine;
-        if cos.is_nan() { ORTHONORMAL_TOL } else { cos.clamp(floor, ORTHONORMAL_TOL.max(floor)) }
+        if cos.is_nan() { ORTHONORMAL_TOL.max(floor) } else { cos.clamp(floor, ORTHONORMAL_TOL.max(floor)) }
     }
 
     /// The budget for a coordinate `<w_j, x_k>` from time 0 to a state reached after `steps`
     /// accepted steps at time `t`, relative to `max |w_j| |x_k|`:
     /// `eps (2 d + 4 sqrt(d + 1) steps) + (delta + n eps) x_max sqrt(2 L(0)) t A`.
     pub fn budget(&self, steps: u64, t: f64) -> f64 {
+        self.budget_with_epsilon(EPS, steps, t)
+    }
+
+    /// [`L6Scales::budget`] with the machine epsilon `eps` of the precision the run was computed
+    /// in (the same derivation, [`check_l6`], with `eps = f32::EPSILON` for a float32 run).
+    pub fn budget_with_epsilon(&self, eps: f64, steps: u64, t: f64) -> f64 {
         let L6Scales { n, d, delta, x_max, initial_loss, a_over_w } = *self;
-        EPS * (2.0 * d as f64 + 4.0 * (d as f64 + 1.0).sqrt() * steps as f64)
-            + (delta + n as f64 * EPS) * x_max * (2.0 * initial_loss).sqrt() * t * a_over_w
+        eps * (2.0 * d as f64 + 4.0 * (d as f64 + 1.0).sqrt() * steps as f64)
+            + (delta + n as f64 * eps) * x_max * (2.0 * initial_loss).sqrt() * t * a_over_w
     }
 }
 
