@@ -53,7 +53,8 @@ Example: PyTorch
 ::
 
     import torch, reluflow_record as rr
-    x_t, y_t = torch.as_tensor(x), torch.as_tensor(y)          # x (n, d), y (n,)
+    x_t = torch.as_tensor(x, dtype=torch.float32)              # x (n, d), as the network sees it
+    y_t = torch.as_tensor(y, dtype=torch.float32)              # y (n,)
     hidden = torch.nn.Linear(d, m, bias=False)                 # hidden.weight: W, shape (m, d)
     out = torch.nn.Linear(m, 1, bias=False)                    # out.weight: a, shape (1, m)
     with torch.no_grad():                                      # balanced small init
@@ -62,7 +63,7 @@ Example: PyTorch
         out.weight.copy_((signs * hidden.weight.norm(dim=1))[None, :])
     opt = torch.optim.SGD(list(hidden.parameters()) + list(out.parameters()), lr=lr)
     mse = torch.nn.MSELoss()
-    rec = rr.Recorder(x, y, lr=lr, loss="mse", lam=lam, steps=(total, 150))
+    rec = rr.Recorder(x_t, y_t, lr=lr, loss="mse", lam=lam, steps=(total, 150))
     for step in range(total + 1):
         loss = mse(out(torch.relu(hidden(x_t))).squeeze(1), y_t)
         if rec.should_record(step):
@@ -84,7 +85,8 @@ Example: JAX
         a, w = params
         return jnp.mean((jax.nn.relu(x @ w.T) @ a - y) ** 2)
     grad = jax.jit(jax.value_and_grad(mse))
-    params = (a0, w0)                                          # a0 (m,), w0 (m, d)
+    x, y = jnp.asarray(x), jnp.asarray(y)                      # float32 unless jax_enable_x64
+    params = (jnp.asarray(a0), jnp.asarray(w0))                # a0 (m,), w0 (m, d), same dtype
     rec = rr.Recorder(x, y, lr=lr, loss="mse", lam=lam, steps=(total, 150))
     for step in range(total + 1):
         loss, g = grad(params, x, y)

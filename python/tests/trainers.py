@@ -329,7 +329,9 @@ def verify(kind, path):
         grad, relative = final_gradient(run_arrays)
         y = run_arrays["y"].astype(np.float64)
         expected = float(y[-1] ** 2 / (2 * y.size))
-        checks.append(("stationary (|grad L| < 1e-8 relative)", relative < 1e-8,
+        # float64: below 1e-8 of the largest gradient; float32 stops at its own resolution
+        threshold = max(1e-8, 64 * eps)
+        checks.append((f"stationary (|grad L| < {threshold:.1e} relative)", relative < threshold,
                        f"|grad L| = {grad:.3e}, relative to the largest over the run {relative:.3e}"))
         checks.append(("loss stays at y_3^2/(2n)", abs(final_loss - expected) < 1e-6 * expected,
                        f"L_final = {final_loss:.10f}, y_3^2/(2n) = {expected:.10f}"))
