@@ -5,7 +5,8 @@
 //! evidence, 2 a usage or input error (a bad run file names the array and the fix).
 
 use super::CliError;
-use crate::recorded::{CheckReport, check_file};
+use crate::claims::registry::ClaimState;
+use crate::recorded::{CheckReport, EndState, check_file};
 use clap::Args;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -38,6 +39,25 @@ pub fn run(args: &CheckArgs) -> Result<(String, u8), CliError> {
             reason: e.to_string(),
         })?;
     }
+    if let Some(path) = &args.svg {
+        let times: Vec<(String, f64)> = report
+            .predicted
+            .map(|(_, plus, minus)| {
+                vec![
+                    ("predicted positive fit ln(1/lambda)/|D+|".to_string(), plus),
+                    ("predicted negative fit ln(1/lambda)/|D-|".to_string(), minus),
+                ]
+            })
+            .unwrap_or_default();
+        let title = format!("reluflow check: {}", report.source);
+        let svg = crate::plot::recorded_loss_svg(&title, &report.curve, report.predicted.map(|p| p.0), &times)
+            .map_err(|e| CliError::File { action: "draw", path: path.display().to_string(), reason: e.to_string() })?;
+        std::fs::write(path, svg).map_err(|e| CliError::File {
+            action: "write",
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+    }
     let out = if args.json {
         serde_json::to_string_pretty(&report).expect("a check report serialises") + "\n"
     } else {
@@ -50,19 +70,57 @@ fn number(v: Option<f64>) -> String {
     v.map_or_else(|| "-".to_string(), |x| format!("{x:.3e}"))
 }
 
+fn run_line(report: &CheckReport) -> String {
+    let r = &report.run;
+    format!(
+        "n = {}, d = {}, m = {}, {} snapshots to paper time {:.4e}, {}{}, lambda = {:.3e}{}",
+        r.n,
+        r.d,
+        r.m,
+        r.snapshots,
+        r.final_time,
+        r.precision,
+        r.paper_step.map_or_else(String::new, |eta| format!(", paper step eta = lr x loss_factor = {eta:.4e}")),
+        r.lambda,
+        if r.lambda_estimated { " (estimated from w(0))" } else { "" }
+    )
+}
+
+/// Where the run ended, in words.
+pub fn end_line(end: &EndState) -> String {
+    match end {
+        EndState::Interpolator { loss } => format!("an interpolator (L = {loss:.3e}, zero to the file's precision)"),
+        EndState::Stationary { loss, gradient, active } => {
+            let uncovered: Vec<usize> = (0..active.len()).filter(|&k| active[k].is_empty()).collect();
+            format!(
+                "a stationary point with non-zero loss: L = {loss:.6e}, |grad L| = {gradient:.3e} (below resolution);                  active neurons per point {:?}; points with no active neuron {uncovered:?}",
+                active.iter().map(Vec::len).collect::<Vec<_>>()
+            )
+        }
+        EndState::StillMoving { loss, gradient } => {
+            format!("still moving: L = {loss:.3e}, |grad L| = {gradient:.3e} (neither zero loss nor a stationary point)")
+        }
+    }
+}
+
 /// The verify-style text table.
 pub fn table(report: &CheckReport) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "run: {}", report.source);
+    let _ = writeln!(out, "     {}", run_line(report));
+    let _ = writeln!(out, "assumptions:");
+    for a in &report.assumptions {
+        let _ = writeln!(out, "  [{}] {}: {}", if a.met { "met" } else { "NOT met" }, a.name, a.statement);
+    }
     let _ = writeln!(
         out,
-        "{:<5} {:<12} {:<34} {:>11} {:>11} {:>11}",
+        "{:<5} {:<12} {:<40} {:>11} {:>11} {:>11}",
         "claim", "state", "part", "measured", "bound", "margin"
     );
     for r in &report.rows {
         let _ = writeln!(
             out,
-            "{:<5} {:<12} {:<34} {:>11} {:>11} {:>11}",
+            "{:<5} {:<12} {:<40} {:>11} {:>11} {:>11}",
             r.id,
             r.state.label(),
             r.part,
@@ -72,15 +130,34 @@ pub fn table(report: &CheckReport) -> String {
         );
         let _ = writeln!(out, "      {}", r.statement);
     }
+    let _ = writeln!(out, "end: {}", end_line(&report.end));
+    if let Some(k) = &report.kinks {
+        let _ = writeln!(
+            out,
+            "kinks of the final network (1-D input with a bias column): {}",
+            k.iter().map(|v| format!("{v:.4}")).collect::<Vec<_>>().join(", ")
+        );
+    }
+    let (held, failed, none) = counts(report);
+    let _ = writeln!(out, "{held} held, {failed} failed, {none} no evidence");
     out
+}
+
+fn counts(report: &CheckReport) -> (usize, usize, usize) {
+    let c = |s: ClaimState| report.rows.iter().filter(|r| r.state == s).count();
+    (c(ClaimState::Held), c(ClaimState::Failed), c(ClaimState::NoEvidence))
 }
 
 /// The table as Markdown.
 pub fn markdown(report: &CheckReport) -> String {
-    let mut out = format!(
-        "Run: `{}`\n\n| claim | state | part | measured | bound | margin | statement |\n|---|---|---|---|---|---|---|\n",
-        report.source
-    );
+    let mut out = format!("Run: `{}` ({})
+
+", report.source, run_line(report));
+    for a in &report.assumptions {
+        let _ = writeln!(out, "- {} {}: {}", if a.met { "met:" } else { "**not met**:" }, a.name, a.statement);
+    }
+    out.push_str("
+| claim | state | part | measured | bound | margin | statement |\n|---|---|---|---|---|---|---|\n");
     for r in &report.rows {
         let _ = writeln!(
             out,
@@ -94,5 +171,6 @@ pub fn markdown(report: &CheckReport) -> String {
             r.statement.replace('|', "\\|")
         );
     }
+    let _ = writeln!(out, "\nEnd: {}", end_line(&report.end));
     out
 }

@@ -18,6 +18,7 @@
 mod loss_curve;
 mod loss_timeline;
 mod network_states;
+mod recorded_curve;
 
 #[cfg(test)]
 mod tests;
@@ -25,6 +26,7 @@ mod tests;
 pub use loss_curve::loss_curve_svg;
 pub use loss_timeline::loss_timeline_svg;
 pub use network_states::network_states_svg;
+pub use recorded_curve::recorded_loss_svg;
 
 use crate::trajectory::Trajectory;
 use plotters::coord::Shift;
@@ -297,12 +299,12 @@ struct LossAxes {
 
 impl LossAxes {
     fn of(trajectory: &Trajectory, x_unit: f64, x_floor: f64) -> Self {
-        let points: Vec<(f64, f64)> = trajectory
-            .samples
-            .iter()
-            .filter(|s| s.loss > 0.0 && s.loss.is_finite())
-            .map(|s| (s.time / x_unit, s.loss))
-            .collect();
+        Self::from_points(trajectory.samples.iter().map(|s| (s.time / x_unit, s.loss)), x_floor)
+    }
+
+    /// Axes for `(x, loss)` points (non-positive and non-finite losses are left out).
+    fn from_points(points: impl Iterator<Item = (f64, f64)>, x_floor: f64) -> Self {
+        let points: Vec<(f64, f64)> = points.filter(|p| p.1 > 0.0 && p.1.is_finite()).collect();
         let x_max = points.last().map_or(1.0, |p| p.0).max(x_floor);
         let y_min = points.iter().map(|p| p.1).fold(f64::INFINITY, f64::min).max(1e-300) / 3.0;
         let y_max = points.iter().map(|p| p.1).fold(0.0f64, f64::max).max(y_min * 10.0) * 3.0;
