@@ -40,13 +40,14 @@ mod errors;
 mod json;
 pub mod judge;
 mod npz;
+mod validate;
 mod write;
 
 pub use errors::RunFileError;
 pub use json::JsonRun;
 pub use judge::{CheckReport, CheckRow, EndState, check_file, judge};
 pub use npz::NpzRun;
-pub use write::{write_json, write_npz};
+pub use write::{write_json, write_npz, write_npz_compressed};
 
 use std::path::Path;
 
