@@ -109,6 +109,26 @@ pub enum RunFileError {
         /// The one before it.
         previous: f64,
     },
+    /// A step counter below zero.
+    #[error(
+        "array `{array}` holds a negative step count ({value}) at index {index}: a step counter starts at 0 and counts up"
+    )]
+    Negative {
+        /// `step`.
+        array: &'static str,
+        /// Index of the offending entry.
+        index: usize,
+        /// Its value.
+        value: i128,
+    },
+    /// An array stored in Fortran (column-major) order that has to be read one snapshot at a time.
+    #[error(
+        "array `{array}` is stored in Fortran (column-major) order, which cannot be read one snapshot at a time: save numpy.ascontiguousarray({array}) instead"
+    )]
+    FortranOrder {
+        /// `a` or `w`.
+        array: &'static str,
+    },
     /// `step` and `time` are both present, or neither is; or `lr`/`loss_factor` lack their `step`.
     #[error("{0}")]
     Clock(String),

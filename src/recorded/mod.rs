@@ -41,13 +41,14 @@ mod json;
 pub mod judge;
 mod npz;
 pub mod own;
+mod validate;
 mod write;
 
 pub use errors::RunFileError;
 pub use json::JsonRun;
 pub use judge::{CheckReport, CheckRow, EndState, check_file, judge};
 pub use npz::NpzRun;
-pub use write::{write_json, write_npz};
+pub use write::{write_json, write_npz, write_npz_compressed};
 
 use std::path::Path;
 
