@@ -47,3 +47,87 @@ fn own_gd_run_satisfies_the_paper() {
         assert_eq!(report.state(id), Some(ClaimState::Held), "{id}");
     }
 }
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("reluflow-check-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// The states and numbers of every row, for comparing two judgements of the same run.
+fn verdicts(report: &CheckReport) -> Vec<(String, String, ClaimState, Option<f64>, Option<f64>)> {
+    report.rows.iter().map(|r| (r.id.clone(), r.part.clone(), r.state, r.measured, r.bound)).collect()
+}
+
+/// A run of reluflow's own gradient descent written as `.npz` (stored and compressed) and as
+/// JSON, read back and judged, gives exactly the verdicts of judging it in memory (float64: the
+/// files hold the same bits).
+#[test]
+fn own_run_judged_from_npz_and_json_gives_the_in_memory_verdicts() {
+    use reluflow::recorded::{check_file, write_json, write_npz, write_npz_compressed};
+    let instance = Instance::balanced(paper_data(), 12, 1e-4, 5);
+    let init = instance.initialisation().expect("init");
+    let (header, snaps) =
+        record_gd(&instance.data, instance.valid_model().expect("model"), &init.params, 0.05, 4000, 120, None)
+            .expect("run");
+    let in_memory = judge(&mut InMemoryRun::new(header.clone(), snaps.clone()).expect("valid")).expect("judged");
+    let dir = temp_dir("roundtrip");
+    let (npz, zipped, json) = (dir.join("run.npz"), dir.join("run-compressed.npz"), dir.join("run.json"));
+    write_npz(&npz, &header, &snaps).expect("npz written");
+    write_npz_compressed(&zipped, &header, &snaps).expect("compressed npz written");
+    write_json(&json, &header, &snaps).expect("json written");
+    for path in [&npz, &zipped, &json] {
+        let from_file = check_file(path).expect("judged from the file");
+        assert_eq!(verdicts(&from_file), verdicts(&in_memory), "{}", path.display());
+        assert_eq!(format!("{:?}", from_file.end), format!("{:?}", in_memory.end));
+    }
+    assert!(in_memory.row("L1").is_some() && in_memory.run.lambda_estimated);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// L1's gradient-descent law is held to the stated step: the same run judged with a learning
+/// rate 4 times too small (the bound `2 eta (L(0) - L(t))` shrinks 4-fold) fails its
+/// conservation part, and with an unbalanced initialisation (`a_j = 3 s_j |w_j|`) its balanced
+/// part fails.
+#[test]
+fn l1_negative_controls_wrong_step_and_unbalanced_init() {
+    use reluflow::recorded::Clock;
+    let instance = Instance::balanced(paper_data(), 12, 1e-2, 7);
+    let init = instance.initialisation().expect("init");
+    let eta = 0.4;
+    let (mut header, snaps) =
+        record_gd(&instance.data, instance.valid_model().expect("model"), &init.params, eta, 600, 120, None)
+            .expect("run");
+    let right = judge(&mut InMemoryRun::new(header.clone(), snaps.clone()).expect("valid")).expect("judged");
+    let conserved = |r: &CheckReport| r.rows.iter().find(|x| x.id == "L1" && x.part.contains("conserved")).cloned();
+    assert_eq!(conserved(&right).expect("row").state, ClaimState::Held, "{:?}", conserved(&right));
+    header.clock = Clock::Steps { lr: eta / 4.0, loss_factor: 1.0 };
+    let wrong = judge(&mut InMemoryRun::new(header, snaps).expect("valid")).expect("judged");
+    assert_eq!(conserved(&wrong).expect("row").state, ClaimState::Failed, "{:?}", conserved(&wrong));
+
+    let mut p = init.params.to_params();
+    for a in &mut p.a {
+        *a *= 3.0;
+    }
+    let theta0 = reluflow::params::ScaledParams::from_params(&p);
+    let (header, snaps) =
+        record_gd(&instance.data, instance.valid_model().expect("model"), &theta0, 0.05, 2000, 80, None).expect("run");
+    let report = judge(&mut InMemoryRun::new(header, snaps).expect("valid")).expect("judged");
+    let balanced = report.rows.iter().find(|x| x.id == "L1" && x.part.contains("balanced")).expect("row");
+    assert_eq!(balanced.state, ClaimState::Failed, "{balanced:?}");
+}
+
+/// L6 and F1 outside their assumptions: on inputs that are not orthogonal the L6 row has no
+/// evidence (never held), and a run at `lambda = 0.5` (no saddle) is not counted as F1 held.
+#[test]
+fn large_lambda_and_non_orthogonal_inputs_are_never_held() {
+    let instance = Instance::balanced(paper_data(), 12, 0.5, 2);
+    let report = judge_gd(&instance, 0.05, 3000);
+    assert_ne!(report.state("F1"), Some(ClaimState::Held), "{:?}", report.row("F1"));
+    let x = vec![vec![1.0, 0.3], vec![0.2, 1.0]];
+    let data = Dataset::new(x, vec![1.0, -0.5]).expect("data");
+    let instance = Instance::balanced(data, 8, 1e-3, 1);
+    let report = judge_gd(&instance, 0.05, 3000);
+    assert_eq!(report.state("L6"), Some(ClaimState::NoEvidence));
+    assert_eq!(report.state("T1"), Some(ClaimState::NoEvidence));
+}

@@ -36,6 +36,8 @@ enum Coordinate {
     Positive(bool),
     /// Non-positive at the snapshot with value `z1` and budget `b1` (relative to `W |x_k|`).
     Frozen { z1: f64, b1: f64, t1: f64, reached_zero: bool },
+    /// Was frozen, but its value fell within the budget of 0 (either sign possible).
+    Released,
 }
 
 /// The worst L6 move seen: `(ratio, neuron, point, t1, t2, move / (W |x_k|))`.
@@ -78,6 +80,9 @@ pub struct Evidence {
     pub loss_rose_at: Option<usize>,
     /// Coordinates non-positive at some snapshot, of which reached 0 from above.
     pub l6_nonpositive: (usize, usize),
+    /// Of the non-positive coordinates, those released from the check when their value fell
+    /// within the budget of 0 (either sign possible there).
+    pub l6_released: usize,
     /// The worst L6 move (`None` when the budget needs step counts the file lacks).
     pub l6_worst: Option<L6Worst>,
     /// Largest L6 budget used (relative to `W |x_k|`).
@@ -207,6 +212,7 @@ pub struct Collector<'a> {
     a_over_w: f64,
     l6_worst: Option<L6Worst>,
     l6_enabled: bool,
+    l6_released: usize,
     l6_largest_budget: f64,
     x_norms: Vec<f64>,
     delta: f64,
@@ -246,6 +252,7 @@ impl<'a> Collector<'a> {
             a_over_w: 1.0,
             l6_worst: None,
             l6_enabled: true,
+            l6_released: 0,
             l6_largest_budget: 0.0,
             x_norms: (0..data.n()).map(|k| norm(data.x(k))).collect(),
             delta: L6Scales::delta_with_epsilon(data, eps),
@@ -350,7 +357,8 @@ impl<'a> Collector<'a> {
     }
 
     fn observe_l6(&mut self, p: &Params, z: &[f64], s: &Snapshot) {
-        let n = self.header.data.n();
+        let data = &self.header.data;
+        let n = data.n();
         // the budget counts the steps: without step counts (a flow file without `step`) L6
         // has no evidence
         let Some(steps) = s.step else {
@@ -385,13 +393,33 @@ impl<'a> Collector<'a> {
                 let c = &mut self.coords[j * n + k];
                 match *c {
                     Coordinate::Positive(seen) => {
-                        if zjk <= budget * scale {
+                        // non-positive: below minus the budget, or exactly 0. A value within the
+                        // budget of 0 may have had the other sign in the trainer's own rounding
+                        // (a positive one is active and still moving): not judged
+                        let frozen = zjk <= -budget * scale || zjk == 0.0;
+                        if frozen {
                             *c = Coordinate::Frozen { z1: zjk, b1: budget, t1: s.time, reached_zero: seen };
-                        } else {
+                        } else if zjk > budget * scale {
                             *c = Coordinate::Positive(true);
                         }
                     }
+                    Coordinate::Released => {}
                     Coordinate::Frozen { z1, b1, t1, .. } => {
+                        // A frozen value within the budget of 0 (the rounding of the steps so far
+                        // may have carried it across 0, where the trainer's relu fires) is
+                        // released, not judged. The budget is scaled here componentwise,
+                        // sum_i |w_perp,i x_ki| with w_perp = w_j - (z / |x_k|^2) x_k (what the
+                        // rounding of the updates of w_j can move <w_j, x_k> by): exactly 0 for
+                        // an exact 0 on standard-basis inputs, which is never released.
+                        let xk = data.x(k);
+                        let along = zjk / (self.x_norms[k] * self.x_norms[k]);
+                        let componentwise: f64 =
+                            p.w[j].iter().zip(xk).map(|(wi, xi)| ((wi - along * xi) * xi).abs()).sum();
+                        if z1.abs() <= budget * componentwise && componentwise > 0.0 {
+                            *c = Coordinate::Released;
+                            self.l6_released += 1;
+                            continue;
+                        }
                         let allowed = (b1 + budget) * scale;
                         let moved = (zjk - z1).abs();
                         let ratio = if allowed > 0.0 {
@@ -447,7 +475,7 @@ impl<'a> Collector<'a> {
 
     /// The evidence (`None` if no snapshot was observed).
     pub fn finish(self) -> Option<Evidence> {
-        let nonpositive = self.coords.iter().filter(|c| matches!(c, Coordinate::Frozen { .. })).count();
+        let nonpositive = self.coords.iter().filter(|c| !matches!(c, Coordinate::Positive(_))).count();
         let reached = self.coords.iter().filter(|c| matches!(c, Coordinate::Frozen { reached_zero: true, .. })).count();
         Some(Evidence {
             samples: self.samples,
@@ -459,6 +487,7 @@ impl<'a> Collector<'a> {
             l1_worst: self.l1_worst,
             loss_rose_at: self.loss_rose_at,
             l6_nonpositive: (nonpositive, reached),
+            l6_released: self.l6_released,
             l6_worst: if self.l6_enabled { self.l6_worst } else { None },
             l6_largest_budget: self.l6_largest_budget,
             alignment_plus: self.alignment_plus,

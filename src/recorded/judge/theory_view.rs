@@ -127,7 +127,15 @@ impl TheoryView {
             Some(p) => (Some(p.t_plus_1), Some(p.t_minus_1)),
             None => (None, None),
         };
-        let min_norm_sq = if orthogonal { theory::min_norm_sq(&data) } else { None };
+        // Proposition 1: 2n(|D+| + |D-|) on orthonormal inputs (judged to the file's precision);
+        // the orthogonal, non-unit case through `theory::min_norm_sq`
+        let min_norm_sq = if orthonormal {
+            Some(2.0 * n as f64 * (dp + dm))
+        } else if orthogonal {
+            theory::min_norm_sq(&data)
+        } else {
+            None
+        };
         let plateau_loss = theory::plateau_loss(&data);
         let precision_note = match header.precision {
             Precision::Float64 => format!("tolerance {orthonormal_tol:.1e}"),
