@@ -19,6 +19,7 @@ mod generators;
 mod integrators;
 mod mutants;
 mod new_user;
+mod recorded_files;
 mod reduced;
 mod reproduce;
 mod robustness_common;

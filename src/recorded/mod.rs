@@ -35,6 +35,13 @@
 //! [`Snapshot`]s one at a time, in order, so that a judge holds a few snapshots in memory
 //! whatever T is. [`InMemoryRun`] is the same interface over snapshots already in memory (a run of
 //! reluflow's own simulator, say). Bad files give a [`RunFileError`] naming the array and the fix.
+//!
+//! The `.npz` reader accepts either byte order and any integer dtype for `step` (0-d scalars may be
+//! floats or integers); a Fortran-order `x` is transposed, while `a` and `w` must be in C order
+//! (what numpy writes unless given a Fortran array), since they are read one snapshot at a time:
+//! two reader threads stream them through bounded channels (see [`NpzRun`]), so the memory held
+//! is a few snapshots whatever T is. [`write_npz`], [`write_npz_compressed`] and [`write_json`]
+//! write the format (reluflow's own runs, the round-trip tests).
 
 mod errors;
 mod json;
