@@ -54,8 +54,11 @@ fn temp_dir(name: &str) -> std::path::PathBuf {
     dir
 }
 
+/// One row's claim, part, state, measured value and bound.
+type RowVerdict = (String, String, ClaimState, Option<f64>, Option<f64>);
+
 /// The states and numbers of every row, for comparing two judgements of the same run.
-fn verdicts(report: &CheckReport) -> Vec<(String, String, ClaimState, Option<f64>, Option<f64>)> {
+fn verdicts(report: &CheckReport) -> Vec<RowVerdict> {
     report.rows.iter().map(|r| (r.id.clone(), r.part.clone(), r.state, r.measured, r.bound)).collect()
 }
 

@@ -98,7 +98,9 @@ pub fn end_line(end: &EndState) -> String {
             )
         }
         EndState::StillMoving { loss, gradient } => {
-            format!("still moving: L = {loss:.3e}, |grad L| = {gradient:.3e} (neither zero loss nor a stationary point)")
+            format!(
+                "still moving: L = {loss:.3e}, |grad L| = {gradient:.3e} (neither zero loss nor a stationary point)"
+            )
         }
     }
 }
@@ -150,14 +152,20 @@ fn counts(report: &CheckReport) -> (usize, usize, usize) {
 
 /// The table as Markdown.
 pub fn markdown(report: &CheckReport) -> String {
-    let mut out = format!("Run: `{}` ({})
+    let mut out = format!(
+        "Run: `{}` ({})
 
-", report.source, run_line(report));
+",
+        report.source,
+        run_line(report)
+    );
     for a in &report.assumptions {
         let _ = writeln!(out, "- {} {}: {}", if a.met { "met:" } else { "**not met**:" }, a.name, a.statement);
     }
-    out.push_str("
-| claim | state | part | measured | bound | margin | statement |\n|---|---|---|---|---|---|---|\n");
+    out.push_str(
+        "
+| claim | state | part | measured | bound | margin | statement |\n|---|---|---|---|---|---|---|\n",
+    );
     for r in &report.rows {
         let _ = writeln!(
             out,

@@ -41,9 +41,7 @@ pub fn recorded_loss_svg(
         let (_, lower) = root.split_vertically(header);
         let mut chart = loss_chart(&lower, &axes, "paper time t = step x lr x loss_factor", 8)?;
         chart.draw_series(LineSeries::new(axes.points.iter().copied(), BLUE.stroke_width(2))).map_err(err)?;
-        chart
-            .draw_series(axes.points.iter().map(|&p| Circle::new(p, 2, BLUE.filled())))
-            .map_err(err)?;
+        chart.draw_series(axes.points.iter().map(|&p| Circle::new(p, 2, BLUE.filled()))).map_err(err)?;
         if let Some(level) = plateau {
             chart
                 .draw_series(LineSeries::new(vec![(0.0, level), (axes.x_max, level)], RED.mix(0.6).stroke_width(2)))

@@ -437,7 +437,7 @@ pub fn t1_norm_row(th: &TheoryView, ev: &Evidence, end: &EndState) -> CheckRow {
     let (Some(min), Some(eps)) = (th.min_norm_sq, th.eps) else {
         return no_evidence("T1", part, "needs Assumptions 1-2 (Proposition 1's minimum and eps)");
     };
-    if !th.rows[3].met || !matches!(end, EndState::Interpolator { .. }) || !(th.lambda > 0.0 && th.lambda < 1.0) {
+    if !(th.rows[3].met && matches!(end, EndState::Interpolator { .. }) && th.lambda > 0.0 && th.lambda < 1.0) {
         return no_evidence("T1", part, "needs Assumption 3, lambda < 1 and a run that ended at an interpolator");
     }
     let last = ev.samples.last().expect("a snapshot");
@@ -559,7 +559,13 @@ pub fn ts_rows(th: &TheoryView, ev: &Evidence) -> Vec<CheckRow> {
     let l = -th.lambda.ln();
     let r = th.d_plus_norm / th.d_minus_norm;
     for (name, idx, d, upper, lemmas) in [
-        ("positive fit ~ ln(1/lambda)/|D+|", plus, th.d_plus_norm, 1.0 + 3.0 * eps, "Lemma 7 (i), Lemma 3: [eps, 1 + 3 eps]"),
+        (
+            "positive fit ~ ln(1/lambda)/|D+|",
+            plus,
+            th.d_plus_norm,
+            1.0 + 3.0 * eps,
+            "Lemma 7 (i), Lemma 3: [eps, 1 + 3 eps]",
+        ),
         (
             "negative fit ~ ln(1/lambda)/|D-|",
             minus,
