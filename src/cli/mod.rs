@@ -52,7 +52,24 @@ pub enum Command {
     /// either step (T,) with scalars lr and loss_factor (2 for torch MSELoss, 1 for the paper's
     /// L = 1/(2n) sum (h-y)^2; paper time = step * lr * loss_factor) or time (T,) in paper time;
     /// optional train_loss (T,) and lambda. python/reluflow_record.py writes it from a training
-    /// loop. Exit codes as verify: 0 all held, 1 a failure, 3 no evidence somewhere, 2 bad input.
+    /// loop. Arrays are float32 or float64 (the run's precision is that of w; every rounding
+    /// budget uses its unit roundoff, 2^-24 or 2^-53); the first snapshot is the initialisation.
+    /// JSON: {"x": [[..]], "y": [..], "snapshots": [{"step": 0, "a": [..], "w": [[..]]}, ..],
+    /// "lr": 0.01, "loss_factor": 2} ("time" per snapshot instead of "step"; optional
+    /// "train_loss", "lambda", "rtol", "dtype": "float32").
+    ///
+    /// Judged, each with claim ID, measured value, bound and margin: the assumption report;
+    /// LOSS (the logged loss against loss_factor x L); L1 (the gradient-descent law of
+    /// a_j^2 - |w_j|^2 with the given step, or the flow's budget with rtol; and the balanced
+    /// init); L6; L7/L8 (ii) where a snapshot is early enough; TS (fit times against
+    /// ln(1/lambda)/|D+-|, lambda estimated from w(0) if not given); F1 (the plateau level);
+    /// L15 (final rate >= |D-|); T1 (zero loss, final norm); P1; and where the run ended
+    /// (interpolator, stationary point with its loss and active pattern, still moving), with the
+    /// kinks for 1-D inputs with a bias column. A row the file cannot show is "no evidence" with
+    /// the reason. Snapshots are read in order, a few at a time (bounded memory).
+    ///
+    /// Exit codes as verify: 0 all held, 1 a failure, 3 no evidence somewhere, 2 bad input
+    /// (the message names the array and the fix).
     Check(check::CheckArgs),
     /// Print the catalogue of the claims: statement, finite statement checked, tolerance, evidence,
     /// negative controls (text, --json or --markdown; docs/claims.md is the Markdown).

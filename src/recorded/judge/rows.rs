@@ -585,7 +585,7 @@ pub fn ts_rows(th: &TheoryView, ev: &Evidence) -> Vec<CheckRow> {
             Verdict::at_most(ClaimId::TS, normalised, upper, "upper end"),
         ];
         let v = Verdict::all(ClaimId::TS, parts).with_context(format!(
-            "half fit at t = {t:.4e} (first snapshot past the half level): t |D| / ln(1/lambda) = {normalised:.4} in              [{eps:.4}, {upper:.4}] ({lemmas}); t |D| / ln(1/lambda) - 1 = {:+.3e}, lambda = {:.3e}{}",
+            "half fit at t = {t:.4e} (first snapshot past the half level): t |D| / ln(1/lambda) = {normalised:.4} in [{eps:.4}, {upper:.4}] ({lemmas}); t |D| / ln(1/lambda) - 1 = {:+.3e}, lambda = {:.3e}{}",
             normalised - 1.0,
             th.lambda,
             if th.lambda_estimated { " (estimated)" } else { "" }
