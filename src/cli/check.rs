@@ -93,7 +93,7 @@ pub fn end_line(end: &EndState) -> String {
         EndState::Stationary { loss, gradient, active } => {
             let uncovered: Vec<usize> = (0..active.len()).filter(|&k| active[k].is_empty()).collect();
             format!(
-                "a stationary point with non-zero loss: L = {loss:.6e}, |grad L| = {gradient:.3e} (below resolution);                  active neurons per point {:?}; points with no active neuron {uncovered:?}",
+                "a stationary point with non-zero loss: L = {loss:.6e}, |grad L| = {gradient:.3e} (below resolution); active neurons per point {:?}; points with no active neuron {uncovered:?}",
                 active.iter().map(Vec::len).collect::<Vec<_>>()
             )
         }

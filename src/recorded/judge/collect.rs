@@ -21,7 +21,7 @@ pub struct Sample {
     /// The paper's loss `L` recomputed from the snapshot (in `f64`).
     pub loss: f64,
     /// A bound on the rounding error of `L` as the trainer computed it in its precision
-    /// (forward error of `h(x_k)`, [`forward_error`]).
+    /// (forward error of `h(x_k)`, [`Forward`] and [`loss_and_error`]).
     pub loss_error: f64,
     /// `|grad L|` (paper convention).
     pub gradient: f64,
