@@ -85,6 +85,26 @@ pub fn ln_or_zero(x: f64) -> f64 {
     if x == 0.0 { LN_ZERO } else { x.ln() }
 }
 
+/// `value / allowed` for a non-negative `value` against a non-negative allowance, with the
+/// limits a check needs when the allowance is 0: `0` if `value` is 0 too, `+inf` otherwise (any
+/// change against a zero budget fails a `<= 1` check).
+///
+/// ```
+/// use reluflow::numerics::ratio_to_allowance;
+/// assert_eq!(ratio_to_allowance(1.0, 4.0), 0.25);
+/// assert_eq!(ratio_to_allowance(0.0, 0.0), 0.0);
+/// assert_eq!(ratio_to_allowance(1e-300, 0.0), f64::INFINITY);
+/// ```
+pub fn ratio_to_allowance(value: f64, allowed: f64) -> f64 {
+    if allowed > 0.0 {
+        value / allowed
+    } else if value > 0.0 {
+        f64::INFINITY
+    } else {
+        0.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,27 +20,14 @@ pub fn loss_curve_svg(
             format!("predicted plateau (1/2n) sum_(y<0) y^2 = {}", significant_4(level)),
         ));
     }
-    let mut svg = String::new();
-    {
-        let header = {
-            let mut scratch = String::new();
-            let area = SVGBackend::with_string(&mut scratch, (WIDTH, 200)).into_drawing_area();
-            let y = draw_header(&area, WIDTH as i32, title, &[])?;
-            draw_legend(&area, &legend, 16, WIDTH as i32 - 16, y)?.y1 + 6
-        };
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, header as u32 + CHART_HEIGHT)).into_drawing_area();
-        root.fill(&WHITE).map_err(err)?;
-        let y = draw_header(&root, WIDTH as i32, title, &[])?;
-        draw_legend(&root, &legend, 16, WIDTH as i32 - 16, y)?;
-        let (_, lower) = root.split_vertically(header);
-        let mut chart = loss_chart(&lower, &axes, "iteration", 8)?;
+    titled_figure(WIDTH, CHART_HEIGHT, title, &legend, |lower| {
+        let mut chart = loss_chart(lower, &axes, "iteration", 8)?;
         chart.draw_series(LineSeries::new(axes.points.iter().copied(), BLUE.stroke_width(2))).map_err(err)?;
         if let Some(level) = plateau {
             chart
                 .draw_series(LineSeries::new(vec![(0.0, level), (axes.x_max, level)], RED.mix(0.6).stroke_width(2)))
                 .map_err(err)?;
         }
-        root.present().map_err(err)?;
-    }
-    Ok(svg)
+        Ok(())
+    })
 }

@@ -118,6 +118,38 @@ const LINE_HEIGHT: i32 = 15;
 
 type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 
+/// The height of the title and legend block of a figure `width` wide (measured on a scratch
+/// canvas, so that the figure's own canvas can be sized to it).
+fn header_height(width: u32, title: &str, legend: &[(Marker, String)]) -> Result<i32, PlotError> {
+    let mut scratch = String::new();
+    let area = SVGBackend::with_string(&mut scratch, (width, 200)).into_drawing_area();
+    let y = draw_header(&area, width as i32, title, &[])?;
+    Ok(draw_legend(&area, legend, 16, width as i32 - 16, y)?.y1 + 6)
+}
+
+/// A figure `width` wide with a title and a legend above a chart area `chart_height` high:
+/// `draw` gets that area; the SVG text is returned.
+fn titled_figure(
+    width: u32,
+    chart_height: u32,
+    title: &str,
+    legend: &[(Marker, String)],
+    draw: impl FnOnce(&Area) -> Result<(), PlotError>,
+) -> Result<String, PlotError> {
+    let header = header_height(width, title, legend)?;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (width, header as u32 + chart_height)).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let y = draw_header(&root, width as i32, title, &[])?;
+        draw_legend(&root, legend, 16, width as i32 - 16, y)?;
+        let (_, lower) = root.split_vertically(header);
+        draw(&lower)?;
+        root.present().map_err(err)?;
+    }
+    Ok(svg)
+}
+
 fn style(size: f64, color: RGBAColor, h: HPos, v: VPos) -> TextStyle<'static> {
     TextStyle { font: (FONT, size).into_font(), color: color.to_backend_color(), pos: Pos::new(h, v) }
 }

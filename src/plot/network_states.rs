@@ -46,12 +46,7 @@ pub(crate) fn network_states(
     let mut layout = NetworkLayout::default();
     let mut svg = String::new();
     {
-        let header = {
-            let mut scratch = String::new();
-            let area = SVGBackend::with_string(&mut scratch, (WIDTH, 200)).into_drawing_area();
-            let y = draw_header(&area, WIDTH as i32, title, &[])?;
-            draw_legend(&area, &legend, 16, WIDTH as i32 - 16, y)?.y1 + 6
-        };
+        let header = header_height(WIDTH, title, &legend)?;
         let height = header as u32 + rows as u32 * PANEL_HEIGHT;
         let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;

@@ -26,20 +26,8 @@ pub fn recorded_loss_svg(
     for (i, (label, t)) in times.iter().enumerate() {
         legend.push((Marker::Line(colours[i % colours.len()], 2), format!("{label} = {}", significant_4(*t))));
     }
-    let mut svg = String::new();
-    {
-        let header = {
-            let mut scratch = String::new();
-            let area = SVGBackend::with_string(&mut scratch, (WIDTH, 200)).into_drawing_area();
-            let y = draw_header(&area, WIDTH as i32, title, &[])?;
-            draw_legend(&area, &legend, 16, WIDTH as i32 - 16, y)?.y1 + 6
-        };
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, header as u32 + CHART_HEIGHT)).into_drawing_area();
-        root.fill(&WHITE).map_err(err)?;
-        let y = draw_header(&root, WIDTH as i32, title, &[])?;
-        draw_legend(&root, &legend, 16, WIDTH as i32 - 16, y)?;
-        let (_, lower) = root.split_vertically(header);
-        let mut chart = loss_chart(&lower, &axes, "paper time t = step x lr x loss_factor", 8)?;
+    titled_figure(WIDTH, CHART_HEIGHT, title, &legend, |lower| {
+        let mut chart = loss_chart(lower, &axes, "paper time t = step x lr x loss_factor", 8)?;
         chart.draw_series(LineSeries::new(axes.points.iter().copied(), BLUE.stroke_width(2))).map_err(err)?;
         chart.draw_series(axes.points.iter().map(|&p| Circle::new(p, 2, BLUE.filled()))).map_err(err)?;
         if let Some(level) = plateau {
@@ -48,14 +36,9 @@ pub fn recorded_loss_svg(
                 .map_err(err)?;
         }
         for (i, (_, t)) in times.iter().enumerate() {
-            chart
-                .draw_series(LineSeries::new(
-                    vec![(*t, axes.y_min), (*t, axes.y_max)],
-                    colours[i % colours.len()].stroke_width(2),
-                ))
-                .map_err(err)?;
+            let line = vec![(*t, axes.y_min), (*t, axes.y_max)];
+            chart.draw_series(LineSeries::new(line, colours[i % colours.len()].stroke_width(2))).map_err(err)?;
         }
-        root.present().map_err(err)?;
-    }
-    Ok(svg)
+        Ok(())
+    })
 }

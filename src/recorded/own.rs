@@ -2,7 +2,7 @@
 //! at log-spaced steps, as `python/reluflow_record.py` records a trainer, so that the same judges
 //! read both (and the round-trip tests compare them).
 
-use super::{Clock, InMemoryRun, Precision, RunFileError, RunHeader, Snapshot};
+use super::{Clock, Precision, RunHeader, Snapshot};
 use crate::data::Dataset;
 use crate::network::ValidModel;
 use crate::params::ScaledParams;
@@ -32,8 +32,8 @@ pub fn log_spaced_steps(total: u64, count: usize) -> Vec<u64> {
 
 /// Runs gradient descent with paper step `eta` for `total` steps from `theta0` and records the
 /// parameters at [`log_spaced_steps`]`(total, count)`, as a step-clocked run with `lr = eta`,
-/// `loss_factor = 1` (the paper's loss), float64. Errors: the simulator's; a run that records
-/// nothing gives [`RunFileError::NoSnapshots`] wrapped in `Ok(Err(..))`.
+/// `loss_factor = 1` (the paper's loss), float64 (read it with
+/// [`InMemoryRun::new`](super::InMemoryRun::new)). Errors: the simulator's.
 pub fn record_gd(
     data: &Dataset,
     model: ValidModel,
@@ -70,18 +70,4 @@ pub fn record_gd(
         train_loss: None,
     };
     Ok((header, snapshots))
-}
-
-/// [`record_gd`] as a [`RecordedRun`](super::RecordedRun) in memory.
-pub fn record_gd_in_memory(
-    data: &Dataset,
-    model: ValidModel,
-    theta0: &ScaledParams,
-    eta: f64,
-    total: u64,
-    count: usize,
-    lambda: Option<f64>,
-) -> Result<Result<InMemoryRun, RunFileError>, SimulationError> {
-    let (header, snapshots) = record_gd(data, model, theta0, eta, total, count, lambda)?;
-    Ok(InMemoryRun::new(header, snapshots))
 }

@@ -211,13 +211,7 @@ pub fn measure_boundary(run: &CheckpointRun) -> BoundaryMeasure {
                     let scale = w_max[c2] * xn;
                     let allowed = (budgets[c1] + budgets[c2]) * scale;
                     let moved = (z[c2] - z[c1]).abs();
-                    let ratio = if allowed > 0.0 {
-                        moved / allowed
-                    } else if moved > 0.0 {
-                        f64::INFINITY
-                    } else {
-                        0.0
-                    };
+                    let ratio = crate::numerics::ratio_to_allowance(moved, allowed);
                     if ratio > out.worst_ratio {
                         out.worst_ratio = ratio;
                         out.worst_at = (j, k, states[c1].time, states[c2].time, moved / scale);

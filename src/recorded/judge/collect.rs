@@ -318,13 +318,7 @@ impl<'a> Collector<'a> {
             }
             let drift: f64 = (0..m).map(|j| (sizes[j].0 - self.i0[j]).abs()).sum();
             if let Some(bound) = self.l1_bound(loss) {
-                let ratio = if bound > 0.0 {
-                    drift / bound
-                } else if drift > 0.0 {
-                    f64::INFINITY
-                } else {
-                    0.0
-                };
+                let ratio = crate::numerics::ratio_to_allowance(drift, bound);
                 if self.l1_worst.is_none_or(|w| ratio > w.0) {
                     self.l1_worst = Some((ratio, index, drift, bound));
                 }
@@ -422,13 +416,7 @@ impl<'a> Collector<'a> {
                         }
                         let allowed = (b1 + budget) * scale;
                         let moved = (zjk - z1).abs();
-                        let ratio = if allowed > 0.0 {
-                            moved / allowed
-                        } else if moved > 0.0 {
-                            f64::INFINITY
-                        } else {
-                            0.0
-                        };
+                        let ratio = crate::numerics::ratio_to_allowance(moved, allowed);
                         if ratio > worst.ratio {
                             worst = L6Worst {
                                 ratio,

@@ -75,13 +75,7 @@ pub fn loss_row(header: &RunHeader, ev: &Evidence) -> Option<CheckRow> {
     for (i, (s, &l)) in ev.samples.iter().zip(logged).enumerate() {
         let tol = factor * (s.loss_error + 2.0 * n * u * s.loss);
         let diff = (l - factor * s.loss).abs();
-        let ratio = if tol > 0.0 {
-            diff / tol
-        } else if diff > 0.0 {
-            f64::INFINITY
-        } else {
-            0.0
-        };
+        let ratio = crate::numerics::ratio_to_allowance(diff, tol);
         if ratio > worst.0 || ratio.is_nan() {
             worst = (ratio, i);
         }
