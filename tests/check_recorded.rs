@@ -134,3 +134,26 @@ fn large_lambda_and_non_orthogonal_inputs_are_never_held() {
     assert_eq!(report.state("L6"), Some(ClaimState::NoEvidence));
     assert_eq!(report.state("T1"), Some(ClaimState::NoEvidence));
 }
+
+/// A flow run (a time clock with the integrator's `rtol` and accepted steps) is judged with the
+/// flow's L1 budget and holds L1, L6, F1 and zero loss; without `rtol` L1 has no evidence.
+#[test]
+fn own_flow_run_is_judged_with_the_flow_budget() {
+    use reluflow::recorded::Clock;
+    use reluflow::recorded::own::record_flow;
+    let instance = Instance::balanced(paper_data(), 16, 1e-6, 3);
+    let init = instance.initialisation().expect("init");
+    let (mut header, snaps) =
+        record_flow(&instance.data, instance.valid_model().expect("model"), &init.params, 1e-9, 400.0, 300, None)
+            .expect("flow");
+    let report = judge(&mut InMemoryRun::new(header.clone(), snaps.clone()).expect("valid")).expect("judged");
+    print(&report);
+    for id in ["L1", "L6", "F1", "T1"] {
+        assert_eq!(report.state(id), Some(ClaimState::Held), "{id}");
+    }
+    assert!(report.row("L1").expect("row").statement.contains("flow, rtol"));
+    header.clock = Clock::Time { rtol: None };
+    let report = judge(&mut InMemoryRun::new(header, snaps).expect("valid")).expect("judged");
+    let conserved = report.rows.iter().find(|r| r.id == "L1" && r.part.contains("conserved")).expect("row");
+    assert_eq!(conserved.state, ClaimState::NoEvidence);
+}

@@ -6,6 +6,7 @@ use super::{Clock, Precision, RunHeader, Snapshot};
 use crate::data::Dataset;
 use crate::network::ValidModel;
 use crate::params::ScaledParams;
+use crate::solver::flow::{FlowConfig, run_flow};
 use crate::solver::gd::{GdConfig, run_gd};
 use crate::solver::{SimulationError, StopRule};
 use crate::trajectory::checkpoints::CheckpointRecorder;
@@ -66,6 +67,45 @@ pub fn record_gd(
         m: theta0.m(),
         snapshots: snapshots.len(),
         clock: Clock::Steps { lr: eta, loss_factor: 1.0 },
+        lambda,
+        train_loss: None,
+    };
+    Ok((header, snapshots))
+}
+
+/// Runs the gradient flow with relative tolerance `rtol` up to paper time `horizon` from
+/// `theta0` and records the parameters at `count` log-spaced times (and `t = 0`), as a
+/// time-clocked run with `rtol` and the accepted steps so far at each snapshot, float64.
+pub fn record_flow(
+    data: &Dataset,
+    model: ValidModel,
+    theta0: &ScaledParams,
+    rtol: f64,
+    horizon: f64,
+    count: usize,
+    lambda: Option<f64>,
+) -> Result<(RunHeader, Vec<Snapshot>), SimulationError> {
+    let k = count.saturating_sub(1).max(1);
+    let start = (horizon * 1e-4).ln();
+    let mut times = vec![0.0];
+    times.extend((0..k).map(|i| (start + (horizon.ln() - start) * i as f64 / (k - 1).max(1) as f64).exp()));
+    let mut rec = CheckpointRecorder::new(times);
+    let cfg =
+        FlowConfig { rtol, stop: StopRule { horizon: Some(horizon), ..Default::default() }, ..Default::default() };
+    run_flow(data, model, theta0, &cfg, &mut rec)?;
+    let snapshots: Vec<Snapshot> = rec
+        .states
+        .into_iter()
+        .enumerate()
+        .map(|(index, c)| Snapshot { index, step: Some(c.step), time: c.time, params: c.params.to_params() })
+        .collect();
+    let header = RunHeader {
+        source: format!("reluflow gradient flow (rtol {rtol:e}, to t = {horizon})"),
+        data: data.clone(),
+        precision: Precision::Float64,
+        m: theta0.m(),
+        snapshots: snapshots.len(),
+        clock: Clock::Time { rtol: Some(rtol) },
         lambda,
         train_loss: None,
     };
