@@ -80,6 +80,7 @@
 
 #![warn(missing_docs)]
 
+pub mod campaign;
 pub mod claims;
 #[cfg(feature = "cli")]
 pub mod cli;

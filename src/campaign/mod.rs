@@ -1,0 +1,12 @@
+//! Campaigns split across processes and machines: which share of a run's work items one shard
+//! does ([`Shard`]), shared by `reluflow verify --shard` and `reluflow sweep --shard`.
+//!
+//! A run's work items (the (claim, case) pairs of `verify`, the (cell, seed) pairs of `sweep`)
+//! are numbered `0, 1, ...` in a fixed order; shard `I/N` (1-based, like
+//! `cargo nextest --partition count:I/N`) does the items whose number is `I - 1` modulo `N`.
+//! Every item is a deterministic function of its seed, so the union of the shards' records is
+//! exactly the unsharded run.
+
+mod shard;
+
+pub use shard::{Shard, ShardError};
