@@ -98,7 +98,9 @@ pub enum RunFileError {
         fix: &'static str,
     },
     /// Snapshot steps or times do not increase.
-    #[error("`{array}` must increase strictly from snapshot to snapshot: entry {index} is {value} after {previous}")]
+    #[error(
+        "`{array}` must increase from snapshot to snapshot (strictly; only an integrator's `step` beside a `time` clock may repeat): entry {index} is {value} after {previous}"
+    )]
     NotIncreasing {
         /// `step` or `time`.
         array: &'static str,
