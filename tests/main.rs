@@ -36,5 +36,6 @@ mod seeds;
 mod snapshots;
 mod stiff;
 mod theory;
+mod theory_jump;
 mod threads;
 mod verify_margins;

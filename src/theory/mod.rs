@@ -38,6 +38,7 @@ mod lemma_bounds;
 mod min_norm;
 mod phases;
 
+pub mod jump_process;
 pub mod lambda_free;
 
 pub use assumption_3::*;
