@@ -4,6 +4,7 @@
 pub mod check;
 pub mod claims;
 pub mod errors;
+pub mod predict;
 pub mod reproduce;
 pub mod simulate;
 pub mod timeline;
@@ -78,6 +79,15 @@ pub enum Command {
     Reproduce(reproduce::ReproduceArgs),
     /// Train one network (the `simulate` flags) and print its phase timeline (Figure 1).
     Timeline(timeline::TimelineArgs),
+    /// Predict the lambda -> 0 limit of the training as a jump process, without training.
+    ///
+    /// Takes the `simulate` data and initialisation flags (including --init-from; orthonormal
+    /// inputs). Neuron j grows on A_j = {k : <g_j, x_k> > 0, s_j y_k > 0} at rate
+    /// |y restricted to A_j and the unfitted points| / n in tau = t / ln(1/lambda), from log-size
+    /// -1; the first to reach 0 fits its points; rates are recomputed. Prints the events, the
+    /// loss staircase, the limit norm against Proposition 1's minimum, the points never covered
+    /// and the exact probability that a random balanced initialisation covers every point.
+    Predict(predict::PredictArgs),
     /// Train one network by gradient descent or gradient flow and report the result.
     Simulate(simulate::SimulateArgs),
 }
@@ -90,6 +100,7 @@ pub fn run(cli: Cli) -> Result<(String, u8), CliError> {
         Command::Claims(args) => Ok((claims::run(&args)?, 0)),
         Command::Simulate(args) => Ok((simulate::run(&args)?, 0)),
         Command::Timeline(args) => Ok((timeline::run(&args)?, 0)),
+        Command::Predict(args) => Ok((predict::run(&args)?, 0)),
         Command::Reproduce(args) => Ok((reproduce::run(&args)?, 0)),
     }
 }

@@ -187,7 +187,7 @@ pub fn jump_process(data: &Dataset, g: &[Vec<f64>], s: &[f64]) -> Result<JumpPro
             unfitted[k] = false;
         }
         norm_sq += 2.0 * norm_of(y, &set);
-        let loss_after = (0..n).filter(|&k| unfitted[k]).map(|k| y[k] * y[k]).sum::<f64>() / (2.0 * nf);
+        let loss_after = (0..n).filter(|&k| unfitted[k]).map(|k| y[k] * y[k]).sum::<f64>() / (2.0 * nf) + 0.0; // not -0.0
         events.push(JumpEvent { tau, neurons: group, fits: set, loss_after });
     }
     let plus: Vec<usize> = (0..n).filter(|&k| y[k] > 0.0).collect();

@@ -1,0 +1,156 @@
+//! `reluflow predict`: the `lambda -> 0` limit of the training as a jump process, computed
+//! without training ([`crate::theory::jump_process`]): the events, the loss staircase, the limit
+//! norm against Proposition 1's minimum, the points never covered, and the exact probability
+//! that a random balanced initialisation of this width covers every point.
+
+use super::CliError;
+use super::simulate::{SimulateArgs, prepare};
+use crate::theory::jump_process::{JumpProcess, cover_probability, jump_process};
+use clap::Args;
+use serde::Serialize;
+use std::fmt::Write as _;
+
+/// `predict` flags: the data and initialisation flags of `simulate` (including `--init-from`;
+/// its `--json` prints the prediction as JSON).
+#[derive(Debug, Clone, Args)]
+pub struct PredictArgs {
+    /// The `simulate` flags (only the data, the initialisation and `--json` are used).
+    #[command(flatten)]
+    pub sim: SimulateArgs,
+}
+
+/// What `predict --json` prints.
+#[derive(Debug, Clone, Serialize)]
+pub struct Prediction {
+    /// The jump events.
+    pub events: Vec<PredictedEvent>,
+    /// `2 sum_i |y_{S_i}|`.
+    pub limit_norm_sq: f64,
+    /// Proposition 1's minimum `2 (|y_+| + |y_-|)`.
+    pub min_norm_sq: f64,
+    /// Points never covered (they stay at `h = 0`).
+    pub unfitted: Vec<usize>,
+    /// `P(a random balanced initialisation of width m covers every point)`.
+    pub cover_probability: f64,
+    /// Near-ties between different sets' escape times (the order is then decided by `O(1)`
+    /// terms at a finite `lambda`).
+    pub near_ties: Vec<(usize, usize, f64, f64)>,
+    /// `lambda`, if the initialisation was drawn (then `times = tau ln(1/lambda)` are given).
+    pub lambda: Option<f64>,
+    /// Width `m`.
+    pub width: usize,
+}
+
+/// One event of [`Prediction`].
+#[derive(Debug, Clone, Serialize)]
+pub struct PredictedEvent {
+    /// `tau = t / ln(1/lambda)`.
+    pub tau: f64,
+    /// The first neuron of the escaping group.
+    pub neuron: usize,
+    /// The whole group.
+    pub group: Vec<usize>,
+    /// The points it fits.
+    pub fits: Vec<usize>,
+    /// The loss after the fit.
+    pub loss_after: f64,
+    /// `tau ln(1/lambda)`, the predicted time at this `lambda` (to leading order).
+    pub time: Option<f64>,
+}
+
+/// The prediction for the instance the flags describe.
+pub fn predict(args: &PredictArgs) -> Result<(Prediction, JumpProcess), CliError> {
+    // only the data and the initialisation are used: the training flags' own checks (a gradient
+    // descent needs --steps) do not apply
+    let mut sim = args.sim.clone();
+    if sim.steps.is_none() && sim.horizon.is_none() {
+        sim.steps = Some(1);
+    }
+    let p = prepare(&sim)?;
+    let params = p.theta0.to_params();
+    let signs: Vec<f64> = params.a.iter().map(|a| a.signum()).collect();
+    let process = jump_process(&p.data, &params.w, &signs).map_err(|e| CliError::Usage(format!("{e}")))?;
+    let (n_plus, n_minus) = (crate::theory::n_plus(&p.data), crate::theory::n_minus(&p.data));
+    let ln = p.lambda.filter(|l| *l > 0.0 && *l < 1.0).map(|l| -l.ln());
+    let prediction = Prediction {
+        events: process
+            .events
+            .iter()
+            .map(|e| PredictedEvent {
+                tau: e.tau,
+                neuron: e.neurons[0],
+                group: e.neurons.clone(),
+                fits: e.fits.clone(),
+                loss_after: e.loss_after,
+                time: ln.map(|l| e.tau * l),
+            })
+            .collect(),
+        limit_norm_sq: process.limit_norm_sq,
+        min_norm_sq: process.min_norm_sq,
+        unfitted: process.unfitted.clone(),
+        cover_probability: cover_probability(p.m, n_plus, n_minus),
+        near_ties: process.near_ties.iter().map(|t| (t.first, t.other, t.taus.0, t.taus.1)).collect(),
+        lambda: p.lambda,
+        width: p.m,
+    };
+    Ok((prediction, process))
+}
+
+/// Runs `predict`.
+pub fn run(args: &PredictArgs) -> Result<String, CliError> {
+    let (pr, process) = predict(args)?;
+    if args.sim.json {
+        return Ok(serde_json::to_string_pretty(&pr).expect("a prediction serialises") + "\n");
+    }
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "the lambda -> 0 limit as a jump process (tau = t / ln(1/lambda)); initial loss {:.6}",
+        process.initial_loss
+    );
+    let _ =
+        writeln!(out, "{:>10} {:>12} {:>8} {:>7} {:<24} {:>12}", "tau", "t", "neuron", "group", "fits", "loss after");
+    for e in &pr.events {
+        let fits = format!("{:?}", e.fits);
+        let _ = writeln!(
+            out,
+            "{:>10.5} {:>12} {:>8} {:>7} {:<24} {:>12.6}",
+            e.tau,
+            e.time.map_or_else(|| "-".to_string(), |t| format!("{t:.4}")),
+            e.neuron,
+            e.group.len(),
+            fits,
+            e.loss_after
+        );
+    }
+    let _ = writeln!(
+        out,
+        "limit |theta|^2 = {:.6}, Proposition 1's minimum {:.6} (ratio {:.6})",
+        pr.limit_norm_sq,
+        pr.min_norm_sq,
+        pr.limit_norm_sq / pr.min_norm_sq
+    );
+    if pr.unfitted.is_empty() {
+        let _ = writeln!(out, "every point is covered: the limit interpolates");
+    } else {
+        let _ = writeln!(
+            out,
+            "points never covered (they stay at h = 0): {:?}; limit loss {:.6}",
+            pr.unfitted,
+            process.loss_at(f64::INFINITY)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "P(a random balanced initialisation of width {} covers every point) = {:.6}",
+        pr.width, pr.cover_probability
+    );
+    for (a, b, ta, tb) in &pr.near_ties {
+        let _ = writeln!(
+            out,
+            "near-tie: neuron {a} escapes at tau = {ta:.9}, neuron {b} (another set) at {tb:.9}: at a finite lambda \
+             the order is decided by O(1) terms"
+        );
+    }
+    Ok(out)
+}
