@@ -19,6 +19,7 @@ mod coordinates;
 mod data;
 mod generators;
 mod integrators;
+mod jump_simulator;
 mod mutants;
 mod new_user;
 mod recorded_files;

@@ -10,6 +10,12 @@ use clap::Args;
 use serde::Serialize;
 use std::fmt::Write as _;
 
+/// A competitor at least this size (relative to the escaping group's `O(1)`) when the group
+/// escapes takes a visible share of the fit at that `lambda`: the run then departs from the
+/// limit (seen on `--random-orthonormal 6,8 --width 20 --seed 3`: a competitor at `e^{-0.02
+/// ln(1/lambda)}` makes the final norm 9.9 instead of the limit's 10.47 down to `lambda = 1e-48`).
+pub const NEAR_TIE_SIZE: f64 = 1e-2;
+
 /// `predict` flags: the data and initialisation flags of `simulate` (including `--init-from`;
 /// its `--json` prints the prediction as JSON).
 #[derive(Debug, Clone, Args)]
@@ -56,6 +62,10 @@ pub struct PredictedEvent {
     pub loss_after: f64,
     /// `tau ln(1/lambda)`, the predicted time at this `lambda` (to leading order).
     pub time: Option<f64>,
+    /// The largest competitor for the fitted points and its log-size at the escape.
+    pub runner_up: Option<(usize, f64)>,
+    /// Its size `exp(log_size ln(1/lambda))` at this `lambda` when the group reaches `O(1)`.
+    pub runner_up_size: Option<f64>,
 }
 
 /// The prediction for the instance the flags describe.
@@ -83,6 +93,8 @@ pub fn predict(args: &PredictArgs) -> Result<(Prediction, JumpProcess), CliError
                 fits: e.fits.clone(),
                 loss_after: e.loss_after,
                 time: ln.map(|l| e.tau * l),
+                runner_up: e.runner_up,
+                runner_up_size: e.runner_up.and_then(|(_, ls)| ln.map(|l| (ls * l).exp())),
             })
             .collect(),
         limit_norm_sq: process.limit_norm_sq,
@@ -112,9 +124,17 @@ pub fn run(args: &PredictArgs) -> Result<String, CliError> {
         writeln!(out, "{:>10} {:>12} {:>8} {:>7} {:<24} {:>12}", "tau", "t", "neuron", "group", "fits", "loss after");
     for e in &pr.events {
         let fits = format!("{:?}", e.fits);
+        let competitor = match (e.runner_up, e.runner_up_size) {
+            (Some((j, ls)), Some(size)) => format!(
+                "neuron {j} ({ls:.4}; {size:.2e}){}",
+                if size >= NEAR_TIE_SIZE { ": NEAR-TIE at this lambda, it shares the fit" } else { "" }
+            ),
+            (Some((j, ls)), None) => format!("neuron {j} ({ls:.4})"),
+            _ => "-".to_string(),
+        };
         let _ = writeln!(
             out,
-            "{:>10.5} {:>12} {:>8} {:>7} {:<24} {:>12.6}",
+            "{:>10.5} {:>12} {:>8} {:>7} {:<24} {:>12.6}  {competitor}",
             e.tau,
             e.time.map_or_else(|| "-".to_string(), |t| format!("{t:.4}")),
             e.neuron,

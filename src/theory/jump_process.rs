@@ -50,6 +50,11 @@ pub struct JumpEvent {
     pub fits: Vec<usize>,
     /// The loss after the fit, `(1/2n) sum_{k in U} y_k^2`.
     pub loss_after: f64,
+    /// The largest competitor at the escape: a neuron outside the group, still growing on some
+    /// of the fitted points, with its log-size then (`< 0`). At a finite `lambda` it has size
+    /// `exp(log_size ln(1/lambda))` when the group reaches `O(1)`: unless that is small it takes a
+    /// share of the fit, and the run departs from the limit (a near-tie at that `lambda`).
+    pub runner_up: Option<(usize, f64)>,
 }
 
 /// Two different sets whose escape times nearly tie.
@@ -168,7 +173,13 @@ pub fn jump_process(data: &Dataset, g: &[Vec<f64>], s: &[f64]) -> Result<JumpPro
             break;
         };
         let set = live[first].clone();
-        let group: Vec<usize> = hits.iter().filter(|(j, _)| live[*j] == set).map(|(j, _)| *j).collect();
+        // the group: the same growth set and the same escape time (neurons with the same set but
+        // another history are smaller; once the set is fitted they stop)
+        let group: Vec<usize> = hits
+            .iter()
+            .filter(|(j, t)| live[*j] == set && (t - t_hit).abs() <= 1e-12 * t_hit.abs().max(1.0))
+            .map(|(j, _)| *j)
+            .collect();
         if let Some(&(other, t_other)) =
             hits.iter().filter(|(j, _)| live[*j] != set).min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)))
             && (t_other - t_hit) <= NEAR_TIE * t_hit.abs().max(1.0)
@@ -178,6 +189,10 @@ pub fn jump_process(data: &Dataset, g: &[Vec<f64>], s: &[f64]) -> Result<JumpPro
         for j in 0..m {
             log_size[j] += rate[j] * (t_hit - tau);
         }
+        let runner_up = (0..m)
+            .filter(|&j| rate[j] > 0.0 && !group.contains(&j) && live[j].iter().any(|k| set.contains(k)))
+            .map(|j| (j, log_size[j]))
+            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
         tau = t_hit;
         for &j in &group {
             done[j] = true;
@@ -188,7 +203,7 @@ pub fn jump_process(data: &Dataset, g: &[Vec<f64>], s: &[f64]) -> Result<JumpPro
         }
         norm_sq += 2.0 * norm_of(y, &set);
         let loss_after = (0..n).filter(|&k| unfitted[k]).map(|k| y[k] * y[k]).sum::<f64>() / (2.0 * nf) + 0.0; // not -0.0
-        events.push(JumpEvent { tau, neurons: group, fits: set, loss_after });
+        events.push(JumpEvent { tau, neurons: group, fits: set, loss_after, runner_up });
     }
     let plus: Vec<usize> = (0..n).filter(|&k| y[k] > 0.0).collect();
     let minus: Vec<usize> = (0..n).filter(|&k| y[k] < 0.0).collect();
