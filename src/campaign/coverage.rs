@@ -53,12 +53,13 @@ impl std::fmt::Display for Coverage {
             None => (0, String::new()),
         };
         write!(f, "incomplete run ({what}): of its {total} (claim, case) pairs")?;
+        let verb = |count: usize| if count == 1 { "has" } else { "have" };
         if !self.missing.is_empty() {
-            write!(f, " {} have no record", self.missing.len())?;
+            write!(f, " {} {} no record", self.missing.len(), verb(self.missing.len()))?;
         }
         if !self.duplicates.is_empty() {
             let and = if self.missing.is_empty() { "" } else { " and" };
-            write!(f, "{and} {} have more than one", self.duplicates.len())?;
+            write!(f, "{and} {} {} more than one", self.duplicates.len(), verb(self.duplicates.len()))?;
         }
         writeln!(f)?;
         for item in self.missing.iter().take(LISTED) {
