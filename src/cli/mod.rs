@@ -49,8 +49,10 @@ pub enum Command {
     /// required positive) contributes its margin as is. `--json` also gives the binding part's
     /// raw `measured`, `bound` and `margin` and whether they are logs.
     ///
-    /// Sharded runs (see the README's cluster section): `--shard I/N` (or `--shard-from-env` in a
-    /// Slurm array job) runs a share of the (claim, case) pairs, `--jsonl FILE` records each pair
+    /// Sharded runs (see the README's "Runs beyond one machine"): `--shard I/N` (or
+    /// `--shard-from-env` in a Slurm array job) runs a share of the (claim, case) pairs (numbered
+    /// claim by claim in the order of --claims, cases 0, 1, ... within a claim; shard I takes the
+    /// numbers k with k mod N = I - 1), `--jsonl FILE` records each pair
     /// as it finishes, `--resume FILE` completes a file, and `reluflow merge` joins the shards'
     /// files into this report. A sharded run exits 0 once its pairs are recorded (the run's
     /// verdict is merge's); `--resume` exits 4 when its file records a pair twice.
