@@ -39,6 +39,21 @@ pub fn assert_skipped(o: &Outcome, needle: &str) {
     }
 }
 
+/// The command that reruns claim `id` on the instance of seed `seed` and prints its verdict
+/// (`reluflow replay L6 --case-seed 3`: the same `registry::run(id, seed)` the claim tests call),
+/// for the message of a failing outcome.
+pub fn replay(id: ClaimId, seed: u64) -> String {
+    reluflow::campaign::replay_command(id, seed)
+}
+
+/// Runs claim `id` on the instance of `seed` (`registry::run`) and asserts that it held (checked,
+/// not vacuous, holds); the message names the outcome and the replay command.
+pub fn assert_run_holds(id: ClaimId, seed: u64) -> Outcome {
+    let o = registry::run(id, seed);
+    assert!(o.held(), "{id} seed {seed} did not hold: {o:#?}\nreplay it: {}", replay(id, seed));
+    o
+}
+
 /// Seeds per claim of [`every_claim_holds_on_its_first_seeds`].
 pub const FIRST_SEEDS: u64 = 2;
 
@@ -57,9 +72,13 @@ fn every_claim_holds_on_its_first_seeds() {
         .collect();
     for (id, outcomes) in rows {
         for (seed, o) in outcomes.iter().enumerate() {
-            assert!(!o.failed(), "{id} seed {seed}: {o:#?}");
+            assert!(!o.failed(), "{id} seed {seed}: {o:#?}\nreplay it: {}", replay(id, seed as u64));
         }
-        assert!(outcomes.iter().any(Outcome::held), "{id}: no evidence on seeds 0..{FIRST_SEEDS}: {outcomes:#?}");
+        assert!(
+            outcomes.iter().any(Outcome::held),
+            "{id}: no evidence on seeds 0..{FIRST_SEEDS}: {outcomes:#?}\nreplay them: {}",
+            (0..FIRST_SEEDS).map(|seed| replay(id, seed)).collect::<Vec<_>>().join("; ")
+        );
     }
 }
 

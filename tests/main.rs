@@ -1,6 +1,7 @@
 //! The single integration-test binary. Each module is one area (or one claim group);
 //! proptest persists failures to `proptest-regressions/<module>.txt`.
 
+mod campaign;
 mod campaign_measure;
 mod check_numpy;
 mod check_recorded;

@@ -10,7 +10,8 @@ pub enum ShardError {
     Malformed(String),
     /// An environment variable the shard is read from is unset or not an integer.
     #[error(
-        "environment variable {name} is {value:?}: set it (Slurm sets SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT in an sbatch --array job) or name others with --shard-env ID_VAR,COUNT_VAR"
+        "environment variable {name} is {}: set it (Slurm sets SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT in an sbatch --array job) or name others with --shard-env ID_VAR,COUNT_VAR",
+        value.as_ref().map_or("unset".to_string(), |v| format!("{v:?}, not a positive integer"))
     )]
     Environment {
         /// The variable.

@@ -115,6 +115,21 @@ impl Verdict {
         Self::new(claim, f64::NAN, f64::NAN, f64::NEG_INFINITY, reason.into(), Kind::Bound)
     }
 
+    /// A verdict read back from its record (a line of `reluflow verify --jsonl`,
+    /// [`crate::campaign::CaseRecord`]): the recorded numbers, statement, scale and vacuity. It
+    /// holds iff `margin >= 0`, as every verdict does. Whether a part was a yes/no
+    /// [`Verdict::condition`] is not recorded: a recorded verdict is a bound, which matters only
+    /// inside [`Verdict::all`], never in a report.
+    pub fn recorded(
+        claim: ClaimId,
+        (measured, bound, margin): (f64, f64, f64),
+        statement: impl Into<String>,
+        scale: MarginScale,
+        vacuous: bool,
+    ) -> Self {
+        Self { scale, vacuous, ..Self::new(claim, measured, bound, margin, statement.into(), Kind::Bound) }
+    }
+
     /// The same verdict, marked as comparing natural logarithms ([`MarginScale::Log`]).
     pub fn in_log_units(self) -> Self {
         Self { scale: MarginScale::Log, ..self }

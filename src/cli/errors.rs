@@ -1,9 +1,10 @@
 //! The CLI's error: every library error, plus file and flag problems. Printed as
-//! `error: <message>` with exit code 2.
+//! `error: <message>` with exit code 2 (4 for an incomplete run: [`CliError::exit_code`]).
 
 use thiserror::Error;
 
-/// Anything that stops a command.
+/// Anything that stops a command: printed as `error: <message>`, with exit code
+/// [`CliError::exit_code`].
 #[derive(Debug, Error)]
 pub enum CliError {
     /// A dataset could not be built, read or generated.
@@ -24,6 +25,9 @@ pub enum CliError {
     /// A closed form that could not be evaluated on the data.
     #[error(transparent)]
     Theory(#[from] crate::theory::TheoryError),
+    /// A shard, a records file or a merge that cannot go on (an incomplete run: exit code 4).
+    #[error(transparent)]
+    Campaign(#[from] crate::campaign::CampaignError),
     /// Flags that cannot go together or a value out of range.
     #[error("{0}")]
     Usage(String),
@@ -69,4 +73,16 @@ pub enum CliError {
         /// What is wrong with its shape or values.
         reason: String,
     },
+}
+
+impl CliError {
+    /// The exit code of a command that stops on this error: 4 for a run whose records are
+    /// incomplete (`reluflow merge`: a (claim, case) pair missing or recorded twice), 2 for every
+    /// other (a usage or input error).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Campaign(e) => e.exit_code(),
+            _ => 2,
+        }
+    }
 }

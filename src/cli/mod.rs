@@ -4,8 +4,11 @@
 pub mod check;
 pub mod claims;
 pub mod errors;
+pub mod merge;
 pub mod predict;
+pub mod replay;
 pub mod reproduce;
+pub mod shard_args;
 pub mod simulate;
 pub mod timeline;
 pub mod verify;
@@ -46,7 +49,33 @@ pub enum Command {
     /// value is e^margin times inside its bound); a part whose bound is 0 (a fitted exponent
     /// required positive) contributes its margin as is. `--json` also gives the binding part's
     /// raw `measured`, `bound` and `margin` and whether they are logs.
+    ///
+    /// Sharded runs (see the README's "Runs beyond one machine"): `--shard I/N` (or
+    /// `--shard-from-env` in a Slurm array job) runs a share of the (claim, case) pairs (numbered
+    /// claim by claim in the order of --claims, cases 0, 1, ... within a claim; shard I takes the
+    /// numbers k with k mod N = I - 1), `--jsonl FILE` records each pair
+    /// as it finishes, `--resume FILE` completes a file, and `reluflow merge` joins the shards'
+    /// files into this report. A sharded run exits 0 once its pairs are recorded (the run's
+    /// verdict is merge's); `--resume` exits 4 when its file records a pair twice.
     Verify(verify::VerifyArgs),
+    /// Join the `verify --jsonl` records of a run's shards into the run's report.
+    ///
+    /// Prints what `reluflow verify` prints for the unsharded run (with `--json`, the same
+    /// bytes), taking the run's seed, cases and claims from the records. Every (claim, case) pair
+    /// must be recorded exactly once.
+    ///
+    /// Exit codes: as verify (0 held, 1 a claim failed, 3 no evidence); 2 an unreadable file, a
+    /// line that is not a record, or records of different runs; 4 an incomplete run (the missing
+    /// and duplicate pairs are named, each with its `reluflow replay` command). A torn last line
+    /// (a shard killed while writing it) is ignored with a warning: its pair is then missing.
+    Merge(merge::MergeArgs),
+    /// Rerun one case of verify and print its full verdict: the instance, outcome, statement,
+    /// measured value, bound and margin.
+    ///
+    /// `reluflow replay L6 --case-seed 123` runs the check of claim L6 on the instance drawn from
+    /// case seed 123 (a record's `case_seed`; verify and merge print the command with each
+    /// failing case). Exit codes: 0 held, 1 failed, 3 skipped or vacuous, 2 a usage error.
+    Replay(replay::ReplayArgs),
     /// Judge a training run recorded by another program (PyTorch, JAX, numpy) against the paper.
     ///
     /// FILE is a `.npz` archive (or `.json`) with arrays x (n,d), y (n,), a (T,m), w (T,m,d) and
@@ -96,6 +125,8 @@ pub enum Command {
 pub fn run(cli: Cli) -> Result<(String, u8), CliError> {
     match cli.command {
         Command::Verify(args) => verify::run(&args),
+        Command::Merge(args) => merge::run(&args),
+        Command::Replay(args) => replay::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Claims(args) => Ok((claims::run(&args)?, 0)),
         Command::Simulate(args) => Ok((simulate::run(&args)?, 0)),

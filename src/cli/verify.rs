@@ -4,17 +4,31 @@
 //!
 //! Exit codes: 0 when every requested claim held (evidence, no failure), 1 when one failed,
 //! 3 when none failed but one had no evidence (every instance skipped or vacuous), 2 for a usage
-//! or input error.
+//! or input error, 4 when `--resume`'s file records a (claim, case) pair twice.
+//!
+//! The random cases run through their records ([`crate::campaign`]): every (claim, case) pair
+//! becomes a [`CaseRecord`] (written to `--jsonl FILE` as it finishes), and the report is built
+//! from the records, as `reluflow merge` builds it from the shards' files. `--shard I/N` runs a
+//! share of the pairs; a sharded run prints the report of its own share and exits 0 once its
+//! pairs are recorded, failures included: the run's verdict and exit code are `reluflow
+//! merge`'s (so that a Slurm `--dependency=afterok` merge job, or a `parallel ... && reluflow
+//! merge` line, runs whatever the claims did).
 
 use super::CliError;
+use super::shard_args::ShardArgs;
 use super::simulate::{DataArgs, load_data};
 use crate::Instance;
-use crate::claims::registry::{ClaimState, ClaimSummary, VerifyReport, summarise, verify};
+use crate::campaign::{
+    self, CampaignError, CaseRecord, Coverage, LocatedRecord, RecordWriter, RecordsFile, RunParams, Scope, Shard,
+    VERSION,
+};
+use crate::claims::registry::{ClaimState, ClaimSummary, VerifyReport, summarise};
 use crate::claims::{ClaimId, check};
 use clap::Args;
+use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Default instances per claim: the whole default run takes well under 30 s in release mode on
 /// 2 cores (see the README for the measured time).
@@ -51,6 +65,23 @@ pub struct VerifyArgs {
     /// Also write the table as Markdown to FILE.
     #[arg(long, value_name = "FILE")]
     pub markdown: Option<PathBuf>,
+    /// The shard of the (claim, case) pairs to run. The pairs are numbered claim by claim in
+    /// the order of --claims (each claim once), cases 0, 1, ... within a claim. A sharded run
+    /// prints the report of its share (and on stderr how many pairs it selected) and exits 0
+    /// once they are recorded, failures included: `reluflow merge` gives the run's verdict.
+    #[command(flatten)]
+    pub shard: ShardArgs,
+    /// Write one JSON record per (claim, case) to FILE, one line each, flushed as each case
+    /// finishes (a killed run leaves whole lines; `--resume FILE` completes it). FILE must be
+    /// new or empty. The records are what `reluflow merge` reads.
+    #[arg(long, value_name = "FILE", conflicts_with = "resume")]
+    pub jsonl: Option<PathBuf>,
+    /// Complete the records file FILE (created if missing): run only the selected pairs it
+    /// does not hold, append their records, and report over all of its records. Its records
+    /// must be of this run (the same --seed, --cases, --claims and reluflow version); a torn
+    /// last line (a killed run) is cut off and its case rerun.
+    #[arg(long, value_name = "FILE")]
+    pub resume: Option<PathBuf>,
 }
 
 /// Resolves `--claims`.
@@ -102,6 +133,12 @@ pub fn own_instance(args: &VerifyArgs) -> Result<Option<Instance>, CliError> {
 pub fn run_report(args: &VerifyArgs) -> Result<VerifyReport, CliError> {
     let claims = claim_list(args)?;
     if let Some(instance) = own_instance(args)? {
+        if campaign_flags(args) {
+            return Err(CliError::Usage(
+                "--shard, --shard-from-env, --shard-env, --jsonl and --resume split and record the random cases: drop them with --data/--random-orthonormal (one instance)"
+                    .into(),
+            ));
+        }
         let outcomes: Vec<_> = {
             use rayon::prelude::*;
             claims.par_iter().map(|&c| check(c, &instance)).collect()
@@ -109,30 +146,184 @@ pub fn run_report(args: &VerifyArgs) -> Result<VerifyReport, CliError> {
         let claims = claims.iter().zip(&outcomes).map(|(&c, o)| summarise(c, std::slice::from_ref(o))).collect();
         return Ok(VerifyReport { seed: args.seed, cases: 1, claims });
     }
+    Ok(run_campaign(args, claims)?.report)
+}
+
+/// Whether any flag that shards or records the random cases is given.
+fn campaign_flags(args: &VerifyArgs) -> bool {
+    let shard = &args.shard;
+    shard.shard.is_some()
+        || shard.shard_from_env
+        || shard.shard_env.is_some()
+        || args.jsonl.is_some()
+        || args.resume.is_some()
+}
+
+/// A run over random cases, done through its records.
+#[derive(Debug)]
+pub struct CampaignRun {
+    /// The report, built from `records`.
+    pub report: VerifyReport,
+    /// Every record the report is built from (those of `--resume`'s file first).
+    pub records: Vec<LocatedRecord>,
+    /// The shard run, `None` for the whole run.
+    pub shard: Option<Shard>,
+}
+
+/// Runs the random cases of `claims` that the shard selects and `--resume`'s file lacks (on
+/// rayon's pool, with a progress bar on a terminal), records each as it finishes (in
+/// `--jsonl`/`--resume`'s file when given), and builds the report from the records: of the whole
+/// run, or of the shard's share.
+pub fn run_campaign(args: &VerifyArgs, claims: Vec<ClaimId>) -> Result<CampaignRun, CliError> {
     if args.cases == 0 {
         return Err(CliError::Usage("--cases 0: give at least one instance per claim (e.g. --cases 4)".into()));
     }
-    let total = (claims.len() * args.cases) as u64;
-    let bar = if std::io::stderr().is_terminal() {
-        let bar = indicatif::ProgressBar::new(total);
-        if let Ok(s) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} instances  {elapsed} (eta {eta})")
-        {
-            bar.set_style(s);
+    let run = RunParams { seed: args.seed, cases: args.cases, claims };
+    let shard = args.shard.resolve()?;
+    let items = run.items();
+    let total = items.len();
+    let selected: Vec<_> = items.into_iter().filter(|item| shard.unwrap_or(Shard::ALL).selects(item.index)).collect();
+    if let Some(shard) = shard {
+        if selected.is_empty() {
+            return Err(CampaignError::EmptyShard { shard, total }.into());
         }
-        Some(bar)
-    } else {
-        None
-    };
-    let tick = || {
+    }
+    let (mut records, mut writer) = open_records(args, &run)?;
+    let done: HashSet<_> = records.iter().map(|r| (r.record.claim, r.record.case)).collect();
+    let todo: Vec<_> = selected.iter().copied().filter(|item| !done.contains(&(item.claim, item.case))).collect();
+    if campaign_flags(args) {
+        eprintln!("{}", selection_note(shard, selected.len(), total, selected.len() - todo.len(), args));
+    }
+    let bar = progress_bar(todo.len() as u64);
+    let mut fresh = 0;
+    campaign::run_cases(&run, &todo, |record: CaseRecord| {
+        let located = match &mut writer {
+            Some(writer) => writer.write(record)?,
+            None => {
+                fresh += 1;
+                LocatedRecord { record, path: "(this run)".into(), line: fresh }
+            }
+        };
+        records.push(located);
         if let Some(b) = &bar {
             b.inc(1);
         }
-    };
-    let report = verify(&claims, args.cases, args.seed, &tick);
+        Ok::<(), CampaignError>(())
+    })?;
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    Ok(report)
+    let scope = if shard.is_some() { Scope::Partial } else { Scope::Complete };
+    let report = campaign::report(&run, &records, scope)?;
+    Ok(CampaignRun { report, records, shard })
+}
+
+/// The records already there (`--resume`'s file, checked against this run) and the writer of
+/// the new ones (`--jsonl` or `--resume`), if any.
+fn open_records(
+    args: &VerifyArgs,
+    run: &RunParams,
+) -> Result<(Vec<LocatedRecord>, Option<RecordWriter>), CampaignError> {
+    if let Some(path) = &args.jsonl {
+        return Ok((Vec::new(), Some(RecordWriter::create(path)?)));
+    }
+    let Some(path) = &args.resume else { return Ok((Vec::new(), None)) };
+    let file = if path.exists() { campaign::read(path)? } else { RecordsFile::default() };
+    if let Some(torn) = &file.torn {
+        eprintln!("{} (--resume cuts it off and reruns the case)", torn.warning());
+    }
+    campaign::check_records(run, VERSION, &file.records, "this command's flags")?;
+    let coverage = Coverage::of(run, &file.records);
+    if !coverage.duplicates.is_empty() {
+        return Err(CampaignError::Incomplete(Box::new(Coverage { missing: Vec::new(), ..coverage })));
+    }
+    let writer = RecordWriter::append(path, &file)?;
+    Ok((file.records, Some(writer)))
+}
+
+/// What the run selected, for stderr.
+fn selection_note(shard: Option<Shard>, selected: usize, total: usize, recorded: usize, args: &VerifyArgs) -> String {
+    let mut note = match shard {
+        Some(shard) => {
+            format!("reluflow verify: shard {shard} selects {selected} of the run's {total} (claim, case) pairs")
+        }
+        None => format!("reluflow verify: {total} (claim, case) pairs"),
+    };
+    if let Some(path) = &args.resume {
+        let _ = write!(note, "; {recorded} already in {}, running {}", path.display(), selected - recorded);
+    }
+    if let Some(path) = args.jsonl.as_ref().or(args.resume.as_ref()) {
+        let _ = write!(note, "; records in {}", path.display());
+    }
+    if shard.is_some() {
+        note.push_str("; its report covers its share only (exit 0 once recorded): reluflow merge gives the run's");
+    }
+    note
+}
+
+/// A progress bar over `total` cases when stderr is a terminal.
+fn progress_bar(total: u64) -> Option<indicatif::ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    if let Ok(s) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} instances  {elapsed} (eta {eta})") {
+        bar.set_style(s);
+    }
+    Some(bar)
+}
+
+/// The lines under the table that give the replay command of each failing case (the first few
+/// per claim), empty when no recorded case failed.
+pub fn replay_lines(report: &VerifyReport, records: &[LocatedRecord]) -> String {
+    const PER_CLAIM: usize = 3;
+    let mut o = String::new();
+    let mut seen = HashSet::new();
+    for summary in &report.claims {
+        if !seen.insert(summary.claim) {
+            continue;
+        }
+        let mut failing: Vec<&CaseRecord> =
+            records.iter().map(|r| &r.record).filter(|r| r.claim == summary.claim && r.outcome.is_failure()).collect();
+        failing.sort_by_key(|r| r.case);
+        for r in failing.iter().take(PER_CLAIM) {
+            if o.is_empty() {
+                let _ = writeln!(o, "replay a failing case (reruns it and prints its verdict):");
+            }
+            let _ = writeln!(o, "  {} case {} ({}): {}", r.claim, r.case, r.outcome.label(), r.replay_command());
+        }
+        if failing.len() > PER_CLAIM {
+            let _ = writeln!(
+                o,
+                "  ... and {} more failing {} cases (see the records)",
+                failing.len() - PER_CLAIM,
+                summary.claim
+            );
+        }
+    }
+    o
+}
+
+/// What `verify` and `merge` print: the report as JSON, or the table and the replay commands
+/// of the failing cases; with `markdown`, the table is also written there as Markdown.
+pub fn render(
+    report: &VerifyReport,
+    records: &[LocatedRecord],
+    json: bool,
+    markdown_file: Option<&Path>,
+) -> Result<String, CliError> {
+    if let Some(path) = markdown_file {
+        std::fs::write(path, markdown(report)).map_err(|e| CliError::File {
+            action: "write",
+            path: path.display().to_string(),
+            reason: format!("{e} (check that the directory exists and is writable)"),
+        })?;
+    }
+    Ok(if json {
+        serde_json::to_string_pretty(report).expect("a report serialises") + "\n"
+    } else {
+        table(report) + &replay_lines(report, records)
+    })
 }
 
 fn margin(m: Option<f64>) -> String {
@@ -213,20 +404,18 @@ pub fn table(report: &VerifyReport) -> String {
 }
 
 /// `reluflow verify`: the output and the exit code ([`VerifyReport::exit_code`]: 0 if every
-/// claim held, 1 if one failed, 3 if none failed but one had no evidence).
+/// claim held, 1 if one failed, 3 if none failed but one had no evidence; a sharded run exits 0
+/// once its pairs are recorded).
 pub fn run(args: &VerifyArgs) -> Result<(String, u8), CliError> {
-    let report = run_report(args)?;
-    if let Some(path) = &args.markdown {
-        std::fs::write(path, markdown(&report)).map_err(|e| CliError::File {
-            action: "write",
-            path: path.display().to_string(),
-            reason: format!("{e} (check that the directory exists and is writable)"),
-        })?;
+    if args.instance.data.is_some() || args.instance.random_orthonormal.is_some() {
+        let report = run_report(args)?;
+        let out = render(&report, &[], args.json, args.markdown.as_deref())?;
+        return Ok((out, report.exit_code() as u8));
     }
-    let out = if args.json {
-        serde_json::to_string_pretty(&report).expect("a report serialises") + "\n"
-    } else {
-        table(&report)
-    };
-    Ok((out, report.exit_code() as u8))
+    let claims = claim_list(args)?;
+    own_instance(args)?; // --width or --lambda without data is an error
+    let campaign = run_campaign(args, claims)?;
+    let out = render(&campaign.report, &campaign.records, args.json, args.markdown.as_deref())?;
+    let code = if campaign.shard.is_some() { 0 } else { campaign.report.exit_code() as u8 };
+    Ok((out, code))
 }
