@@ -24,6 +24,12 @@ pub enum CliError {
     /// A closed form that could not be evaluated on the data.
     #[error(transparent)]
     Theory(#[from] crate::theory::TheoryError),
+    /// A sweep grid, a sweep file or a figure request that is invalid.
+    #[error(transparent)]
+    Sweep(#[from] crate::sweep::SweepError),
+    /// A figure that could not be drawn.
+    #[error(transparent)]
+    Plot(#[from] crate::plot::PlotError),
     /// Flags that cannot go together or a value out of range.
     #[error("{0}")]
     Usage(String),
