@@ -35,6 +35,7 @@ mod robustness_theory;
 mod seeds;
 mod snapshots;
 mod stiff;
+mod sweep;
 mod theory;
 mod threads;
 mod verify_margins;

@@ -130,7 +130,9 @@ fn grid_value(p: Parameter, r: &SweepRecord) -> f64 {
 
 /// Groups `records` (those every filter keeps, each (cell, seed) once) by `x` and `y` and
 /// collects `z` per cell. Errors: `x == y`, no record left, a parameter on no axis with several
-/// values ([`SweepError::Mixed`]: the cells would mix them), no value of `z` in any record.
+/// values in one cell ([`SweepError::Mixed`]: the cell would mix them; a parameter that is a
+/// function of the axes, such as `m = 4*2^n` on an `n` axis, is fine), no value of `z` in any
+/// record.
 pub fn aggregate(
     records: &[SweepRecord],
     x: Parameter,
@@ -162,40 +164,53 @@ pub fn aggregate(
             detail: ": no record passes the --where filters".into(),
         });
     }
+    let xs = distinct_sorted(kept.iter().map(|r| x.value(r)));
+    let ys = distinct_sorted(kept.iter().map(|r| y.value(r)));
+    let position = |values: &[f64], v: f64| values.iter().position(|w| same(*w, v)).expect("a listed value");
+    let cell_of = |r: &SweepRecord| position(&ys, y.value(r)) * xs.len() + position(&xs, x.value(r));
     let mut fixed = Vec::new();
     for p in Parameter::ALL {
         if p == x || p == y || !p.is_independent() {
             continue;
         }
-        let mut values: Vec<f64> = Vec::new();
+        let known = |values: &[f64], v: f64| values.iter().any(|w| same(*w, v) || (w.is_nan() && v.is_nan()));
+        // the values in each cell (a parameter that is a function of the axes, such as m = 4*2^n
+        // on an n axis, has one per cell)
+        let mut per_cell: Vec<Vec<f64>> = vec![Vec::new(); xs.len() * ys.len()];
+        let mut all: Vec<f64> = Vec::new();
         for r in &kept {
             let v = grid_value(p, r);
-            if !values.iter().any(|w| same(*w, v) || (w.is_nan() && v.is_nan())) {
-                values.push(v);
+            let cell = &mut per_cell[cell_of(r)];
+            if !known(cell, v) {
+                cell.push(v);
+            }
+            if !known(&all, v) {
+                all.push(v);
             }
         }
-        values.sort_by(f64::total_cmp);
-        if values.len() > 1 {
+        all.sort_by(f64::total_cmp);
+        if let Some(mixed) = per_cell.iter_mut().find(|c| c.len() > 1) {
+            mixed.sort_by(f64::total_cmp);
             return Err(SweepError::Mixed {
                 parameter: p.name().into(),
-                count: values.len(),
-                values: values.iter().map(|v| p.label(*v)).collect::<Vec<_>>().join(", "),
+                count: mixed.len(),
+                values: mixed.iter().map(|v| p.label(*v)).collect::<Vec<_>>().join(", "),
             });
         }
-        if let Some(v) = values.first().filter(|v| !v.is_nan()) {
-            fixed.push(format!("{} = {}", p.name(), p.label(*v)));
+        match all.as_slice() {
+            [v] if !v.is_nan() => fixed.push(format!("{} = {}", p.name(), p.label(*v))),
+            [lo, .., hi] if !lo.is_nan() && !hi.is_nan() => {
+                fixed.push(format!("{} = {} to {} (one value per cell)", p.name(), p.label(*lo), p.label(*hi)))
+            }
+            _ => {}
         }
     }
-    let xs = distinct_sorted(kept.iter().map(|r| x.value(r)));
-    let ys = distinct_sorted(kept.iter().map(|r| y.value(r)));
     let mut cells: Vec<CellStats> = ys
         .iter()
         .flat_map(|&yv| xs.iter().map(move |&xv| CellStats { x: xv, y: yv, records: 0, values: Vec::new() }))
         .collect();
-    let position = |values: &[f64], v: f64| values.iter().position(|w| same(*w, v)).expect("a listed value");
     for r in &kept {
-        let (ix, iy) = (position(&xs, x.value(r)), position(&ys, y.value(r)));
-        let cell = &mut cells[iy * xs.len() + ix];
+        let cell = &mut cells[cell_of(r)];
         cell.records += 1;
         if let Some(v) = z.value(r) {
             cell.values.push(v);
