@@ -258,6 +258,13 @@ pub(crate) fn caption_of(agg: &Aggregate, per_cell: &str) -> Vec<String> {
     };
     lines.push(format!("{fixed}{} records.", agg.records));
     lines.push(format!("{seeds}."));
+    // a log10 axis is labelled at the decades: name the values of its cells
+    for (p, values) in [(agg.x, &agg.xs), (agg.y, &agg.ys)] {
+        if p.scale() == AxisScale::Log10 && values.len() > 1 {
+            let listed: Vec<String> = values.iter().map(|v| p.label(*v)).collect();
+            lines.push(format!("{} of the cells: {}.", p.name(), listed.join(", ")));
+        }
+    }
     lines
 }
 
@@ -298,21 +305,28 @@ pub fn sweep_heatmap_svg(agg: &Aggregate, title: Option<&str>, log: Option<bool>
     let bar_x0 = x0 + pw + 28;
     let width = (bar_x0 + BAR_WIDTH + 6 + bar_tick_w + 10 + axis_label_h + 16).max(360) as u32;
     let height = (y0 + ph + 8 + 18 + 10 + axis_label_h + 12) as u32;
-    let mut caption = caption_of(agg, "Each cell: the mean");
+    let mut caption = caption_of(agg, "Colour: the mean");
+    if let crate::sweep::Quantity::Claim(id) = &agg.z {
+        caption.push(format!(
+            "Each cell: seeds where {id} held / seeds with evidence (checked, not skipped or vacuous); colour: that fraction."
+        ));
+    } else if agg.z.is_fraction() {
+        caption.push("Each cell: seeds with Fact 1's plateau / seeds with a run; colour: that fraction.".into());
+    }
     let uniform = agg.uniform_records().is_some();
     caption.push(match (&agg.z, scale) {
         (z, _) if z.is_fraction() => {
-            "Colour: linear, 0 to 1; grey cells (n/e): no evidence (every seed skipped or vacuous).".to_string()
+            "Colour scale: linear, 0 to 1; grey cells (n/e): no evidence (every seed skipped or vacuous).".to_string()
         }
         (_, ColourScale::Log { .. }) => format!(
-            "Colour: log scale{}; grey cells: no value.",
+            "Colour scale: log{}; grey cells: no value.",
             if below_floor {
                 ", cells at or below the bottom decade (including means <= 0) take its colour"
             } else {
                 ""
             }
         ),
-        _ => "Colour: linear scale; grey cells: no value.".to_string(),
+        _ => "Colour scale: linear; grey cells: no value.".to_string(),
     });
     let default_title = format!("{} over {} and {}", agg.z.description(), agg.x.name(), agg.y.name());
     let title = title.unwrap_or(&default_title);
@@ -338,6 +352,10 @@ pub fn sweep_heatmap_svg(agg: &Aggregate, title: Option<&str>, log: Option<bool>
                     _ => BLACK.to_rgba(),
                 };
                 let text = match mean {
+                    // a fraction: the count of seeds it is made of
+                    Some(_) if agg.z.is_fraction() => {
+                        format!("{}/{}", cell.values.iter().filter(|v| **v > 0.5).count(), cell.values.len())
+                    }
                     Some(v) => value_label(v),
                     None if agg.z.is_fraction() => "n/e".to_string(),
                     None if cell.records == 0 => String::new(),
