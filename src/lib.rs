@@ -99,6 +99,7 @@ pub mod recorded;
 pub mod reproduce;
 pub mod seeds;
 pub mod solver;
+pub mod sweep;
 pub mod theory;
 pub mod timeline;
 pub mod trajectory;

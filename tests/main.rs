@@ -37,6 +37,7 @@ mod robustness_theory;
 mod seeds;
 mod snapshots;
 mod stiff;
+mod sweep;
 mod theory;
 mod theory_jump;
 mod threads;

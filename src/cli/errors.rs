@@ -28,6 +28,12 @@ pub enum CliError {
     /// A shard, a records file or a merge that cannot go on (an incomplete run: exit code 4).
     #[error(transparent)]
     Campaign(#[from] crate::campaign::CampaignError),
+    /// A sweep grid, a sweep file or a figure request that is invalid.
+    #[error(transparent)]
+    Sweep(#[from] crate::sweep::SweepError),
+    /// A figure that could not be drawn.
+    #[error(transparent)]
+    Plot(#[from] crate::plot::PlotError),
     /// Flags that cannot go together or a value out of range.
     #[error("{0}")]
     Usage(String),

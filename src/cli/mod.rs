@@ -1,15 +1,18 @@
 //! The `reluflow` command line: `verify` (which claims hold), `claims` (what each claim is and how it
-//! is checked), `simulate` (one training run), `timeline` and `reproduce`.
+//! is checked), `simulate` (one training run), `timeline`, `reproduce`, `sweep`
+//! (parameter grids) and `plot` (their figures).
 
 pub mod check;
 pub mod claims;
 pub mod errors;
 pub mod merge;
+pub mod plot;
 pub mod predict;
 pub mod replay;
 pub mod reproduce;
 pub mod shard_args;
 pub mod simulate;
+pub mod sweep;
 pub mod timeline;
 pub mod verify;
 
@@ -119,6 +122,15 @@ pub enum Command {
     Predict(predict::PredictArgs),
     /// Train one network by gradient descent or gradient flow and report the result.
     Simulate(simulate::SimulateArgs),
+    /// Run a parameter sweep: a grid over lambda, m, n, d - n, the label ratio, the input
+    /// coherence and the initialisation, K seeds per cell; one JSONL record per (cell, seed) with
+    /// the measured quantities (final loss, relative norm excess over Proposition 1's minimum,
+    /// plateaus and their levels, fit times over ln(1/lambda), active neurons, wall time) and the
+    /// outcomes of `--claims`. Resumable (`--resume FILE`) and shardable (`--shard I/N`).
+    Sweep(sweep::SweepArgs),
+    /// Draw a sweep's records (`reluflow sweep --jsonl FILE`) as an SVG heatmap of a quantity or
+    /// a claim's outcome over two grid parameters, or as lines (`--lines`) with error bands.
+    Plot(plot::PlotArgs),
 }
 
 /// Runs a parsed command; returns what it prints on stdout and its exit code.
@@ -133,5 +145,7 @@ pub fn run(cli: Cli) -> Result<(String, u8), CliError> {
         Command::Timeline(args) => Ok((timeline::run(&args)?, 0)),
         Command::Predict(args) => Ok((predict::run(&args)?, 0)),
         Command::Reproduce(args) => Ok((reproduce::run(&args)?, 0)),
+        Command::Sweep(args) => sweep::run(&args),
+        Command::Plot(args) => Ok((plot::run(&args)?, 0)),
     }
 }

@@ -15,6 +15,8 @@
 //! log axes, the loss chart); each figure has its own file: `loss_timeline.rs`, `loss_curve.rs`,
 //! `network_states.rs`.
 
+mod heatmap;
+mod lines;
 mod loss_curve;
 mod loss_timeline;
 mod network_states;
@@ -23,6 +25,8 @@ mod recorded_curve;
 #[cfg(test)]
 mod tests;
 
+pub use heatmap::sweep_heatmap_svg;
+pub use lines::{Band, sweep_lines_svg};
 pub use loss_curve::loss_curve_svg;
 pub use loss_timeline::loss_timeline_svg;
 pub use network_states::network_states_svg;
