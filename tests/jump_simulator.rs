@@ -49,6 +49,7 @@ fn clean_instance() -> (Instance, reluflow::theory::jump_process::JumpProcess) {
         let process = jump_process(&data, &p0.w, &signs).expect("orthonormal");
         let clean = process.events.iter().all(|e| e.runner_up.is_none_or(|(_, ls)| ls < -0.3));
         if process.events.len() >= 3 && clean && process.unfitted.is_empty() {
+            eprintln!("clean instance: init seed {seed}, events {:?}", process.events);
             return (base, process);
         }
     }
