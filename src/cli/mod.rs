@@ -4,6 +4,7 @@
 pub mod check;
 pub mod claims;
 pub mod errors;
+pub mod frontier;
 pub mod reproduce;
 pub mod simulate;
 pub mod timeline;
@@ -80,6 +81,18 @@ pub enum Command {
     Timeline(timeline::TimelineArgs),
     /// Train one network by gradient descent or gradient flow and report the result.
     Simulate(simulate::SimulateArgs),
+    /// Measure the lambda* frontier of Section 3.2: for each (n, m, seed) cell, the largest lambda at
+    /// which the run still shows the paper's dynamics, by bisection on ln(lambda) with the same g_j.
+    ///
+    /// A run shows them iff it has an intermediate plateau at Fact 1's level (1/2n) sum_{y<0} y^2,
+    /// reaches zero loss, and ends with a relative norm excess over Proposition 1's minimum below
+    /// EXCESS_MAX = 0.1 (`reluflow::frontier`). Cells: orthonormal inputs in R^n, labels |y| in
+    /// [0.5, 2] with r >= 1.5, the balanced initialisation with Assumption 3. Prints lambda* per cell
+    /// with its bracket [largest lambda that shows, smallest that does not], then least-squares fits
+    /// of ln lambda* against ln m per n (the paper: slope -1/2) and against n per m, with 95%
+    /// t-intervals. A bracket end that contradicts monotonicity (the bottom of the range does not
+    /// show, or the top still shows) is reported, not bisected.
+    Frontier(frontier::FrontierArgs),
 }
 
 /// Runs a parsed command; returns what it prints on stdout and its exit code.
@@ -91,5 +104,6 @@ pub fn run(cli: Cli) -> Result<(String, u8), CliError> {
         Command::Simulate(args) => Ok((simulate::run(&args)?, 0)),
         Command::Timeline(args) => Ok((timeline::run(&args)?, 0)),
         Command::Reproduce(args) => Ok((reproduce::run(&args)?, 0)),
+        Command::Frontier(args) => Ok((frontier::run(&args)?, 0)),
     }
 }

@@ -15,6 +15,7 @@
 //! log axes, the loss chart); each figure has its own file: `loss_timeline.rs`, `loss_curve.rs`,
 //! `network_states.rs`.
 
+mod frontier;
 mod loss_curve;
 mod loss_timeline;
 mod network_states;
@@ -23,6 +24,7 @@ mod recorded_curve;
 #[cfg(test)]
 mod tests;
 
+pub use frontier::frontier_svg;
 pub use loss_curve::loss_curve_svg;
 pub use loss_timeline::loss_timeline_svg;
 pub use network_states::network_states_svg;
