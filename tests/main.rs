@@ -17,6 +17,7 @@ mod cli;
 mod common;
 mod coordinates;
 mod data;
+mod frontier;
 mod generators;
 mod integrators;
 mod mutants;

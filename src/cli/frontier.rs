@@ -60,9 +60,14 @@ pub struct FrontierReport {
     pub zero_loss_fraction: f64,
     /// Every cell, in grid order.
     pub cells: Vec<FrontierCell>,
-    /// `ln lambda*` against `ln m`, per `n`.
+    /// The common `m`-exponent, one intercept per dataset `(n, seed)`
+    /// ([`frontier::pooled_m_exponent`], what LS tests).
+    pub m_exponent: Option<LineFit>,
+    /// The `n`-rate of the dataset means over the widths ([`frontier::n_slope`], what LS tests).
+    pub n_slope: Option<LineFit>,
+    /// `ln lambda*` against `ln m`, per `n` (one intercept per dataset).
     pub m_exponents: Vec<FitRow>,
-    /// `ln lambda*` against `n`, per `m`.
+    /// `ln lambda*` against `n`, per `m` (descriptive: cells of one dataset share their data).
     pub n_rates: Vec<FitRow>,
     /// Wall time, seconds.
     pub wall_seconds: f64,
@@ -108,7 +113,7 @@ pub fn grid_of(args: &FrontierArgs) -> Result<FrontierGrid, CliError> {
 /// The fits of `cells`: the `m`-exponent per `n`, the `n`-rate per `m`.
 pub fn fits(grid: &FrontierGrid, cells: &[FrontierCell]) -> (Vec<FitRow>, Vec<FitRow>) {
     let m_rows = grid.ns.iter().map(|&n| FitRow { fixed: n, fit: frontier::m_exponent(cells, n) }).collect();
-    let n_rows = grid.widths.iter().map(|&m| FitRow { fixed: m, fit: frontier::n_slope(cells, m) }).collect();
+    let n_rows = grid.widths.iter().map(|&m| FitRow { fixed: m, fit: frontier::n_slope_at(cells, m) }).collect();
     (m_rows, n_rows)
 }
 
@@ -150,10 +155,13 @@ pub fn run_report(args: &FrontierArgs) -> Result<FrontierReport, CliError> {
         return Err(CliError::File { action: "write", path: path.display().to_string(), reason });
     }
     let (m_exponents, n_rates) = fits(&grid, &cells);
+    let (m_exponent, n_slope) = (frontier::pooled_m_exponent(&cells), frontier::n_slope(&cells, &grid.widths));
     Ok(FrontierReport {
         grid,
         excess_max: frontier::EXCESS_MAX,
         zero_loss_fraction: frontier::ZERO_LOSS_FRACTION,
+        m_exponent,
+        n_slope,
         cells,
         m_exponents,
         n_rates,
@@ -167,7 +175,7 @@ fn fit_text(fit: &Option<LineFit>) -> String {
             "slope {:+.3} (95% CI [{:+.3}, {:+.3}], {} points), intercept {:+.3}",
             f.slope, f.slope_lo, f.slope_hi, f.points, f.intercept
         ),
-        None => "no fit (fewer than 3 cells with lambda* found)".into(),
+        None => "no fit (too few cells with lambda* found)".into(),
     }
 }
 
@@ -208,13 +216,20 @@ pub fn table(report: &FrontierReport) -> String {
             ),
             None => ("-".into(), "-".into(), "0".into(), c.error.clone().unwrap_or_default()),
         };
-        let _ = writeln!(o, "{:>3} {:>5} {:>5} {r:>6} {star:>11} {bracket:>25} {probes:>6}  {status}", c.n, c.m, c.seed);
+        let _ =
+            writeln!(o, "{:>3} {:>5} {:>5} {r:>6} {star:>11} {bracket:>25} {probes:>6}  {status}", c.n, c.m, c.seed);
     }
-    let _ = writeln!(o, "ln lambda* against ln m (paper: slope -1/2):");
+    let _ = writeln!(o, "m-exponent, ln lambda* against ln m, one intercept per dataset (n, seed) (paper: -1/2):");
+    let _ = writeln!(o, "  all n    {}", fit_text(&report.m_exponent));
     for row in &report.m_exponents {
-        let _ = writeln!(o, "  n = {:<3} {}", row.fixed, fit_text(&row.fit));
+        let _ = writeln!(o, "  n = {:<4} {}", row.fixed, fit_text(&row.fit));
     }
-    let _ = writeln!(o, "ln lambda* against n (paper: exponentially decreasing, slope < 0):");
+    let _ = writeln!(
+        o,
+        "n-rate, mean of ln lambda* over the widths per dataset against n (paper: exponentially decreasing, < 0):"
+    );
+    let _ = writeln!(o, "  datasets {}", fit_text(&report.n_slope));
+    let _ = writeln!(o, "n-rate at each width (descriptive; the widths of a dataset share its data):");
     for row in &report.n_rates {
         let _ = writeln!(o, "  m = {:<4} {}", row.fixed, fit_text(&row.fit));
     }
@@ -234,7 +249,11 @@ pub fn run(args: &FrontierArgs) -> Result<String, CliError> {
             reason: e.to_string(),
         })?;
     }
-    Ok(if args.json { serde_json::to_string_pretty(&report).expect("a report serialises") + "\n" } else { table(&report) })
+    Ok(if args.json {
+        serde_json::to_string_pretty(&report).expect("a report serialises") + "\n"
+    } else {
+        table(&report)
+    })
 }
 
 impl FrontierReport {

@@ -32,7 +32,7 @@
 
 mod fit;
 
-pub use fit::{CONFIDENCE, LineFit, fit_line};
+pub use fit::{CONFIDENCE, LineFit, fit_common_slope, fit_line};
 
 use crate::Instance;
 use crate::campaign::{RunMeasure, measure_flow};
@@ -253,8 +253,8 @@ pub fn lambda_star(
 pub fn lambda_star_of(instance: &Instance, lo: f64, hi: f64, resolution: f64) -> Result<Bisection, FrontierError> {
     check_range(lo, hi, resolution)?;
     bisect_ln(lo, hi, resolution, |lambda| {
-        let m = measure_flow(&instance.with_lambda(lambda))
-            .map_err(|error| FrontierError::Simulation { lambda, error })?;
+        let m =
+            measure_flow(&instance.with_lambda(lambda)).map_err(|error| FrontierError::Simulation { lambda, error })?;
         let d = judge(&m);
         Ok((d.shows, Some(d)))
     })
@@ -402,7 +402,10 @@ pub fn run_cell_of(
 
 /// Runs every cell of `grid` in parallel (rayon); `done` is called with each finished cell (in
 /// completion order: progress, JSONL); the result is in [`FrontierGrid::cells`] order.
-pub fn run_grid(grid: &FrontierGrid, done: &(dyn Fn(&FrontierCell) + Sync)) -> Result<Vec<FrontierCell>, FrontierError> {
+pub fn run_grid(
+    grid: &FrontierGrid,
+    done: &(dyn Fn(&FrontierCell) + Sync),
+) -> Result<Vec<FrontierCell>, FrontierError> {
     use rayon::prelude::*;
     check_range(grid.lo, grid.hi, grid.resolution)?;
     Ok(grid
@@ -416,20 +419,69 @@ pub fn run_grid(grid: &FrontierGrid, done: &(dyn Fn(&FrontierCell) + Sync)) -> R
         .collect())
 }
 
-/// Least squares of `ln lambda*` against `ln m` over the found cells with `n` points (every
-/// seed a point): the fitted `m`-exponent.
+/// The `m`-exponent at `n` points: least squares of `ln lambda*` against `ln m` over the found
+/// cells with `n` points, one intercept per seed (per dataset: the data depend on `(n, seed)`
+/// only, so the fit compares widths on the same data) and a common slope ([`fit_common_slope`]).
 pub fn m_exponent(cells: &[FrontierCell], n: usize) -> Option<LineFit> {
-    let (xs, ys): (Vec<f64>, Vec<f64>) = cells
+    let found: Vec<&FrontierCell> = cells.iter().filter(|c| c.n == n).collect();
+    let pts: Vec<(usize, f64, f64)> = found
         .iter()
-        .filter(|c| c.n == n)
-        .filter_map(|c| c.lambda_star().map(|l| ((c.m as f64).ln(), l.ln())))
-        .unzip();
+        .filter_map(|c| c.lambda_star().map(|l| (dataset_index(cells, c), (c.m as f64).ln(), l.ln())))
+        .collect();
+    fit_common_slope(&pts)
+}
+
+/// The common `m`-exponent over every `n`: least squares of `ln lambda*` against `ln m` over the
+/// found cells, one intercept per dataset `(n, seed)` and a common slope ([`fit_common_slope`]).
+/// The interval has `cells - datasets - 1` degrees of freedom.
+pub fn pooled_m_exponent(cells: &[FrontierCell]) -> Option<LineFit> {
+    let pts: Vec<(usize, f64, f64)> = cells
+        .iter()
+        .filter_map(|c| c.lambda_star().map(|l| (dataset_index(cells, c), (c.m as f64).ln(), l.ln())))
+        .collect();
+    fit_common_slope(&pts)
+}
+
+/// The index of cell `c`'s dataset `(n, seed)` among those of `cells`.
+fn dataset_index(cells: &[FrontierCell], c: &FrontierCell) -> usize {
+    let mut keys: Vec<(usize, u64)> = cells.iter().map(|c| (c.n, c.seed)).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys.binary_search(&(c.n, c.seed)).unwrap_or(0)
+}
+
+/// The mean of `ln lambda*` over the widths of each dataset `(n, seed)` whose cells were all
+/// found (the same widths for every dataset: those of `widths`), as `(n, seed, mean)`.
+pub fn dataset_means(cells: &[FrontierCell], widths: &[usize]) -> Vec<(usize, u64, f64)> {
+    let mut keys: Vec<(usize, u64)> = cells.iter().map(|c| (c.n, c.seed)).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys.into_iter()
+        .filter_map(|(n, seed)| {
+            let lns: Vec<f64> = widths
+                .iter()
+                .filter_map(|&m| cells.iter().find(|c| c.n == n && c.seed == seed && c.m == m)?.lambda_star())
+                .map(f64::ln)
+                .collect();
+            (lns.len() == widths.len() && !lns.is_empty())
+                .then(|| (n, seed, lns.iter().sum::<f64>() / lns.len() as f64))
+        })
+        .collect()
+}
+
+/// The `n`-rate: least squares of the dataset means of `ln lambda*` ([`dataset_means`] over
+/// `widths`) against `n`, one point per dataset (`lambda* ~ e^(slope n)`). The interval has
+/// `datasets - 2` degrees of freedom: the widths of one dataset share its data, so they are one
+/// observation of the `n`-dependence, not several.
+pub fn n_slope(cells: &[FrontierCell], widths: &[usize]) -> Option<LineFit> {
+    let (xs, ys): (Vec<f64>, Vec<f64>) =
+        dataset_means(cells, widths).into_iter().map(|(n, _, y)| (n as f64, y)).unzip();
     fit_line(&xs, &ys)
 }
 
-/// Least squares of `ln lambda*` against `n` over the found cells of width `m`: the fitted
-/// `n`-rate (`lambda* ~ e^(slope n)`).
-pub fn n_slope(cells: &[FrontierCell], m: usize) -> Option<LineFit> {
+/// The `n`-rate at one width `m` (descriptive, for the figure): least squares of `ln lambda*`
+/// against `n` over the found cells of width `m`.
+pub fn n_slope_at(cells: &[FrontierCell], m: usize) -> Option<LineFit> {
     let (xs, ys): (Vec<f64>, Vec<f64>) =
         cells.iter().filter(|c| c.m == m).filter_map(|c| c.lambda_star().map(|l| (c.n as f64, l.ln()))).unzip();
     fit_line(&xs, &ys)

@@ -109,7 +109,8 @@ pub fn frontier_svg(
             }
         }
         // the -1/2 reference through the geometric mean of the found points
-        let found: Vec<&(usize, usize, f64, Option<FrontierStatus>)> = points.iter().filter(|p| p.3.is_none()).collect();
+        let found: Vec<&(usize, usize, f64, Option<FrontierStatus>)> =
+            points.iter().filter(|p| p.3.is_none()).collect();
         if !found.is_empty() {
             let k = found.len() as f64;
             let mean_x = found.iter().map(|p| (p.1 as f64).ln()).sum::<f64>() / k;
