@@ -9,6 +9,7 @@
 use super::CliError;
 use super::simulate::{DataArgs, load_data};
 use crate::Instance;
+use crate::claims::heuristic::{self, Consistency, HeuristicSummary};
 use crate::claims::registry::{ClaimState, ClaimSummary, VerifyReport, summarise, verify};
 use crate::claims::{ClaimId, check};
 use clap::Args;
@@ -51,6 +52,18 @@ pub struct VerifyArgs {
     /// Also write the table as Markdown to FILE.
     #[arg(long, value_name = "FILE")]
     pub markdown: Option<PathBuf>,
+    /// Count the heuristic statements of Section 3.2 (LS, MF) in the exit code too: 1 when one is
+    /// inconsistent, 3 when one has no evidence. Without it they are reported but never change
+    /// the exit code.
+    #[arg(long)]
+    pub strict: bool,
+    /// Judge LS on the deeper frontier grid (n = 2..5, m = 8..128, 4 seeds, resolution 0.25)
+    /// instead of the default small one.
+    #[arg(long)]
+    pub deep: bool,
+    /// Frontier cases of the heuristic claims: K grids for LS, 8K cells for MF.
+    #[arg(long, default_value_t = 1, value_name = "K")]
+    pub frontier_cases: usize,
 }
 
 /// Resolves `--claims`.
@@ -100,7 +113,7 @@ pub fn own_instance(args: &VerifyArgs) -> Result<Option<Instance>, CliError> {
 
 /// Runs the claims (with a progress bar on a terminal) and returns the report.
 pub fn run_report(args: &VerifyArgs) -> Result<VerifyReport, CliError> {
-    let claims = claim_list(args)?;
+    let claims: Vec<ClaimId> = claim_list(args)?.into_iter().filter(|c| !c.is_heuristic()).collect();
     if let Some(instance) = own_instance(args)? {
         let outcomes: Vec<_> = {
             use rayon::prelude::*;
@@ -213,20 +226,137 @@ pub fn table(report: &VerifyReport) -> String {
 }
 
 /// `reluflow verify`: the output and the exit code ([`VerifyReport::exit_code`]: 0 if every
-/// claim held, 1 if one failed, 3 if none failed but one had no evidence).
+/// claim held, 1 if one failed, 3 if none failed but one had no evidence; with `--strict` the
+/// heuristic claims count too: [`exit_code`]).
 pub fn run(args: &VerifyArgs) -> Result<(String, u8), CliError> {
     let report = run_report(args)?;
+    let heuristic = run_heuristic(args)?;
     if let Some(path) = &args.markdown {
-        std::fs::write(path, markdown(&report)).map_err(|e| CliError::File {
+        let text = markdown(&report) + &heuristic_markdown(&heuristic);
+        std::fs::write(path, text).map_err(|e| CliError::File {
             action: "write",
             path: path.display().to_string(),
             reason: format!("{e} (check that the directory exists and is writable)"),
         })?;
     }
+    let code = exit_code(&report, &heuristic, args.strict);
     let out = if args.json {
-        serde_json::to_string_pretty(&report).expect("a report serialises") + "\n"
+        let full = VerifyOutput { report: &report, heuristic: &heuristic };
+        serde_json::to_string_pretty(&full).expect("a report serialises") + "\n"
     } else {
-        table(&report)
+        table(&report) + &heuristic_table(&heuristic, args.strict)
     };
-    Ok((out, report.exit_code() as u8))
+    Ok((out, code))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The heuristic statements of Section 3.2 (LS, MF): their own section of the report
+// ---------------------------------------------------------------------------------------------
+
+/// The heading of the heuristic section.
+pub const HEURISTIC_HEADING: &str = "Heuristic statements (Section 3.2)";
+
+/// `verify --json`: the report's fields, then `heuristic` (absent when no heuristic claim ran).
+#[derive(Debug, serde::Serialize)]
+pub struct VerifyOutput<'a> {
+    /// The claims that are not heuristic.
+    #[serde(flatten)]
+    pub report: &'a VerifyReport,
+    /// LS and MF ([`crate::claims::heuristic::verify_heuristic`]).
+    #[serde(skip_serializing_if = "<[HeuristicSummary]>::is_empty")]
+    pub heuristic: &'a [HeuristicSummary],
+}
+
+/// Runs the requested heuristic claims: on the registry's frontier cells, or with
+/// `--data`/`--random-orthonormal` MF on that instance (LS, a statement about how `lambda*`
+/// varies across cells, is then no evidence: `reluflow frontier` measures a grid).
+pub fn run_heuristic(args: &VerifyArgs) -> Result<Vec<HeuristicSummary>, CliError> {
+    let claims: Vec<ClaimId> = claim_list(args)?.into_iter().filter(|c| c.is_heuristic()).collect();
+    if claims.is_empty() {
+        return Ok(Vec::new());
+    }
+    if args.frontier_cases == 0 {
+        return Err(CliError::Usage("--frontier-cases 0: give at least one (e.g. --frontier-cases 1)".into()));
+    }
+    if let Some(instance) = own_instance(args)? {
+        return Ok(claims
+            .iter()
+            .map(|&c| {
+                let outcome = if c == ClaimId::LS {
+                    crate::claims::Outcome::Skipped {
+                        claim: c,
+                        reason: "LS is judged across generated frontier cells, not on one instance (see reluflow \
+                                 frontier)"
+                            .into(),
+                    }
+                } else {
+                    check(c, &instance)
+                };
+                heuristic::summary_of(c, &[outcome], false)
+            })
+            .collect());
+    }
+    Ok(heuristic::verify_heuristic(&claims, args.frontier_cases, args.seed, args.deep))
+}
+
+/// The exit code: the report's ([`VerifyReport::exit_code`]); with `strict`, also 1 when a
+/// heuristic claim is inconsistent and 3 when one has no evidence (a failure first).
+pub fn exit_code(report: &VerifyReport, heuristic: &[HeuristicSummary], strict: bool) -> u8 {
+    let base = report.exit_code() as u8;
+    if !strict || base == 1 {
+        return base;
+    }
+    if heuristic.iter().any(|h| h.verdict == Consistency::Inconsistent) {
+        1
+    } else if base == 3 || heuristic.iter().any(|h| h.verdict == Consistency::NoEvidence) {
+        3
+    } else {
+        base
+    }
+}
+
+fn heuristic_rows(heuristic: &[HeuristicSummary]) -> Vec<[String; 5]> {
+    heuristic
+        .iter()
+        .map(|h| {
+            let s = &h.summary;
+            let cases = format!("{} case(s), {} skipped", s.instances, s.skipped);
+            let what = s.worst_statement.clone().or_else(|| s.notes.first().cloned()).unwrap_or_default();
+            [s.claim.to_string(), s.reference.to_string(), h.verdict.label().to_string(), cases, what]
+        })
+        .collect()
+}
+
+/// The heuristic section as text (empty when no heuristic claim ran).
+pub fn heuristic_table(heuristic: &[HeuristicSummary], strict: bool) -> String {
+    if heuristic.is_empty() {
+        return String::new();
+    }
+    let mut o = String::new();
+    let counted = if strict {
+        "counted in the exit code (--strict)"
+    } else {
+        "not counted in the exit code (--strict counts them)"
+    };
+    let _ = writeln!(o, "\n{HEURISTIC_HEADING}: consistent / inconsistent with the measured numbers; {counted}");
+    for [claim, paper, verdict, cases, what] in heuristic_rows(heuristic) {
+        let _ = writeln!(o, "{claim:<5} {paper:<38} {verdict:<12} {cases}");
+        let _ = writeln!(o, "      {what}");
+    }
+    o
+}
+
+/// The heuristic section as Markdown (empty when no heuristic claim ran).
+pub fn heuristic_markdown(heuristic: &[HeuristicSummary]) -> String {
+    if heuristic.is_empty() {
+        return String::new();
+    }
+    let mut o = String::new();
+    let _ = writeln!(o, "\n### {HEURISTIC_HEADING}\n");
+    let _ = writeln!(o, "| claim | paper | verdict | cases | measured |");
+    let _ = writeln!(o, "|---|---|---|---|---|");
+    for row in heuristic_rows(heuristic) {
+        let _ = writeln!(o, "| {} |", row.map(|c| c.replace('|', "\\|")).join(" | "));
+    }
+    o
 }

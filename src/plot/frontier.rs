@@ -5,7 +5,7 @@
 use super::*;
 use crate::frontier::{FrontierCell, FrontierStatus, LineFit};
 
-const SERIES_COLORS: [RGBColor; 8] = [
+const SERIES_COLORS: [RGBColor; 12] = [
     RGBColor(31, 119, 180),
     RGBColor(214, 39, 40),
     RGBColor(44, 160, 44),
@@ -14,6 +14,10 @@ const SERIES_COLORS: [RGBColor; 8] = [
     RGBColor(140, 86, 75),
     RGBColor(227, 119, 194),
     RGBColor(23, 190, 207),
+    RGBColor(188, 189, 34),
+    RGBColor(127, 127, 127),
+    RGBColor(0, 0, 128),
+    RGBColor(128, 0, 64),
 ];
 
 fn color(i: usize) -> RGBAColor {
@@ -71,7 +75,7 @@ pub fn frontier_svg(
     legend.push((Marker::Dashed(BLACK.mix(0.7)), "slope -1/2 (paper)".into()));
     for (i, &m) in ms.iter().enumerate() {
         let fit = n_fits.iter().find(|f| f.0 == m).map_or(String::new(), |f| format!(", n-slope {}", slope_text(&f.1)));
-        legend.push((Marker::Dot(color(i)), format!("right: m = {m}{fit}")));
+        legend.push((Marker::Dot(color(ns.len() + i)), format!("right: m = {m}{fit}")));
     }
     legend.push((Marker::Triangle(BLACK.mix(0.7)), "lambda* >= range top".into()));
     legend.push((Marker::Cross(BLACK.mix(0.7)), "lambda* < range bottom".into()));
@@ -148,11 +152,12 @@ pub fn frontier_svg(
         for (i, &m) in ms.iter().enumerate() {
             // a small horizontal offset per width, so that the series do not hide each other
             let dx = (i as f64 - (ms.len() as f64 - 1.0) / 2.0) * spread;
-            draw_points(&mut chart, points.iter().filter(|p| p.1 == m).map(|p| (p.0 as f64 + dx, p.2, p.3)), color(i))?;
+            let c = color(ns.len() + i);
+            draw_points(&mut chart, points.iter().filter(|p| p.1 == m).map(|p| (p.0 as f64 + dx, p.2, p.3)), c)?;
             if let Some((_, f)) = n_fits.iter().find(|f| f.0 == m) {
                 let line = |n: f64| (n, (f.intercept + f.slope * n).exp());
                 chart
-                    .draw_series(LineSeries::new(vec![line(ns[0] as f64), line(ns[ns.len() - 1] as f64)], color(i)))
+                    .draw_series(LineSeries::new(vec![line(ns[0] as f64), line(ns[ns.len() - 1] as f64)], c))
                     .map_err(err)?;
             }
         }

@@ -25,6 +25,9 @@ pub const FRONTIER_RANGE: (f64, f64) = (1e-14, 1e-1);
 /// The paper's `m`-exponent of `lambda*`.
 pub const PAPER_M_EXPONENT: f64 = -0.5;
 
+/// Seeds per `(n, m)` of [`ls_grid`].
+pub const LS_SEEDS: u64 = 4;
+
 /// The frontier grid LS is judged on in `reluflow verify` (cell seeds from the case seed):
 /// `n = 2, 3, 4`, `m = 8, 16, 32, 64`, 2 seeds, resolution `0.5` in `ln` units (24 cells, about
 /// 200 runs of a few milliseconds). `--deep` uses [`ls_deep_grid`].
@@ -32,7 +35,7 @@ pub fn ls_grid(seed: u64) -> FrontierGrid {
     FrontierGrid {
         ns: vec![2, 3, 4],
         widths: vec![8, 16, 32, 64],
-        seeds: cell_seeds(seed, 2),
+        seeds: cell_seeds(seed, LS_SEEDS),
         lo: FRONTIER_RANGE.0,
         hi: FRONTIER_RANGE.1,
         resolution: 0.5,
@@ -341,8 +344,27 @@ pub fn simulate_mf(instance: &Instance, factor: f64) -> Result<MfEvidence, front
 ///    lazy regime leaves it, while the run below the frontier (`shows_at`) is the reference
 ///    printed in the statement.
 pub fn check_mf(e: &MfAbove) -> Verdict {
+    check_mf_against(e, MfReference::Lazy)
+}
+
+/// The run MF's excess part compares `lambda_MF`'s excess with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum MfReference {
+    /// The lazy run at `10/sqrt(m)` (the claim: the end point stays on the minimum-norm side).
+    Lazy,
+    /// The run below the frontier at `shows_at` (a wrong, stronger statement, for the negative
+    /// control: "as close to the minimum norm as below the frontier").
+    BelowTheFrontier,
+}
+
+/// [`check_mf`] with the excess part against `reference`.
+pub fn check_mf_against(e: &MfAbove, reference: MfReference) -> Verdict {
     let id = ClaimId::MF;
     let a = &e.above;
+    let (against, name) = match reference {
+        MfReference::Lazy => (&e.lazy, "the lazy run's"),
+        MfReference::BelowTheFrontier => (&e.below, "the run's below the frontier,"),
+    };
     let parts = [
         Verdict::condition(
             id,
@@ -353,10 +375,16 @@ pub fn check_mf(e: &MfAbove) -> Verdict {
         Verdict::at_most(
             id,
             a.norm_excess,
-            e.lazy.norm_excess,
+            against.norm_excess,
             format!(
-                "norm excess {:.3e} <= the lazy run's {:.3e} at lambda = {:.3e} (below the frontier, lambda = {:.3e}: {:.3e})",
-                a.norm_excess, e.lazy.norm_excess, e.lazy.lambda, e.below.lambda, e.below.norm_excess
+                "norm excess {:.3e} <= {name} {:.3e} at lambda = {:.3e} (below the frontier, lambda = {:.3e}: {:.3e}; lazy, {:.3e}: {:.3e})",
+                a.norm_excess,
+                against.norm_excess,
+                against.lambda,
+                e.below.lambda,
+                e.below.norm_excess,
+                e.lazy.lambda,
+                e.lazy.norm_excess
             ),
         ),
     ];
@@ -364,4 +392,90 @@ pub fn check_mf(e: &MfAbove) -> Verdict {
         "m = {}, frontier bracket [{:.3e}, {:.3e}], lambda_MF = {:.3e}",
         e.m, e.bracket.0, e.bracket.1, a.lambda
     ))
+}
+
+// ---------------------------------------------------------------------------------------------
+// reluflow verify
+// ---------------------------------------------------------------------------------------------
+
+/// Cases of MF per `--frontier-cases` unit in `reluflow verify` (LS runs one grid per unit).
+pub const MF_CASES: usize = 8;
+
+/// "consistent", "inconsistent" or "no evidence": a heuristic claim's verdict over its cases.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Consistency {
+    /// Checked on at least one case with evidence, and none inconsistent.
+    Consistent,
+    /// A case was inconsistent (or its simulation failed).
+    Inconsistent,
+    /// Every case skipped or vacuous.
+    NoEvidence,
+}
+
+impl Consistency {
+    /// `consistent`, `INCONSISTENT` or `no evidence`, as the table prints it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Consistency::Consistent => "consistent",
+            Consistency::Inconsistent => "INCONSISTENT",
+            Consistency::NoEvidence => "no evidence",
+        }
+    }
+}
+
+/// One heuristic claim's row in `reluflow verify`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct HeuristicSummary {
+    /// Consistent, inconsistent or no evidence.
+    pub verdict: Consistency,
+    /// The aggregate over the cases, as for the other claims (its `worst_statement` carries the
+    /// measured exponents).
+    pub summary: crate::claims::registry::ClaimSummary,
+    /// Whether LS ran on [`ls_deep_grid`].
+    pub deep: bool,
+}
+
+/// The outcome of case seed `seed` of a heuristic claim: LS on [`ls_grid`] (or [`ls_deep_grid`]
+/// when `deep`), MF on its registry instance.
+pub fn run_case(id: ClaimId, seed: u64, deep: bool) -> Outcome {
+    match id {
+        ClaimId::LS => {
+            let grid = if deep { ls_deep_grid(seed) } else { ls_grid(seed) };
+            Outcome::Checked(check_ls(&simulate_ls(&grid)))
+        }
+        _ => crate::claims::registry::run(id, seed),
+    }
+}
+
+/// Runs the heuristic claims of `claims` (others are ignored): `units` cases of LS and
+/// `units * MF_CASES` of MF, case seeds [`crate::claims::registry::case_seed`] of `seed`; in
+/// parallel, aggregated in a fixed order.
+pub fn verify_heuristic(claims: &[ClaimId], units: usize, seed: u64, deep: bool) -> Vec<HeuristicSummary> {
+    use crate::claims::registry::case_seed;
+    use rayon::prelude::*;
+    let chosen: Vec<ClaimId> = claims.iter().copied().filter(|c| c.is_heuristic()).collect();
+    let cases = |c: ClaimId| if c == ClaimId::LS { units } else { units * MF_CASES };
+    let jobs: Vec<(ClaimId, usize)> = chosen.iter().flat_map(|&c| (0..cases(c)).map(move |i| (c, i))).collect();
+    let outcomes: Vec<(ClaimId, Outcome)> =
+        jobs.par_iter().map(|&(c, i)| (c, run_case(c, case_seed(seed, c, i), deep))).collect();
+    chosen
+        .iter()
+        .map(|&c| {
+            let mine: Vec<Outcome> = outcomes.iter().filter(|o| o.0 == c).map(|o| o.1.clone()).collect();
+            summary_of(c, &mine, deep && c == ClaimId::LS)
+        })
+        .collect()
+}
+
+/// The summary of a heuristic claim's outcomes.
+pub fn summary_of(id: ClaimId, outcomes: &[Outcome], deep: bool) -> HeuristicSummary {
+    use crate::claims::registry::{ClaimState, summarise};
+    let summary = summarise(id, outcomes);
+    let verdict = match summary.state {
+        ClaimState::Held => Consistency::Consistent,
+        ClaimState::Failed => Consistency::Inconsistent,
+        ClaimState::NoEvidence => Consistency::NoEvidence,
+    };
+    HeuristicSummary { verdict, summary, deep }
 }
