@@ -197,16 +197,21 @@ fn ls_negative_control_n_increasing() {
 }
 
 /// **Finding (LS, the deeper grid of `verify --deep`, seed 0: n = 2..5, m = 8..128, 4 seeds,
-/// resolution 0.25; about a minute on 2 cores, hence ignored by default: `cargo test --release
-/// --test main frontier -- --ignored`).** The numbers are printed; the assertion pins only that
-/// the verdict is computed on at least 75 of the 80 cells.
+/// resolution 0.25; ~5 s on 2 cores).** Consistent on this grid: m-exponent -0.692, 95% interval
+/// [-0.935, -0.449] (78 of 80 cells found, 2 with `lambda* >= 0.1`); n-slope of the dataset
+/// means -1.125, [-1.938, -0.312] over 14 datasets. Other seeds of the same grid can come out
+/// inconsistent (`verify --deep` with its case seed: n-slope +0.202, [-0.671, +1.076]): with 4
+/// seeds per `n` the n-part is at the edge of what the data resolve. Pinned, not tuned.
 #[test]
-#[ignore]
 fn ls_finding_on_the_deep_grid() {
     let e = heuristic::simulate_ls(&heuristic::ls_deep_grid(0));
     let m = heuristic::measure_ls(&e);
-    eprintln!("{m:?}\n{}", heuristic::check_ls(&e).statement());
-    assert!(m.found >= 75, "{m:?}");
+    let (fm, fnn) = (m.m_exponent.unwrap(), m.n_slope.unwrap());
+    assert_eq!((m.found, m.all_show, m.none_shows, m.errors), (78, 2, 0, 0));
+    let close = |a: f64, b: f64| (a - b).abs() < 2e-3;
+    assert!(close(fm.slope, -0.692) && close(fm.slope_lo, -0.935) && close(fm.slope_hi, -0.449), "{fm:?}");
+    assert!(close(fnn.slope, -1.125) && close(fnn.slope_lo, -1.938) && close(fnn.slope_hi, -0.312), "{fnn:?}");
+    assert_holds(&heuristic::check_ls(&e));
 }
 
 fn mf_evidence(seed: u64, factor: f64) -> heuristic::MfAbove {
