@@ -24,7 +24,11 @@ pub(super) const LS: ClaimEntry = ClaimEntry {
     tolerance: "The 95% confidence intervals of the fits (Student t with `cells - groups - 1` degrees of freedom); \
                 nothing is tuned to the paper's exponent. `EXCESS_MAX = 0.1` was fixed from the excess alone (at \
                 `lambda = 1e-14` at most 0.019, over every run with the plateau at most 0.061; at `lambda = 0.1` \
-                median 0.27), before any fit.",
+                median 0.27), before any fit. Findings: the default grid of verify (seed 0) gives an m-exponent \
+                -0.504 [-0.776, -0.232] and an n-slope -1.249 [-2.574, +0.076] (inconsistent: no significant \
+                decrease); the larger sweep `reluflow frontier --n 2,3,4,5,6 --width 8,16,32,64,128 --seeds 16` \
+                (400 cells) gives -0.751 [-0.841, -0.660], which excludes -1/2 (per n: n = 2, 3, 4 contain it, \
+                n = 5, 6 are steeper), and an n-slope -0.185 [-0.434, +0.063].",
     evidence: "The frontier cells of `reluflow frontier` (orthonormal inputs in `R^n`, labels `|y|` in `[0.5, 2]` \
                with `r >= 1.5`, balanced initialisation with Assumption 3): in `reluflow verify` one case, \
                `n = 2, 3, 4`, `m = 8, 16, 32, 64`, 2 seeds from the case seed, resolution 0.5 (about 200 runs); \
