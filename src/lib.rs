@@ -86,6 +86,7 @@ pub mod claims;
 pub mod cli;
 pub mod data;
 pub mod experiments;
+pub mod frontier;
 pub mod generators;
 pub mod init;
 pub mod instance;

@@ -63,6 +63,11 @@ pub const FIRST_SEEDS: u64 = 2;
 /// claim is checked with a non-vacuous verdict that holds (a claim whose instances are all
 /// skipped would be no evidence: `reluflow verify`'s exit code 3). The claim modules' own tests
 /// check more seeds and every part; this is the one table over all claims.
+///
+/// The heuristic claims (LS, MF: [`ClaimId::is_heuristic`]) are measurements, not lemmas: their
+/// verdict "consistent" / "inconsistent" is what the frontier measured, pinned as a finding in
+/// `tests/frontier.rs` (LS is inconsistent on seed 0: no significant decrease in `n`). Here they
+/// must run and give a checked, non-vacuous verdict on every seed (no error, no skip).
 #[test]
 fn every_claim_holds_on_its_first_seeds() {
     use rayon::prelude::*;
@@ -71,6 +76,15 @@ fn every_claim_holds_on_its_first_seeds() {
         .map(|&id| (id, (0..FIRST_SEEDS).map(|seed| registry::run(id, seed)).collect()))
         .collect();
     for (id, outcomes) in rows {
+        if id.is_heuristic() {
+            for (seed, o) in outcomes.iter().enumerate() {
+                assert!(
+                    matches!(o, Outcome::Checked(v) if !v.is_vacuous()),
+                    "{id} seed {seed}: a heuristic claim must give a checked verdict: {o:#?}"
+                );
+            }
+            continue;
+        }
         for (seed, o) in outcomes.iter().enumerate() {
             assert!(!o.failed(), "{id} seed {seed}: {o:#?}\nreplay it: {}", replay(id, seed as u64));
         }

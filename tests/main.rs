@@ -18,6 +18,7 @@ mod cli;
 mod common;
 mod coordinates;
 mod data;
+mod frontier;
 mod generators;
 mod integrators;
 mod jump_simulator;

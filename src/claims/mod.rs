@@ -19,6 +19,7 @@ pub mod catalogue;
 pub mod conservation;
 pub mod early;
 pub mod experiments;
+pub mod heuristic;
 pub mod landscape;
 pub mod limits;
 pub mod regimes;
@@ -81,11 +82,16 @@ pub enum ClaimId {
     X5,
     /// Appendix A (see the catalogue entry).
     XA,
+    /// Section 3.2, scale of initialisation: how `lambda*` scales (heuristic; see the catalogue
+    /// entry).
+    LS,
+    /// Section 3.2: above `lambda*`, still mean-field (heuristic; see the catalogue entry).
+    MF,
 }
 
 impl ClaimId {
     /// Every claim, in the order of the list.
-    pub const ALL: [ClaimId; 22] = [
+    pub const ALL: [ClaimId; 24] = [
         ClaimId::L1,
         ClaimId::L6,
         ClaimId::L7,
@@ -108,7 +114,22 @@ impl ClaimId {
         ClaimId::NO,
         ClaimId::X5,
         ClaimId::XA,
+        ClaimId::LS,
+        ClaimId::MF,
     ];
+
+    /// Whether the claim is a heuristic statement of the paper ("roughly", "empirically seem"),
+    /// not a lemma: LS and MF. Their verdicts read "consistent" / "inconsistent"; `reluflow
+    /// verify` lists them under their own heading and counts them in its exit code only with
+    /// `--strict`.
+    pub const fn is_heuristic(self) -> bool {
+        matches!(self, ClaimId::LS | ClaimId::MF)
+    }
+
+    /// The claims that are not heuristic, in the order of [`ClaimId::ALL`].
+    pub fn lemmas() -> Vec<ClaimId> {
+        ClaimId::ALL.into_iter().filter(|c| !c.is_heuristic()).collect()
+    }
 
     /// Where the claim is in the paper.
     pub const fn reference(self) -> &'static str {
@@ -135,6 +156,8 @@ impl ClaimId {
             ClaimId::NO => "Section 3.2",
             ClaimId::X5 => "Section 5, Figures 2-3",
             ClaimId::XA => "Appendix A",
+            ClaimId::LS => "Section 3.2 (scale of initialisation)",
+            ClaimId::MF => "Section 3.2 (above lambda*)",
         }
     }
 
@@ -258,6 +281,11 @@ impl ClaimId {
             // Appendix A: non-orthogonal inputs in one of its two settings, both label signs, a
             // small initialisation (at most the reduced A.1 run's 1e-3/sqrt(60) = 1.29e-4, the
             // largest scale the check is derived and shown at).
+            // LS is judged on the frontier cells its instance's seed gives (generated data that
+            // meet the premises below by construction), not on the instance's own data
+            LS => &[],
+            // the paper's setting, in which Fact 1's plateau (the frontier's definition) exists
+            MF => &[OrthonormalInputs, Assumption2, RatioAboveOne, Assumption3, BalancedInit, ReluWithZeroDerivative],
             XA => &[
                 NonOrthogonalInputs,
                 AppendixASetting,
@@ -309,5 +337,6 @@ pub fn check_unguarded(id: ClaimId, instance: &Instance) -> Outcome {
         L3 | F1 | L4 => saddles::check(id, instance),
         L12 | T1 | TS | LZ | NO => limits::check(id, instance),
         A3 | A3N => regimes::check(id, instance),
+        LS | MF => heuristic::check(id, instance),
     }
 }

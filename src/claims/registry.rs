@@ -23,6 +23,7 @@ pub fn instance(id: ClaimId, seed: u64) -> Result<Instance, Outcome> {
         L3 | F1 | L4 => super::saddles::instance(id, seed),
         L12 | T1 | TS | LZ | NO => super::limits::instance(id, seed),
         A3 | A3N => super::regimes::instance(id, seed),
+        LS | MF => super::heuristic::instance(id, seed),
     }
 }
 

@@ -12,6 +12,11 @@ use std::fmt::Write as _;
 /// The command that regenerates `docs/claims.md` (its header and the drift test quote it).
 pub const REGENERATE: &str = "cargo run --release -- claims --markdown > docs/claims.md";
 
+/// What a heuristic entry's verdict means (text and Markdown).
+pub const HEURISTIC_NOTE: &str = "A heuristic statement of the paper (\"roughly\", \"empirically seem\"), not a lemma: \
+its verdict is \"consistent\" or \"inconsistent\" with the measured numbers in its statement; `reluflow verify` lists \
+it under \"Heuristic statements (Section 3.2)\" and counts it in the exit code only with `--strict`.";
+
 /// `claims` flags.
 #[derive(Debug, Clone, Args)]
 pub struct ClaimsArgs {
@@ -89,7 +94,10 @@ pub fn text(entries: &[&ClaimEntry], full: bool) -> String {
         let _ = writeln!(o, "The claims reluflow checks ({} claims; notation below)\n", entries.len());
     }
     for e in entries {
-        let _ = writeln!(o, "{}  {}", e.id, e.reference);
+        let _ = writeln!(o, "{}  {}{}", e.id, e.reference, if e.heuristic { "  (heuristic statement)" } else { "" });
+        if e.heuristic {
+            o.push_str(&wrap(HEURISTIC_NOTE, "  ", WIDTH));
+        }
         for (name, body) in
             [("statement", e.statement), ("checked", e.checked), ("tolerance", e.tolerance), ("evidence", e.evidence)]
         {
@@ -148,8 +156,9 @@ pub fn markdown(entries: &[&ClaimEntry], full: bool) -> String {
         for e in entries {
             let _ = writeln!(
                 o,
-                "| {} | {} | `{}` | `{}` | {} |",
+                "| {}{} | {} | `{}` | `{}` | {} |",
                 e.id,
+                if e.heuristic { " (heuristic)" } else { "" },
                 e.reference,
                 e.checks[0],
                 e.tests,
@@ -160,6 +169,9 @@ pub fn markdown(entries: &[&ClaimEntry], full: bool) -> String {
     }
     for e in entries {
         let _ = writeln!(o, "## {}: {}\n", e.id, e.reference);
+        if e.heuristic {
+            let _ = writeln!(o, "**Heuristic statement.** {HEURISTIC_NOTE}\n");
+        }
         let _ = writeln!(o, "**Statement.** {}\n", line(e.statement));
         let _ = writeln!(o, "**Finite statement checked.** {}\n", line(e.checked));
         let _ = writeln!(o, "**Tolerance.** {}\n", line(e.tolerance));

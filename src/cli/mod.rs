@@ -5,6 +5,7 @@
 pub mod check;
 pub mod claims;
 pub mod errors;
+pub mod frontier;
 pub mod merge;
 pub mod plot;
 pub mod predict;
@@ -131,6 +132,18 @@ pub enum Command {
     /// Draw a sweep's records (`reluflow sweep --jsonl FILE`) as an SVG heatmap of a quantity or
     /// a claim's outcome over two grid parameters, or as lines (`--lines`) with error bands.
     Plot(plot::PlotArgs),
+    /// Measure the lambda* frontier of Section 3.2: for each (n, m, seed) cell, the largest lambda at
+    /// which the run still shows the paper's dynamics, by bisection on ln(lambda) with the same g_j.
+    ///
+    /// A run shows them iff it has an intermediate plateau at Fact 1's level (1/2n) sum_{y<0} y^2,
+    /// reaches zero loss, and ends with a relative norm excess over Proposition 1's minimum below
+    /// EXCESS_MAX = 0.1 (`reluflow::frontier`). Cells: orthonormal inputs in R^n, labels |y| in
+    /// [0.5, 2] with r >= 1.5, the balanced initialisation with Assumption 3. Prints lambda* per cell
+    /// with its bracket [largest lambda that shows, smallest that does not], then least-squares fits
+    /// of ln lambda* against ln m per n (the paper: slope -1/2) and against n per m, with 95%
+    /// t-intervals. A bracket end that contradicts monotonicity (the bottom of the range does not
+    /// show, or the top still shows) is reported, not bisected.
+    Frontier(frontier::FrontierArgs),
 }
 
 /// Runs a parsed command; returns what it prints on stdout and its exit code.
@@ -147,5 +160,6 @@ pub fn run(cli: Cli) -> Result<(String, u8), CliError> {
         Command::Reproduce(args) => Ok((reproduce::run(&args)?, 0)),
         Command::Sweep(args) => sweep::run(&args),
         Command::Plot(args) => Ok((plot::run(&args)?, 0)),
+        Command::Frontier(args) => Ok((frontier::run(&args)?, 0)),
     }
 }

@@ -22,6 +22,7 @@ use crate::campaign::{
     self, CampaignError, CaseRecord, Coverage, LocatedRecord, RecordWriter, RecordsFile, RunParams, Scope, Shard,
     VERSION,
 };
+use crate::claims::heuristic::{self, Consistency, HeuristicSummary};
 use crate::claims::registry::{ClaimState, ClaimSummary, VerifyReport, summarise};
 use crate::claims::{ClaimId, check};
 use clap::Args;
@@ -82,6 +83,18 @@ pub struct VerifyArgs {
     /// last line (a killed run) is cut off and its case rerun.
     #[arg(long, value_name = "FILE")]
     pub resume: Option<PathBuf>,
+    /// Count the heuristic statements of Section 3.2 (LS, MF) in the exit code too: 1 when one is
+    /// inconsistent, 3 when one has no evidence. Without it they are reported but never change
+    /// the exit code.
+    #[arg(long)]
+    pub strict: bool,
+    /// Judge LS on the deeper frontier grid (n = 2..5, m = 8..128, 4 seeds, resolution 0.25)
+    /// instead of the default small one.
+    #[arg(long)]
+    pub deep: bool,
+    /// Frontier cases of the heuristic claims: K grids for LS, 8K cells for MF.
+    #[arg(long, default_value_t = 1, value_name = "K")]
+    pub frontier_cases: usize,
 }
 
 /// Resolves `--claims`.
@@ -131,7 +144,7 @@ pub fn own_instance(args: &VerifyArgs) -> Result<Option<Instance>, CliError> {
 
 /// Runs the claims (with a progress bar on a terminal) and returns the report.
 pub fn run_report(args: &VerifyArgs) -> Result<VerifyReport, CliError> {
-    let claims = claim_list(args)?;
+    let claims: Vec<ClaimId> = claim_list(args)?.into_iter().filter(|c| !c.is_heuristic()).collect();
     if let Some(instance) = own_instance(args)? {
         if campaign_flags(args) {
             return Err(CliError::Usage(
@@ -312,17 +325,32 @@ pub fn render(
     json: bool,
     markdown_file: Option<&Path>,
 ) -> Result<String, CliError> {
+    render_with(report, records, &[], false, json, markdown_file)
+}
+
+/// [`render`] with the heuristic section ([`heuristic_table`], [`heuristic_markdown`]; in the
+/// JSON the `heuristic` key, absent when no heuristic claim ran, so that a run without them
+/// prints exactly the report).
+pub fn render_with(
+    report: &VerifyReport,
+    records: &[LocatedRecord],
+    heuristic: &[HeuristicSummary],
+    strict: bool,
+    json: bool,
+    markdown_file: Option<&Path>,
+) -> Result<String, CliError> {
     if let Some(path) = markdown_file {
-        std::fs::write(path, markdown(report)).map_err(|e| CliError::File {
+        std::fs::write(path, markdown(report) + &heuristic_markdown(heuristic)).map_err(|e| CliError::File {
             action: "write",
             path: path.display().to_string(),
             reason: format!("{e} (check that the directory exists and is writable)"),
         })?;
     }
     Ok(if json {
-        serde_json::to_string_pretty(report).expect("a report serialises") + "\n"
+        let full = VerifyOutput { report, heuristic };
+        serde_json::to_string_pretty(&full).expect("a report serialises") + "\n"
     } else {
-        table(report) + &replay_lines(report, records)
+        table(report) + &replay_lines(report, records) + &heuristic_table(heuristic, strict)
     })
 }
 
@@ -404,18 +432,144 @@ pub fn table(report: &VerifyReport) -> String {
 }
 
 /// `reluflow verify`: the output and the exit code ([`VerifyReport::exit_code`]: 0 if every
-/// claim held, 1 if one failed, 3 if none failed but one had no evidence; a sharded run exits 0
-/// once its pairs are recorded).
+/// claim held, 1 if one failed, 3 if none failed but one had no evidence; with `--strict` the
+/// heuristic claims count too: [`exit_code`]; a sharded run exits 0 once its pairs are recorded).
+///
+/// The heuristic claims (LS, MF) run beside the random cases (their cells fill the cores the
+/// tail of the lemma cases leaves idle), in unsharded runs only: they are not (claim, case)
+/// pairs, so shards and `reluflow merge` leave them out.
 pub fn run(args: &VerifyArgs) -> Result<(String, u8), CliError> {
     if args.instance.data.is_some() || args.instance.random_orthonormal.is_some() {
-        let report = run_report(args)?;
-        let out = render(&report, &[], args.json, args.markdown.as_deref())?;
-        return Ok((out, report.exit_code() as u8));
+        let (report, heuristic) = rayon::join(|| run_report(args), || run_heuristic(args));
+        let (report, heuristic) = (report?, heuristic?);
+        let out = render_with(&report, &[], &heuristic, args.strict, args.json, args.markdown.as_deref())?;
+        return Ok((out, exit_code(&report, &heuristic, args.strict)));
     }
-    let claims = claim_list(args)?;
+    let claims: Vec<ClaimId> = claim_list(args)?.into_iter().filter(|c| !c.is_heuristic()).collect();
     own_instance(args)?; // --width or --lambda without data is an error
-    let campaign = run_campaign(args, claims)?;
-    let out = render(&campaign.report, &campaign.records, args.json, args.markdown.as_deref())?;
-    let code = if campaign.shard.is_some() { 0 } else { campaign.report.exit_code() as u8 };
+    let sharded = campaign_flags(args);
+    let (campaign, heuristic) = rayon::join(
+        || if claims.is_empty() { Ok(None) } else { run_campaign(args, claims.clone()).map(Some) },
+        || if sharded { Ok(Vec::new()) } else { run_heuristic(args) },
+    );
+    let (campaign, heuristic) = (campaign?, heuristic?);
+    let (report, records, shard) = match campaign {
+        Some(c) => (c.report, c.records, c.shard),
+        None => (VerifyReport { seed: args.seed, cases: args.cases, claims: Vec::new() }, Vec::new(), None),
+    };
+    let out = render_with(&report, &records, &heuristic, args.strict, args.json, args.markdown.as_deref())?;
+    let code = if shard.is_some() { 0 } else { exit_code(&report, &heuristic, args.strict) };
     Ok((out, code))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The heuristic statements of Section 3.2 (LS, MF): their own section of the report
+// ---------------------------------------------------------------------------------------------
+
+/// The heading of the heuristic section.
+pub const HEURISTIC_HEADING: &str = "Heuristic statements (Section 3.2)";
+
+/// `verify --json`: the report's fields, then `heuristic` (absent when no heuristic claim ran).
+#[derive(Debug, serde::Serialize)]
+pub struct VerifyOutput<'a> {
+    /// The claims that are not heuristic.
+    #[serde(flatten)]
+    pub report: &'a VerifyReport,
+    /// LS and MF ([`crate::claims::heuristic::verify_heuristic`]).
+    #[serde(skip_serializing_if = "<[HeuristicSummary]>::is_empty")]
+    pub heuristic: &'a [HeuristicSummary],
+}
+
+/// Runs the requested heuristic claims: on the registry's frontier cells, or with
+/// `--data`/`--random-orthonormal` MF on that instance (LS, a statement about how `lambda*`
+/// varies across cells, is then no evidence: `reluflow frontier` measures a grid).
+pub fn run_heuristic(args: &VerifyArgs) -> Result<Vec<HeuristicSummary>, CliError> {
+    let claims: Vec<ClaimId> = claim_list(args)?.into_iter().filter(|c| c.is_heuristic()).collect();
+    if claims.is_empty() {
+        return Ok(Vec::new());
+    }
+    if args.frontier_cases == 0 {
+        return Err(CliError::Usage("--frontier-cases 0: give at least one (e.g. --frontier-cases 1)".into()));
+    }
+    if let Some(instance) = own_instance(args)? {
+        return Ok(claims
+            .iter()
+            .map(|&c| {
+                let outcome = if c == ClaimId::LS {
+                    crate::claims::Outcome::Skipped {
+                        claim: c,
+                        reason: "LS is judged across generated frontier cells, not on one instance (see reluflow \
+                                 frontier)"
+                            .into(),
+                    }
+                } else {
+                    check(c, &instance)
+                };
+                heuristic::summary_of(c, &[outcome], false)
+            })
+            .collect());
+    }
+    Ok(heuristic::verify_heuristic(&claims, args.frontier_cases, args.seed, args.deep))
+}
+
+/// The exit code: the report's ([`VerifyReport::exit_code`]); with `strict`, also 1 when a
+/// heuristic claim is inconsistent and 3 when one has no evidence (a failure first).
+pub fn exit_code(report: &VerifyReport, heuristic: &[HeuristicSummary], strict: bool) -> u8 {
+    let base = report.exit_code() as u8;
+    if !strict || base == 1 {
+        return base;
+    }
+    if heuristic.iter().any(|h| h.verdict == Consistency::Inconsistent) {
+        1
+    } else if base == 3 || heuristic.iter().any(|h| h.verdict == Consistency::NoEvidence) {
+        3
+    } else {
+        base
+    }
+}
+
+fn heuristic_rows(heuristic: &[HeuristicSummary]) -> Vec<[String; 5]> {
+    heuristic
+        .iter()
+        .map(|h| {
+            let s = &h.summary;
+            let cases = format!("{} case(s), {} skipped", s.instances, s.skipped);
+            let what = s.worst_statement.clone().or_else(|| s.notes.first().cloned()).unwrap_or_default();
+            [s.claim.to_string(), s.reference.to_string(), h.verdict.label().to_string(), cases, what]
+        })
+        .collect()
+}
+
+/// The heuristic section as text (empty when no heuristic claim ran).
+pub fn heuristic_table(heuristic: &[HeuristicSummary], strict: bool) -> String {
+    if heuristic.is_empty() {
+        return String::new();
+    }
+    let mut o = String::new();
+    let counted = if strict {
+        "counted in the exit code (--strict)"
+    } else {
+        "not counted in the exit code (--strict counts them)"
+    };
+    let _ = writeln!(o, "\n{HEURISTIC_HEADING}: consistent / inconsistent with the measured numbers; {counted}");
+    for [claim, paper, verdict, cases, what] in heuristic_rows(heuristic) {
+        let _ = writeln!(o, "{claim:<5} {paper:<38} {verdict:<12} {cases}");
+        let _ = writeln!(o, "      {what}");
+    }
+    o
+}
+
+/// The heuristic section as Markdown (empty when no heuristic claim ran).
+pub fn heuristic_markdown(heuristic: &[HeuristicSummary]) -> String {
+    if heuristic.is_empty() {
+        return String::new();
+    }
+    let mut o = String::new();
+    let _ = writeln!(o, "\n### {HEURISTIC_HEADING}\n");
+    let _ = writeln!(o, "| claim | paper | verdict | cases | measured |");
+    let _ = writeln!(o, "|---|---|---|---|---|");
+    for row in heuristic_rows(heuristic) {
+        let _ = writeln!(o, "| {} |", row.map(|c| c.replace('|', "\\|")).join(" | "));
+    }
+    o
 }

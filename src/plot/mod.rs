@@ -15,6 +15,7 @@
 //! log axes, the loss chart); each figure has its own file: `loss_timeline.rs`, `loss_curve.rs`,
 //! `network_states.rs`.
 
+mod frontier;
 mod heatmap;
 mod lines;
 mod loss_curve;
@@ -25,6 +26,7 @@ mod recorded_curve;
 #[cfg(test)]
 mod tests;
 
+pub use frontier::frontier_svg;
 pub use heatmap::sweep_heatmap_svg;
 pub use lines::{Band, sweep_lines_svg};
 pub use loss_curve::loss_curve_svg;

@@ -7,6 +7,7 @@ use crate::claims::ClaimId;
 pub(super) const L1: ClaimEntry = ClaimEntry {
     id: ClaimId::L1,
     reference: ClaimId::L1.reference(),
+    heuristic: ClaimId::L1.is_heuristic(),
     statement: "For any data, `a_j(t)^2 - |w_j(t)|^2` is constant in `t`. With the balanced initialisation, \
                 `a_j(t) = s_j |w_j(t)|` and `|w_j(t)| > 0` for all `t`.",
     checked: "Along a flow run to convergence: `max_j max_t |I_j(t) - I_j(0)|`, `I_j = a_j^2 - |w_j|^2`, divided by \
@@ -49,6 +50,7 @@ pub(super) const L1: ClaimEntry = ClaimEntry {
 pub(super) const L6: ClaimEntry = ClaimEntry {
     id: ClaimId::L6,
     reference: ClaimId::L6.reference(),
+    heuristic: ClaimId::L6.is_heuristic(),
     statement: "`<w_j(t), x_k> < 0` implies `<w_j(t'), x_k> < 0` for `t' >= t`; in fact \
                 `d<w_j, x_k>/dt = -(1/n)(h(x_k) - y_k) a_j 1{<w_j, x_k> > 0}` (the paper's (11) drops the sign \
                 `s_j`), so an inactive coordinate is frozen and a coordinate that reaches 0 stays 0.",
@@ -79,6 +81,7 @@ pub(super) const L6: ClaimEntry = ClaimEntry {
 pub(super) const P2: ClaimEntry = ClaimEntry {
     id: ClaimId::P2,
     reference: ClaimId::P2.reference(),
+    heuristic: ClaimId::P2.is_heuristic(),
     statement: "The flow with `relu'(0) = sigma0` has a global solution iff `sigma0 = 0`.",
     checked: "With `relu'(0) = 1`: at least one coordinate `<w_j, x_k>` is clearly positive at some checkpoint and \
               clearly negative at a later one (impossible with `sigma0 = 0` on orthonormal inputs: a coordinate \
@@ -99,6 +102,7 @@ pub(super) const P2: ClaimEntry = ClaimEntry {
 pub(super) const L7: ClaimEntry = ClaimEntry {
     id: ClaimId::L7,
     reference: ClaimId::L7.reference(),
+    heuristic: ClaimId::L7.is_heuristic(),
     statement: "At `t+1 = -eps ln(lambda)/|D+|`: (i) all `|w_j| <= 2 c lambda^(1-eps)`; (ii) \
                 `<w_j/|w_j|, D+> >= (1 - 2 lambda^eps)|D+|` for `j` in `S+,1`; (iii) `j` in `S+,1` has \
                 `<w_j, x_k> = 0` for every `k` with `y_k < 0` (deactivated).",
@@ -138,6 +142,7 @@ pub(super) const L7: ClaimEntry = ClaimEntry {
 pub(super) const L8: ClaimEntry = ClaimEntry {
     id: ClaimId::L8,
     reference: ClaimId::L8.reference(),
+    heuristic: ClaimId::L8.is_heuristic(),
     statement: "At `t-1 = -eps r ln(lambda)/|D+|`: (i) `|w_j| <= 2 c lambda^(1 - r eps)`; (ii) \
                 `<w_j/|w_j|, -D-> >= (1 - 2 lambda^eps)|D-|` for `j` in `S-,1`; (iii) `j` in `S-,1` deactivated \
                 on the positive labels.",
@@ -165,6 +170,7 @@ pub(super) const L8: ClaimEntry = ClaimEntry {
 pub(super) const L9: ClaimEntry = ClaimEntry {
     id: ClaimId::L9,
     reference: ClaimId::L9.reference(),
+    heuristic: ClaimId::L9.is_heuristic(),
     statement: "No collapse: `|w_j(t)| > c_min lambda^(1+eps)/2` on `[0, t+1]` for `j` in `S+,1`, and \
                 `> c_min lambda^(1 + r eps)/2` on `[0, t-1]` for `j` in `S-,1`.",
     checked: "`min ln |w_j(t)|` over every accepted step, recorded sample and checkpoint of `[0, t+1]` (for `S+,1`) \
@@ -195,6 +201,7 @@ pub(super) const L9: ClaimEntry = ClaimEntry {
 pub(super) const AL: ClaimEntry = ClaimEntry {
     id: ClaimId::AL,
     reference: ClaimId::AL.reference(),
+    heuristic: ClaimId::AL.is_heuristic(),
     statement: "Early alignment (quantisation): while norms are small, directions follow the sphere flow of \
                 `<D^0_j, w>`; neurons with the same activation pattern collapse onto the same direction.",
     checked: "At `t-1`, for every group of neurons with the same sign and activation pattern whose driving vector \

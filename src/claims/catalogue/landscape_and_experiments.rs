@@ -7,6 +7,7 @@ use crate::claims::ClaimId;
 pub(super) const L14: ClaimEntry = ClaimEntry {
     id: ClaimId::L14,
     reference: ClaimId::L14.reference(),
+    heuristic: ClaimId::L14.is_heuristic(),
     statement: "For every balanced `theta` (`|a_j| = |w_j|`): `|grad L(theta)|^2 >= 2 L(theta) min((1/n) sum_{j in P} \
                 |w_j|^2, (1/n) sum_{j in N} |w_j|^2)`, `P` (resp. `N`) the neurons with `s_j = +1` active on every \
                 positive label (resp. `s_j = -1`, every negative label).",
@@ -33,6 +34,7 @@ pub(super) const L14: ClaimEntry = ClaimEntry {
 pub(super) const L15: ClaimEntry = ClaimEntry {
     id: ClaimId::L15,
     reference: ClaimId::L15.reference(),
+    heuristic: ClaimId::L15.is_heuristic(),
     statement: "Local PL: on balanced `theta` near `theta*`, `|grad L|^2 / L >= min(|D+|, |D-|)` (Lemma 5 states \
                 `>= |D-|`).",
     checked: "`|grad L(theta)|^2 / L(theta) >= min(|D+|, |D-|) (1 - tau)` at 16 balanced points within an explicit \
@@ -60,6 +62,7 @@ pub(super) const L15: ClaimEntry = ClaimEntry {
 pub(super) const P1: ClaimEntry = ClaimEntry {
     id: ClaimId::P1,
     reference: ClaimId::P1.reference(),
+    heuristic: ClaimId::P1.is_heuristic(),
     statement: "`min_{L(theta)=0} |theta|^2 = 2n(|D+| + |D-|) = 2 sqrt(sum_{y>0} y^2) + 2 sqrt(sum_{y<0} y^2)`; \
                 minimisers are balanced, their `s = +1` neurons collinear with `+D+` (the paper's text writes \
                 `-D+`, a sign slip), their `s = -1` neurons with `-D-`, with `sum |w_j|^2 = n|D+|` and `n|D-|` on \
@@ -99,6 +102,7 @@ pub(super) const P1: ClaimEntry = ClaimEntry {
 pub(super) const A3: ClaimEntry = ClaimEntry {
     id: ClaimId::A3,
     reference: ClaimId::A3.reference(),
+    heuristic: ClaimId::A3.is_heuristic(),
     statement: "With orthonormal inputs the `<g_j, x_k>` are i.i.d. N(0, 1), so `P(j in S+,1) = 2^-(n+ + 1)` and \
                 `P(j in S-,1) = 2^-(n- + 1)`: `|S+,1| ~ Binomial(m, 2^-(n+ + 1))`; the width must grow like `2^n` \
                 for Assumption 3 to hold w.h.p.",
@@ -125,6 +129,7 @@ pub(super) const A3: ClaimEntry = ClaimEntry {
 pub(super) const A3N: ClaimEntry = ClaimEntry {
     id: ClaimId::A3N,
     reference: ClaimId::A3N.reference(),
+    heuristic: ClaimId::A3N.is_heuristic(),
     statement: "Assumption 3 is also necessary for the minimum-norm bias: without it the loss still goes to 0 but \
                 the final norm is strictly above the minimum (more than two kinks, one saddle per kink).",
     checked: "On a run whose `S+,1` or `S-,1` is empty: (i) `L <= 1e-20`, and (ii) `|theta|^2 - min_norm_sq >= \
@@ -146,6 +151,7 @@ pub(super) const A3N: ClaimEntry = ClaimEntry {
 pub(super) const X5: ClaimEntry = ClaimEntry {
     id: ClaimId::X5,
     reference: ClaimId::X5.reference(),
+    heuristic: ClaimId::X5.is_heuristic(),
     statement: "Toy: `x = (-0.5, 1), y = -1`; `x = (2, 1), y = +1`; `m = 60`; init std `1e-6/sqrt(m)`; gradient \
                 descent. Two kinks at the end (at -0.5 and 2), a plateau at the loss of the negative label, zero \
                 final loss.",
@@ -176,6 +182,7 @@ pub(super) const X5: ClaimEntry = ClaimEntry {
 pub(super) const XA: ClaimEntry = ClaimEntry {
     id: ClaimId::XA,
     reference: ClaimId::XA.reference(),
+    heuristic: ClaimId::XA.is_heuristic(),
     statement: "A.1: 1-D data with bias, 5 non-orthogonal points, width 60: zero loss, sparse kinks, \
                 saddle-to-saddle. A.2: `n = 75` Gaussian points in `d = 150`, labels from a 6-neuron teacher, width \
                 200, tiny init: zero loss, a visible intermediate plateau, about 80% of the final hidden-weight \

@@ -17,6 +17,7 @@
 //! ```
 
 mod early_phase;
+mod heuristic;
 mod landscape_and_experiments;
 mod saddles_and_limits;
 
@@ -40,6 +41,9 @@ pub struct ClaimEntry {
     pub id: ClaimId,
     /// Where the claim is in the paper ([`ClaimId::reference`]).
     pub reference: &'static str,
+    /// A heuristic statement of the paper, judged "consistent" / "inconsistent"
+    /// ([`ClaimId::is_heuristic`]).
+    pub heuristic: bool,
     /// What the paper states (orthonormal inputs unless said).
     pub statement: &'static str,
     /// The finite statement the check decides.
@@ -94,19 +98,6 @@ pub const NOTATION: &[&str] = &[
 /// Claims of the paper's list that have no check yet.
 pub const UNCHECKED: &[UncheckedClaim] = &[
     UncheckedClaim {
-        id: "LS",
-        reference: "Section 3.2 (\"Scale of initialisation\")",
-        statement: "`lambda*` scales roughly as `Theta(1)/sqrt(m) e^(-Theta(n))` (a heuristic the paper infers from \
-                    its analysis).",
-    },
-    UncheckedClaim {
-        id: "MF",
-        reference: "Section 3.2",
-        statement: "For larger `lambda`, above `lambda*` but well below the lazy scale, the parameters empirically \
-                    still converge towards a minimum-norm interpolator, without the intermediate saddle (an \
-                    empirical remark).",
-    },
-    UncheckedClaim {
         id: "JP",
         reference: "Section 3.2; Town, Boursier, Lewis, Englert, Lazic (2026)",
         statement: "As `lambda -> 0`, with time in units of `ln(1/lambda)`, the flow follows a saddle-to-saddle jump \
@@ -126,7 +117,7 @@ const fn nc(test: &'static str, breaks: &'static str) -> NegativeControl {
 }
 
 /// Every claim reluflow checks, in the order of [`ClaimId::ALL`].
-pub static CATALOGUE: [ClaimEntry; 22] = [
+pub static CATALOGUE: [ClaimEntry; 24] = [
     early_phase::L1,
     early_phase::L6,
     early_phase::L7,
@@ -149,6 +140,8 @@ pub static CATALOGUE: [ClaimEntry; 22] = [
     saddles_and_limits::NO,
     landscape_and_experiments::X5,
     landscape_and_experiments::XA,
+    heuristic::LS,
+    heuristic::MF,
 ];
 
 /// The entry of `id`.

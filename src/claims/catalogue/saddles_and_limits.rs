@@ -7,6 +7,7 @@ use crate::claims::ClaimId;
 pub(super) const L3: ClaimEntry = ClaimEntry {
     id: ClaimId::L3,
     reference: ClaimId::L3.reference(),
+    heuristic: ClaimId::L3.is_heuristic(),
     statement: "For some `t2 <= -(1+3eps) ln(lambda)/|D+|`: `S+,1` aligned within `lambda^(eps/2)` of `|D+|`; \
                 `sum_{S+,1} |w_j|^2 = n|D+| - lambda^(eps/5)`; all other `|w_j| <= 2 c lambda^eps`. Along the way \
                 `u+ = sum_{S+,1} |w_j|^2` follows the logistic law `u+' ~ 2|D+|(1 - u+/(n|D+|)) u+`.",
@@ -49,6 +50,7 @@ pub(super) const L3: ClaimEntry = ClaimEntry {
 pub(super) const F1: ClaimEntry = ClaimEntry {
     id: ClaimId::F1,
     reference: ClaimId::F1.reference(),
+    heuristic: ClaimId::F1.is_heuristic(),
     statement: "A strict saddle `theta_S != 0` (`S+,1` fitting the positive labels, all else 0) with \
                 `|theta_t - theta_S| <= lambda^(eps/5)` for `t` in `[-(1+3eps) ln(lambda)/|D+|, \
                 -(1-eps) ln(lambda)/|D-|]`. Observable: a loss plateau at `(1/2n) sum_{y<0} y_k^2` lasting about \
@@ -86,6 +88,7 @@ pub(super) const F1: ClaimEntry = ClaimEntry {
 pub(super) const L4: ClaimEntry = ClaimEntry {
     id: ClaimId::L4,
     reference: ClaimId::L4.reference(),
+    heuristic: ClaimId::L4.is_heuristic(),
     statement: "For some `t3 <= -(1+3 r eps) ln(lambda)/|D-|`: `S-,1` aligned with `-D-` within `lambda^(eps/14)`; \
                 `sum_{S-,1} |w_j|^2 = n|D-| - lambda^(eps/29)`; `S+,1` moved at most `lambda^(eps/15)` since `t2`; \
                 others `<= 3 c lambda^eps`; `|D+^t| < lambda^(eps/14)` on `[t2, t3]`.",
@@ -117,6 +120,7 @@ pub(super) const L4: ClaimEntry = ClaimEntry {
 pub(super) const L12: ClaimEntry = ClaimEntry {
     id: ClaimId::L12,
     reference: ClaimId::L12.reference(),
+    heuristic: ClaimId::L12.is_heuristic(),
     statement: "`|theta_t3 - theta*| <= lambda^(eps/31)` for a minimum-norm interpolator `theta*` that does not \
                 depend on `lambda`; the split of `n|D+|` among the `S+,1` neurons is fixed by the `lambda`-free \
                 process (28).",
@@ -151,6 +155,7 @@ pub(super) const L12: ClaimEntry = ClaimEntry {
 pub(super) const T1: ClaimEntry = ClaimEntry {
     id: ClaimId::T1,
     reference: ClaimId::T1.reference(),
+    heuristic: ClaimId::T1.is_heuristic(),
     statement: "Under Assumptions 1-3 and `lambda` small: `L(theta_t) -> 0`; after `t3` the loss decays \
                 exponentially at rate `>= |D-|`; `lim_{lambda->0} lim_{t->inf} theta_t = theta*` with \
                 `|theta*|^2 = min_{L=0} |theta|^2 = 2n(|D+| + |D-|)`.",
@@ -189,6 +194,7 @@ pub(super) const T1: ClaimEntry = ClaimEntry {
 pub(super) const TS: ClaimEntry = ClaimEntry {
     id: ClaimId::TS,
     reference: ClaimId::TS.reference(),
+    heuristic: ClaimId::TS.is_heuristic(),
     statement: "Time scales: the positive labels are fitted around `-ln(lambda)/|D+|`, the negative ones around \
                 `-ln(lambda)/|D-|`; normalised by `-ln(lambda)` these times tend to `1/|D+|` and `1/|D-|` as \
                 `lambda -> 0`.",
@@ -217,6 +223,7 @@ pub(super) const TS: ClaimEntry = ClaimEntry {
 pub(super) const LZ: ClaimEntry = ClaimEntry {
     id: ClaimId::LZ,
     reference: ClaimId::LZ.reference(),
+    heuristic: ClaimId::LZ.is_heuristic(),
     statement: "Large initialisation (e.g. `lambda = 10/sqrt(m)`) is the lazy regime: weights barely move, no \
                 plateau, the final norm is not minimal.",
     checked: "On one flow run at `lambda = 10/sqrt(m)`: (1) `|theta_end - theta_0|/|theta_0| <= 1`; (2) no plateau: \
@@ -241,6 +248,7 @@ pub(super) const LZ: ClaimEntry = ClaimEntry {
 pub(super) const NO: ClaimEntry = ClaimEntry {
     id: ClaimId::NO,
     reference: ClaimId::NO.reference(),
+    heuristic: ClaimId::NO.is_heuristic(),
     statement: "Nearly orthogonal data `|<x_k, x_k'>| <= delta` with `delta` of order `lambda` behave as the \
                 orthogonal case.",
     checked: "On a ladder `lambda = delta = 1e-4 .. 1e-12` (orthonormal inputs perturbed to \
