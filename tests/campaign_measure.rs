@@ -27,3 +27,13 @@ fn measure_flow_sees_the_paper_dynamics_at_small_lambda_only() {
     eprintln!("{large:?}");
     assert!(!large.fact_1_plateau, "{large:?}");
 }
+
+/// On inputs that are not orthogonal, where the flow can end in a sliding mode, the measure
+/// falls back on gradient descent and still reports a run (the sweeps' coherence axis).
+#[test]
+fn measure_flow_falls_back_on_gd_for_nearly_orthogonal_inputs() {
+    let x = vec![vec![1.0, 0.0, 0.0], vec![0.05, 1.0, 0.0], vec![0.0, 0.05, 1.0]];
+    let data = Dataset::new(x, vec![1.5, -1.0, 0.8]).expect("data");
+    let m = measure_flow(&Instance::balanced(data, 16, 1e-4, 2)).expect("a measure, by the flow or by GD");
+    assert!(m.final_loss.is_finite() && m.final_loss < m.initial_loss, "{m:?}");
+}

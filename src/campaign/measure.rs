@@ -11,12 +11,17 @@ use crate::Instance;
 use crate::claims::conservation::flow_horizon;
 use crate::experiments::measures::{LossCurve, PLATEAU_BAND, PLATEAU_FLOOR, PLATEAU_FRACTION, Plateau, time_to_fit};
 use crate::solver::flow::FlowConfig;
+use crate::solver::gd::GdConfig;
 use crate::solver::{SimulationError, StopRule};
 use crate::theory;
 use crate::trajectory::SampleSchedule;
 
 /// Relative tolerance of the campaign runs' flow integrator.
 pub const MEASURE_RTOL: f64 = 1e-8;
+/// The step of the gradient descent [`measure_flow`] falls back on when the flow ends in a
+/// sliding mode (inputs that are not orthogonal): small against `1/|grad^2 L|` on the sweeps'
+/// data (`|x_k| = 1`, `|y_k| <= 2`), so that it follows the flow's phases.
+pub const FALLBACK_GD_STEP: f64 = 0.02;
 /// A run stops once `L < UNTIL_LOSS_FRACTION L(0)` (or at [`flow_horizon`]).
 pub const UNTIL_LOSS_FRACTION: f64 = 1e-12;
 
@@ -100,7 +105,9 @@ pub fn plateaus(curve: &LossCurve, reference: f64, end: f64) -> Vec<Plateau> {
 }
 
 /// Runs the flow on `instance` (relative tolerance [`MEASURE_RTOL`], until
-/// `L < UNTIL_LOSS_FRACTION L(0)` or [`flow_horizon`]) and measures it.
+/// `L < UNTIL_LOSS_FRACTION L(0)` or [`flow_horizon`]) and measures it; if the flow ends in a
+/// sliding mode (non-orthogonal inputs), gradient descent with step [`FALLBACK_GD_STEP`] to the
+/// same stop instead.
 pub fn measure_flow(instance: &Instance) -> Result<RunMeasure, SimulationError> {
     let started = std::time::Instant::now();
     let data = &instance.data;
@@ -117,7 +124,15 @@ pub fn measure_flow(instance: &Instance) -> Result<RunMeasure, SimulationError> 
         ..Default::default()
     };
     let schedule = SampleSchedule { every: horizon / 2000.0, max_samples: 4000, ..SampleSchedule::default() };
-    let (run, trajectory) = instance.flow(&cfg, schedule)?;
+    let (run, trajectory) = match instance.flow(&cfg, schedule.clone()) {
+        // on inputs that are not orthogonal the classical flow can stop existing (a sliding
+        // mode): measure gradient descent with a small step there instead, as NO's check does
+        Err(SimulationError::SlidingMode { .. }) => {
+            let gd = GdConfig { step: FALLBACK_GD_STEP, stop: cfg.stop };
+            instance.gd(&gd, schedule)?
+        }
+        other => other?,
+    };
     let curve = LossCurve::of(&trajectory);
     let theory_data = if theory::needs_label_flip(data) { data.with_flipped_labels() } else { data.clone() };
     let level_s = theory::plateau_loss(&theory_data);
