@@ -448,10 +448,14 @@ pub fn run(args: &VerifyArgs) -> Result<(String, u8), CliError> {
     let claims: Vec<ClaimId> = claim_list(args)?.into_iter().filter(|c| !c.is_heuristic()).collect();
     own_instance(args)?; // --width or --lambda without data is an error
     let sharded = campaign_flags(args);
-    let (campaign, heuristic) = rayon::join(
-        || if claims.is_empty() { Ok(None) } else { run_campaign(args, claims.clone()).map(Some) },
-        || if sharded { Ok(Vec::new()) } else { run_heuristic(args) },
-    );
+    // the campaign blocks its thread on the records channel while rayon's pool runs the cases, so
+    // it runs on this (non-pool) thread and the heuristic claims on a thread of their own (inside
+    // a pool worker the blocked receiver could starve the pool)
+    let (campaign, heuristic) = std::thread::scope(|scope| {
+        let heuristic = scope.spawn(|| if sharded { Ok(Vec::new()) } else { run_heuristic(args) });
+        let campaign = if claims.is_empty() { Ok(None) } else { run_campaign(args, claims.clone()).map(Some) };
+        (campaign, heuristic.join().expect("the heuristic claims' thread does not panic"))
+    });
     let (campaign, heuristic) = (campaign?, heuristic?);
     let (report, records, shard) = match campaign {
         Some(c) => (c.report, c.records, c.shard),
