@@ -43,33 +43,9 @@ impl LineFit {
 /// assert!((fit.slope - 1.96).abs() < 1e-9 && fit.interval_contains(2.0));
 /// ```
 pub fn fit_line(xs: &[f64], ys: &[f64]) -> Option<LineFit> {
-    let pairs: Vec<(f64, f64)> =
-        xs.iter().zip(ys).map(|(&x, &y)| (x, y)).filter(|(x, y)| x.is_finite() && y.is_finite()).collect();
-    let k = pairs.len();
-    if k < 3 {
-        return None;
-    }
-    let mean_x = pairs.iter().map(|p| p.0).sum::<f64>() / k as f64;
-    let mean_y = pairs.iter().map(|p| p.1).sum::<f64>() / k as f64;
-    let sxx: f64 = pairs.iter().map(|p| (p.0 - mean_x).powi(2)).sum();
-    if !(sxx > 0.0) {
-        return None;
-    }
-    let sxy: f64 = pairs.iter().map(|p| (p.0 - mean_x) * (p.1 - mean_y)).sum();
-    let slope = sxy / sxx;
-    let intercept = mean_y - slope * mean_x;
-    let rss: f64 = pairs.iter().map(|p| (p.1 - intercept - slope * p.0).powi(2)).sum();
-    let dof = (k - 2) as f64;
-    let slope_se = (rss / dof / sxx).sqrt();
-    let t = StudentsT::new(0.0, 1.0, dof).map(|d| d.inverse_cdf((1.0 + CONFIDENCE) / 2.0)).unwrap_or(f64::NAN);
-    Some(LineFit {
-        slope,
-        intercept,
-        slope_se,
-        slope_lo: slope - t * slope_se,
-        slope_hi: slope + t * slope_se,
-        points: k,
-    })
+    // one group: the common-slope fit is the plain least squares (k - 2 degrees of freedom)
+    let points: Vec<(usize, f64, f64)> = xs.iter().zip(ys).map(|(&x, &y)| (0, x, y)).collect();
+    fit_common_slope(&points)
 }
 
 /// Least squares of `y` against `x` with one intercept per group and a common slope (analysis
