@@ -169,7 +169,10 @@ fn claims_command_prints_text_json_and_markdown() {
     for id in ClaimId::ALL {
         assert!(text.lines().any(|l| l.starts_with(&format!("{id}  "))), "{id} missing in\n{text}");
     }
-    assert!(text.contains("t1_negative_control_large_lambda") && text.contains("not checked yet"), "{text}");
+    assert!(
+        text.contains("t1_negative_control_large_lambda") && text.contains("jp_negative_control_unbalanced_init"),
+        "{text}"
+    );
 
     let json: serde_json::Value = serde_json::from_str(&claims(&["--json"]).expect("json")).expect("valid JSON");
     let list = json["claims"].as_array().expect("claims");

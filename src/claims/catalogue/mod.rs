@@ -18,6 +18,7 @@
 
 mod early_phase;
 mod heuristic;
+mod jump;
 mod landscape_and_experiments;
 mod saddles_and_limits;
 
@@ -96,28 +97,14 @@ pub const NOTATION: &[&str] = &[
 ];
 
 /// Claims of the paper's list that have no check yet.
-pub const UNCHECKED: &[UncheckedClaim] = &[
-    UncheckedClaim {
-        id: "JP",
-        reference: "Section 3.2; Town, Boursier, Lewis, Englert, Lazic (2026)",
-        statement: "As `lambda -> 0`, with time in units of `ln(1/lambda)`, the flow follows a saddle-to-saddle jump \
-                    process: a staircase loss `(1/2n) sum_{unfitted} y_k^2` and a limit squared norm \
-                    `2 sum_i |y_{S_i}|` over the fitted sets.",
-    },
-    UncheckedClaim {
-        id: "CV",
-        reference: "Section 3.2; Town et al. (2026); Dana, Bach, Pillaud-Vivien (2025)",
-        statement: "The limit interpolates iff every point has a neuron with `s_j y_k > 0` and `<g_j, x_k> > 0`; an \
-                    uncovered point keeps `h(x_k) = 0` and adds `y_k^2/(2n)` to the final loss.",
-    },
-];
+pub const UNCHECKED: &[UncheckedClaim] = &[];
 
 const fn nc(test: &'static str, breaks: &'static str) -> NegativeControl {
     NegativeControl { test, breaks }
 }
 
 /// Every claim reluflow checks, in the order of [`ClaimId::ALL`].
-pub static CATALOGUE: [ClaimEntry; 24] = [
+pub static CATALOGUE: [ClaimEntry; 26] = [
     early_phase::L1,
     early_phase::L6,
     early_phase::L7,
@@ -142,6 +129,8 @@ pub static CATALOGUE: [ClaimEntry; 24] = [
     landscape_and_experiments::XA,
     heuristic::LS,
     heuristic::MF,
+    jump::JP,
+    jump::CV,
 ];
 
 /// The entry of `id`.
