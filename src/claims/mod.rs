@@ -167,8 +167,8 @@ impl ClaimId {
             ClaimId::XA => "Appendix A",
             ClaimId::LS => "Section 3.2 (scale of initialisation)",
             ClaimId::MF => "Section 3.2 (above lambda*)",
-            ClaimId::JP => "Section 3.2; Town et al. 2026 (jump process)",
-            ClaimId::CV => "Section 3.2; Town et al. 2026 (cover probability)",
+            ClaimId::JP => "Town et al. 2026 (jumps)",
+            ClaimId::CV => "Town et al. 2026 (cover)",
         }
     }
 

@@ -9,7 +9,7 @@ pub(super) const JP: ClaimEntry = ClaimEntry {
     id: ClaimId::JP,
     reference: ClaimId::JP.reference(),
     heuristic: ClaimId::JP.is_heuristic(),
-    statement: "As `lambda -> 0`, with time in units of `ln(1/lambda)`, the flow on orthonormal inputs follows a \
+    statement: "(Section 3.2; Town, Boursier, Lewis, Englert, Lazic, arXiv 2605.27097.) As `lambda -> 0`, with time in units of `ln(1/lambda)`, the flow on orthonormal inputs follows a \
                 saddle-to-saddle jump process: one group of neurons with the same growth set \
                 `A_j = {k : <g_j, x_k> > 0, s_j y_k > 0}` escapes at each saddle and fits the not-yet-fitted points \
                 of its set; growth rates `|y on A_j and U|/n`; the loss is the staircase `(1/2n) sum_{unfitted} \
@@ -68,7 +68,7 @@ pub(super) const CV: ClaimEntry = ClaimEntry {
     id: ClaimId::CV,
     reference: ClaimId::CV.reference(),
     heuristic: ClaimId::CV.is_heuristic(),
-    statement: "The limit interpolates iff every point `k` has a neuron with `s_j y_k > 0` and `<g_j, x_k> > 0` \
+    statement: "(Section 3.2; Town et al. 2026; Dana, Bach, Pillaud-Vivien, arXiv 2502.16977.) The limit interpolates iff every point `k` has a neuron with `s_j y_k > 0` and `<g_j, x_k> > 0` \
                 (covered); on orthonormal inputs the probability of that under the balanced Gaussian \
                 initialisation (4) is exactly `sum_{m+} C(m, m+) 2^-m (1 - 2^-m+)^n+ (1 - 2^-(m - m+))^n-` \
                 (condition on the number of `s_j = +1`; the projections are independent standard Gaussians), so \
