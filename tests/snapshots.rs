@@ -130,3 +130,69 @@ fn phase_timelines_of_the_catalogue_match_their_snapshots() {
         }
     });
 }
+
+/// The jump process of the README's three-escape instance (`random_orthonormal(5, 7, default
+/// labels, data seed 1)`, width 10, initialisation seed 5) next to the flow at `lambda = 1e-16`:
+/// the predicted events (pure arithmetic on the labels and the signs of `<g_j, x_k>`: 6
+/// significant digits), then the flow's loss at fixed times (checkpoints, stable to `1e-9` like
+/// the timelines above): at each predicted drop time `tau_i ln(1/lambda)` and at each predicted
+/// mid-plateau time, with the predicted level beside it (6 significant digits).
+#[test]
+fn jump_process_timeline_next_to_the_flow_matches_its_snapshot() {
+    use reluflow::claims::jump::{levels, process_of};
+    use reluflow::network::Model;
+    let data = random_orthonormal(5, 7, &LabelSpec::default(), 1).unwrap();
+    let lambda = 1e-16;
+    let instance = Instance::balanced(data.clone(), 10, lambda, 5);
+    let process = process_of(&instance).unwrap();
+    let l = -lambda.ln();
+    let lev = levels(&process);
+    let mut times = Vec::new();
+    for (i, e) in process.events.iter().enumerate() {
+        let before = if i == 0 { 0.0 } else { process.events[i - 1].tau };
+        times.push(("mid-plateau", 0.5 * (before + e.tau) * l, lev[i]));
+        times.push(("drop", e.tau * l, f64::NAN));
+    }
+    let horizon = 1.5 * process.events.last().unwrap().tau * l;
+    times.push(("after", horizon, 0.0));
+    let schedule = SampleSchedule { checkpoints: times.iter().map(|t| t.1).collect(), ..SampleSchedule::default() };
+    let stop = StopRule { horizon: Some(horizon), ..Default::default() };
+    let (_, traj) = instance.flow(&FlowConfig { stop, ..Default::default() }, schedule).unwrap();
+    let model = Model::relu().validate().unwrap();
+    let mut text = String::from(
+        "jump process: n = 5, d = 7, m = 10, data seed 1, init seed 5\npredicted (tau, group, fits, loss after):\n",
+    );
+    for e in &process.events {
+        text += &format!(
+            "  {:>10}  {:?}  {:?}  {}\n",
+            significant(Some(e.tau), DIGITS),
+            e.neurons,
+            e.fits,
+            significant(Some(e.loss_after), DIGITS)
+        );
+    }
+    text += &format!(
+        "limit |theta|^2 {}, Proposition 1's minimum {}, unfitted {:?}\n",
+        significant(Some(process.limit_norm_sq), DIGITS),
+        significant(Some(process.min_norm_sq), DIGITS),
+        process.unfitted
+    );
+    text += &format!("flow at lambda = 1e-16 (ln(1/lambda) = {}):\n", significant(Some(l), DIGITS));
+    for (what, t, level) in &times {
+        let c = traj.checkpoints.iter().find(|c| (c.time - t).abs() <= 1e-9 * t.max(1.0)).expect("a checkpoint");
+        let loss = model.loss(&c.params.to_params(), &data);
+        let predicted = if level.is_nan() { "(a drop)".to_string() } else { significant(Some(*level), DIGITS) };
+        // below 1e-20 the flow is at its accuracy floor (residuals ~ rtol |h|): not dynamics
+        let loss = if loss < 1e-20 { "< 1e-20".to_string() } else { significant(Some(loss), DIGITS) };
+        text += &format!(
+            "  {what:<12} t = {:>10}  L = {:>12}  predicted {predicted}\n",
+            significant(Some(*t), DIGITS),
+            loss
+        );
+    }
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.bind(|| insta::assert_snapshot!("jump_process_three_escapes", text));
+}
