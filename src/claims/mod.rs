@@ -20,6 +20,7 @@ pub mod conservation;
 pub mod early;
 pub mod experiments;
 pub mod heuristic;
+pub mod jump;
 pub mod landscape;
 pub mod limits;
 pub mod regimes;
@@ -87,11 +88,17 @@ pub enum ClaimId {
     LS,
     /// Section 3.2: above `lambda*`, still mean-field (heuristic; see the catalogue entry).
     MF,
+    /// Section 3.2; Town et al. 2026: the jump process of the `lambda -> 0` limit (see the
+    /// catalogue entry).
+    JP,
+    /// Section 3.2; Town et al. 2026: the probability that the initialisation covers every
+    /// point (see the catalogue entry).
+    CV,
 }
 
 impl ClaimId {
     /// Every claim, in the order of the list.
-    pub const ALL: [ClaimId; 24] = [
+    pub const ALL: [ClaimId; 26] = [
         ClaimId::L1,
         ClaimId::L6,
         ClaimId::L7,
@@ -116,6 +123,8 @@ impl ClaimId {
         ClaimId::XA,
         ClaimId::LS,
         ClaimId::MF,
+        ClaimId::JP,
+        ClaimId::CV,
     ];
 
     /// Whether the claim is a heuristic statement of the paper ("roughly", "empirically seem"),
@@ -158,6 +167,8 @@ impl ClaimId {
             ClaimId::XA => "Appendix A",
             ClaimId::LS => "Section 3.2 (scale of initialisation)",
             ClaimId::MF => "Section 3.2 (above lambda*)",
+            ClaimId::JP => "Section 3.2; Town et al. 2026 (jump process)",
+            ClaimId::CV => "Section 3.2; Town et al. 2026 (cover probability)",
         }
     }
 
@@ -286,6 +297,18 @@ impl ClaimId {
             LS => &[],
             // the paper's setting, in which Fact 1's plateau (the frontier's definition) exists
             MF => &[OrthonormalInputs, Assumption2, RatioAboveOne, Assumption3, BalancedInit, ReluWithZeroDerivative],
+            // the growth sets need Lemma 6's frozen coordinates (orthonormal inputs, relu'(0) = 0)
+            // and Lemma 1's fixed signs (balanced); the ladder needs at least four rungs from the
+            // small-initialisation regime, as L12, T1, TS
+            JP => &[
+                OrthonormalInputs,
+                BalancedInit,
+                ReluWithZeroDerivative,
+                LambdaAtMost(limits::LADDER[0]),
+                LambdaAtLeast(limits::LADDER_TOP_MIN),
+            ],
+            // the exact probability is that of eq. (4) on orthonormal inputs
+            CV => &[OrthonormalInputs, BalancedInit, ReluWithZeroDerivative],
             XA => &[
                 NonOrthogonalInputs,
                 AppendixASetting,
@@ -338,5 +361,6 @@ pub fn check_unguarded(id: ClaimId, instance: &Instance) -> Outcome {
         L12 | T1 | TS | LZ | NO => limits::check(id, instance),
         A3 | A3N => regimes::check(id, instance),
         LS | MF => heuristic::check(id, instance),
+        JP | CV => jump::check(id, instance),
     }
 }

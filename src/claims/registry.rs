@@ -24,6 +24,7 @@ pub fn instance(id: ClaimId, seed: u64) -> Result<Instance, Outcome> {
         L12 | T1 | TS | LZ | NO => super::limits::instance(id, seed),
         A3 | A3N => super::regimes::instance(id, seed),
         LS | MF => super::heuristic::instance(id, seed),
+        JP | CV => super::jump::instance(id, seed),
     }
 }
 

@@ -39,6 +39,14 @@ use crate::data::Dataset;
 /// Relative gap below which two escape times of different sets are reported as a near-tie.
 pub const NEAR_TIE: f64 = 1e-9;
 
+/// A neuron that is at least this size (relative to the escaping group's `O(1)`) when a group
+/// escapes takes a visible share of the fit, or escapes without a plateau in between, at that
+/// `lambda`: the run then departs from the limit (a near-tie at that `lambda`). Seen on
+/// `reluflow predict --random-orthonormal 6,8 --width 20 --seed 3`: a competitor at
+/// `e^{-0.02 ln(1/lambda)}` keeps the final norm at 9.9 instead of the limit's 10.47 down to
+/// `lambda = 1e-48`.
+pub const NEAR_TIE_SIZE: f64 = 1e-2;
+
 /// One escape of the jump process.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct JumpEvent {
@@ -55,6 +63,11 @@ pub struct JumpEvent {
     /// `exp(log_size ln(1/lambda))` when the group reaches `O(1)`: unless that is small it takes a
     /// share of the fit, and the run departs from the limit (a near-tie at that `lambda`).
     pub runner_up: Option<(usize, f64)>,
+    /// The largest neuron outside the group still growing at the escape (on any points), with
+    /// its log-size then: how close the next escape is. Below `0` by at least
+    /// `ln(1/size)/ln(1/lambda)` when it is at most `size` at that `lambda`; an escape with a
+    /// neuron close to `0` is not separated from the next by a plateau.
+    pub next_in_line: Option<(usize, f64)>,
 }
 
 /// Two different sets whose escape times nearly tie.
@@ -193,6 +206,10 @@ pub fn jump_process(data: &Dataset, g: &[Vec<f64>], s: &[f64]) -> Result<JumpPro
             .filter(|&j| rate[j] > 0.0 && !group.contains(&j) && live[j].iter().any(|k| set.contains(k)))
             .map(|j| (j, log_size[j]))
             .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
+        let next_in_line = (0..m)
+            .filter(|&j| rate[j] > 0.0 && !group.contains(&j))
+            .map(|j| (j, log_size[j]))
+            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
         tau = t_hit;
         for &j in &group {
             done[j] = true;
@@ -203,7 +220,7 @@ pub fn jump_process(data: &Dataset, g: &[Vec<f64>], s: &[f64]) -> Result<JumpPro
         }
         norm_sq += 2.0 * norm_of(y, &set);
         let loss_after = (0..n).filter(|&k| unfitted[k]).map(|k| y[k] * y[k]).sum::<f64>() / (2.0 * nf) + 0.0; // not -0.0
-        events.push(JumpEvent { tau, neurons: group, fits: set, loss_after, runner_up });
+        events.push(JumpEvent { tau, neurons: group, fits: set, loss_after, runner_up, next_in_line });
     }
     let plus: Vec<usize> = (0..n).filter(|&k| y[k] > 0.0).collect();
     let minus: Vec<usize> = (0..n).filter(|&k| y[k] < 0.0).collect();

@@ -134,10 +134,23 @@ pub fn derived_horizon(data: &Dataset, lambda: f64, initial_loss: f64, until_los
 /// ([`PhaseObserver`]; overshoots tracked for gradient descent).
 pub fn simulate_rung(instance: &Instance, integrator: Integrator, until_loss: f64) -> Result<Rung, SimulationError> {
     let init = instance.initialisation()?;
-    let sets = NeuronSets::of(&init.params, &instance.data);
     let model = instance.valid_model()?;
     let initial_loss = model.loss(&init.params.to_params(), &instance.data);
     let horizon = derived_horizon(&instance.data, instance.lambda(), initial_loss, until_loss);
+    simulate_rung_to(instance, integrator, until_loss, horizon)
+}
+
+/// [`simulate_rung`] with a horizon of the caller's (claims whose statement predicts a later end
+/// than Lemma 4's, e.g. the jump process of JP).
+pub fn simulate_rung_to(
+    instance: &Instance,
+    integrator: Integrator,
+    until_loss: f64,
+    horizon: f64,
+) -> Result<Rung, SimulationError> {
+    let init = instance.initialisation()?;
+    let sets = NeuronSets::of(&init.params, &instance.data);
+    let model = instance.valid_model()?;
     let stop = StopRule { until_loss: Some(until_loss), horizon: Some(horizon), ..Default::default() };
     let track_crossings = matches!(integrator, Integrator::Gd { .. });
     let mut obs = PhaseObserver::new(&instance.data, &sets.s_plus_1, &sets.s_minus_1, track_crossings);

@@ -86,7 +86,7 @@ mod ts;
 pub use l12::{check_l12, check_l12_against, distance_points, ladder_theta_star};
 pub use ladder::{
     Integrator, Ladder, PhaseObserver, PhaseRecord, Rung, StepRecord, derived_horizon, simulate_ladder,
-    simulate_ladder_with, simulate_rung,
+    simulate_ladder_with, simulate_rung, simulate_rung_to,
 };
 pub use lz::{check_lz, lazy_lambda};
 pub use measures::{
