@@ -24,6 +24,7 @@ mod integrators;
 mod jump_simulator;
 mod mutants;
 mod new_user;
+mod predict_cli;
 mod recorded_files;
 mod reduced;
 mod reproduce;

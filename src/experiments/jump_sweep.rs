@@ -212,6 +212,10 @@ pub fn jump_process_of_sets(y: &[f64], growth: &[Vec<usize>]) -> JumpProcess {
             .filter(|&j| rate[j] > 0.0 && !group.contains(&j) && live[j].iter().any(|k| set.contains(k)))
             .map(|j| (j, log_size[j]))
             .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
+        let next_in_line = (0..m)
+            .filter(|&j| rate[j] > 0.0 && !group.contains(&j))
+            .map(|j| (j, log_size[j]))
+            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
         tau = t_hit;
         for &j in &group {
             done[j] = true;
@@ -222,7 +226,7 @@ pub fn jump_process_of_sets(y: &[f64], growth: &[Vec<usize>]) -> JumpProcess {
         }
         norm_sq += 2.0 * norm_of(y, &set);
         let loss_after = (0..n).filter(|&k| unfitted[k]).map(|k| y[k] * y[k]).sum::<f64>() / (2.0 * nf) + 0.0;
-        events.push(JumpEvent { tau, neurons: group, fits: set, loss_after, runner_up });
+        events.push(JumpEvent { tau, neurons: group, fits: set, loss_after, runner_up, next_in_line });
     }
     let plus: Vec<usize> = (0..n).filter(|&k| y[k] > 0.0).collect();
     let minus: Vec<usize> = (0..n).filter(|&k| y[k] < 0.0).collect();
