@@ -43,7 +43,8 @@ fn timeline_svg(test: &str, args: &[&str]) -> String {
 /// `timeline --svg` on orthonormal inputs with a balanced initialisation (the instance of
 /// `tests/jump_simulator.rs`: data seed 1, init seed 5, three escapes, the run past the last)
 /// carries the staircase: its legend entry, its final level 0 noted as drawn at the axis bottom,
-/// and its dashes. On the Section 5 toy (orthogonal, not unit: the process needs orthonormal
+/// and its dashes, its texts inside the canvas and apart (the layout rules of every figure). On
+/// the Section 5 toy (orthogonal, not unit: the process needs orthonormal
 /// inputs) and with an unbalanced initialisation it does not, and the figure is as before.
 #[test]
 fn timeline_svg_draws_the_staircase_exactly_when_the_process_applies() {
@@ -54,6 +55,7 @@ fn timeline_svg_draws_the_staircase_exactly_when_the_process_applies() {
     assert!(svg.contains(LEGEND), "no staircase legend");
     assert!(svg.contains("(level 0 drawn at the axis bottom)"));
     assert!(svg.matches(DASH).count() > 20, "no staircase dashes");
+    crate::reproduce::assert_texts_fit_and_do_not_overlap("timeline with the staircase", &svg);
 
     // a run that stops before the last escape: the step after it is named in a note
     let mut short = base.to_vec();
@@ -61,6 +63,7 @@ fn timeline_svg_draws_the_staircase_exactly_when_the_process_applies() {
     let svg = timeline_svg("short", &short);
     assert!(svg.contains(LEGEND) && svg.contains("Jump-process steps after the end of the run"));
     assert!(!svg.contains("(level 0 drawn at the axis bottom)"));
+    crate::reproduce::assert_texts_fit_and_do_not_overlap("timeline with a note", &svg);
 
     let toy =
         timeline_svg("toy", &["timeline", "--data", "toy", "--width", "20", "--lambda", "1e-6", "--horizon", "40"]);
