@@ -21,7 +21,7 @@ mod data;
 mod frontier;
 mod generators;
 mod integrators;
-mod jump_simulator;
+mod claims_jump;
 mod mutants;
 mod new_user;
 mod predict_cli;

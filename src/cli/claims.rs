@@ -53,11 +53,9 @@ pub fn selected(ids: Option<&[String]>) -> Result<Vec<&'static ClaimEntry>, CliE
                 ClaimId::parse(s).map(catalogue::entry).ok_or_else(|| {
                     let known: Vec<String> = ClaimId::ALL.iter().map(|c| c.to_string()).collect();
                     let pending: Vec<&str> = UNCHECKED.iter().map(|u| u.id).collect();
-                    CliError::Usage(format!(
-                        "unknown claim ID {s:?}: reluflow checks {} (listed but not checked yet: {})",
-                        known.join(","),
-                        pending.join(",")
-                    ))
+                    let pending =
+                        if pending.is_empty() { String::new() } else { format!(" (listed but not checked yet: {})", pending.join(",")) };
+                    CliError::Usage(format!("unknown claim ID {s:?}: reluflow checks {}{pending}", known.join(",")))
                 })
             })
             .collect(),
@@ -117,7 +115,9 @@ pub fn text(entries: &[&ClaimEntry], full: bool) -> String {
         for n in NOTATION {
             o.push_str(&wrap(&format!("- {n}"), "  ", WIDTH));
         }
-        let _ = writeln!(o, "\nListed in the paper's claims but not checked yet");
+        if !UNCHECKED.is_empty() {
+            let _ = writeln!(o, "\nListed in the paper's claims but not checked yet");
+        }
         for u in UNCHECKED {
             o.push_str(&wrap(&format!("{} ({}): {}", u.id, u.reference, u.statement), "  ", WIDTH));
         }
@@ -184,7 +184,7 @@ pub fn markdown(entries: &[&ClaimEntry], full: bool) -> String {
         }
         o.push('\n');
     }
-    if full {
+    if full && !UNCHECKED.is_empty() {
         let _ = writeln!(o, "## Listed in the paper's claims, not checked yet\n");
         let _ = writeln!(o, "| ID | where | statement |");
         let _ = writeln!(o, "|---|---|---|");

@@ -33,7 +33,8 @@ pub struct CoverCounts {
     pub covered: u64,
     /// Initialisations counted.
     pub trials: u64,
-    /// The seeds of the first uncovered ones (at most [`CV_RUNS`]).
+    /// The seeds of the first uncovered ones (at most [`CV_RUNS`], or the `keep` of
+    /// [`count_covered_keeping`]).
     pub uncovered_seeds: Vec<u64>,
 }
 
@@ -41,13 +42,18 @@ pub struct CoverCounts {
 /// `seed, seed + 1, ..` ([`CV_TRIALS`] of them) that cover every point
 /// ([`labels_covered`]: every `k` has a neuron with `s_j y_k > 0` and `<g_j, x_k> > 0`).
 pub fn count_covered(instance: &Instance, trials: u64) -> CoverCounts {
+    count_covered_keeping(instance, trials, CV_RUNS)
+}
+
+/// [`count_covered`], keeping the first `keep` uncovered seeds.
+pub fn count_covered_keeping(instance: &Instance, trials: u64, keep: usize) -> CoverCounts {
     let mut counts = CoverCounts { covered: 0, trials, uncovered_seeds: Vec::new() };
     for i in 0..trials {
         let mut trial = instance.clone();
         trial.init.seed = instance.init.seed.wrapping_add(i);
         if labels_covered(&trial) {
             counts.covered += 1;
-        } else if counts.uncovered_seeds.len() < CV_RUNS {
+        } else if counts.uncovered_seeds.len() < keep {
             counts.uncovered_seeds.push(trial.init.seed);
         }
     }
