@@ -41,7 +41,7 @@ fn timeline_svg(test: &str, args: &[&str]) -> String {
 }
 
 /// `timeline --svg` on orthonormal inputs with a balanced initialisation (the instance of
-/// `tests/jump_simulator.rs`: data seed 1, init seed 5, three escapes, the run past the last)
+/// README and `reluflow predict`: data seed 1, init seed 5, three escapes, the run past the last)
 /// carries the staircase: its legend entry, its final level 0 noted as drawn at the axis bottom,
 /// and its dashes, its texts inside the canvas and apart (the layout rules of every figure). On
 /// the Section 5 toy (orthogonal, not unit: the process needs orthonormal

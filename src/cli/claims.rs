@@ -53,8 +53,11 @@ pub fn selected(ids: Option<&[String]>) -> Result<Vec<&'static ClaimEntry>, CliE
                 ClaimId::parse(s).map(catalogue::entry).ok_or_else(|| {
                     let known: Vec<String> = ClaimId::ALL.iter().map(|c| c.to_string()).collect();
                     let pending: Vec<&str> = UNCHECKED.iter().map(|u| u.id).collect();
-                    let pending =
-                        if pending.is_empty() { String::new() } else { format!(" (listed but not checked yet: {})", pending.join(",")) };
+                    let pending = if pending.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (listed but not checked yet: {})", pending.join(","))
+                    };
                     CliError::Usage(format!("unknown claim ID {s:?}: reluflow checks {}{pending}", known.join(",")))
                 })
             })
