@@ -24,6 +24,7 @@ mod generators;
 mod integrators;
 mod mutants;
 mod new_user;
+mod predict_cli;
 mod recorded_files;
 mod reduced;
 mod reproduce;

@@ -79,7 +79,7 @@ fn svg_texts(svg: &str) -> ((f64, f64), Vec<TextBox>) {
 }
 
 /// The layout rules of every figure: every text inside the canvas, no two texts overlapping.
-fn assert_texts_fit_and_do_not_overlap(name: &str, svg: &str) {
+pub(crate) fn assert_texts_fit_and_do_not_overlap(name: &str, svg: &str) {
     let ((width, height), texts) = svg_texts(svg);
     assert!(!texts.is_empty(), "{name}: no text");
     for t in &texts {

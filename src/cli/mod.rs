@@ -9,6 +9,7 @@ pub mod frontier;
 pub mod merge;
 pub mod plot;
 pub mod predict;
+pub mod predict_sweep;
 pub mod replay;
 pub mod reproduce;
 pub mod shard_args;

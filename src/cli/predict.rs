@@ -23,6 +23,36 @@ pub struct PredictArgs {
     /// The `simulate` flags (only the data, the initialisation and `--json` are used).
     #[command(flatten)]
     pub sim: SimulateArgs,
+    /// Instead of one instance: the limit's |theta|^2 over Proposition 1's minimum for growing n
+    /// (random orthonormal inputs, d = n, m = ceil(ln(n/0.05)/ln(4/3)), the seeds 0..K), next to
+    /// the gradient flow at small n (a measured law, issue 15).
+    #[arg(long, conflicts_with_all = ["data", "random_orthonormal", "data_seed", "init_from", "width", "seed", "lambda"])]
+    pub sweep_n: bool,
+    /// The sizes n of --sweep-n, comma-separated (default 16,32,...,4096).
+    #[arg(long = "n", value_name = "N,N,...", value_delimiter = ',')]
+    pub sizes: Option<Vec<usize>>,
+    /// Seeds per size for --sweep-n (seed k: --data-seed k --seed k) [default: 32].
+    #[arg(long, value_name = "K")]
+    pub seeds: Option<u64>,
+    /// Run the gradient flow too at the sizes n <= N of --sweep-n (0: never) [default: 64].
+    #[arg(long, value_name = "N")]
+    pub simulate_up_to: Option<usize>,
+    /// lambda of the gradient flow runs of --sweep-n [default: 1e-100].
+    #[arg(long, value_name = "L", value_parser = super::simulate::parse_f64_flag)]
+    pub simulate_lambda: Option<f64>,
+}
+
+impl PredictArgs {
+    /// The sweep that `--sweep-n` and its flags describe.
+    pub fn sweep_config(&self) -> crate::experiments::jump_sweep::SweepConfig {
+        let default = crate::experiments::jump_sweep::SweepConfig::default();
+        crate::experiments::jump_sweep::SweepConfig {
+            sizes: self.sizes.clone().unwrap_or(default.sizes),
+            seeds: self.seeds.unwrap_or(default.seeds),
+            simulate_up_to: self.simulate_up_to.unwrap_or(default.simulate_up_to),
+            lambda: self.simulate_lambda.unwrap_or(default.lambda),
+        }
+    }
 }
 
 /// What `predict --json` prints.
@@ -110,6 +140,12 @@ pub fn predict(args: &PredictArgs) -> Result<(Prediction, JumpProcess), CliError
 
 /// Runs `predict`.
 pub fn run(args: &PredictArgs) -> Result<String, CliError> {
+    if args.sweep_n {
+        return super::predict_sweep::run(&args.sweep_config(), args.sim.json);
+    }
+    if args.sizes.is_some() || args.seeds.is_some() || args.simulate_up_to.is_some() || args.simulate_lambda.is_some() {
+        return Err(CliError::Usage("--n, --seeds, --simulate-up-to and --simulate-lambda go with --sweep-n".into()));
+    }
     let (pr, process) = predict(args)?;
     if args.sim.json {
         return Ok(serde_json::to_string_pretty(&pr).expect("a prediction serialises") + "\n");

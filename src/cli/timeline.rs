@@ -48,7 +48,9 @@ fn timeline_and_coordinates(args: &TimelineArgs) -> Result<(PhaseTimeline, Coord
     let tl = phase_timeline(&p.data, lambda, &traj).map_err(|e| CliError::Usage(e.to_string()))?;
     if let Some(path) = &args.svg {
         let title = format!("reluflow timeline: n = {}, m = {}, lambda = {lambda:e}", p.data.n(), p.m);
-        let svg = crate::plot::loss_timeline_svg(&title, &traj, &tl).map_err(|e| CliError::Usage(e.to_string()))?;
+        let staircase = predicted_staircase(&args.sim, &p, lambda);
+        let svg = crate::plot::loss_timeline_with_staircase_svg(&title, &traj, &tl, staircase.as_ref())
+            .map_err(|e| CliError::Usage(e.to_string()))?;
         std::fs::write(path, svg).map_err(|e| CliError::File {
             action: "write",
             path: path.display().to_string(),
@@ -56,6 +58,33 @@ fn timeline_and_coordinates(args: &TimelineArgs) -> Result<(PhaseTimeline, Coord
         })?;
     }
     Ok((tl, choice))
+}
+
+/// The legend entry of the predicted staircase (the SVG of `timeline` carries it exactly when the
+/// staircase is drawn).
+pub const STAIRCASE_LABEL: &str = "jump process (lambda->0 limit), t_i = tau_i ln(1/lambda)";
+
+/// The jump process's loss staircase at this `lambda` ([`crate::theory::jump_process`]: steps at
+/// `t_i = tau_i ln(1/lambda)`, levels `loss_after`), when it applies: a balanced initialisation
+/// of the ReLU (`relu'(0) = 0`, not leaky) on orthonormal inputs. `None` otherwise (the figure is
+/// then drawn without it).
+pub fn predicted_staircase(
+    sim: &SimulateArgs,
+    prepared: &super::simulate::Prepared,
+    lambda: f64,
+) -> Option<crate::plot::Staircase> {
+    if sim.init != super::simulate::InitArg::Balanced || sim.leaky.is_some() || sim.relu_prime_at_zero != 0.0 {
+        return None;
+    }
+    let params = prepared.theta0.to_params();
+    let signs: Vec<f64> = params.a.iter().map(|a| a.signum()).collect();
+    let process = crate::theory::jump_process::jump_process(&prepared.data, &params.w, &signs).ok()?;
+    let ln_inv = -lambda.ln();
+    Some(crate::plot::Staircase {
+        initial: process.initial_loss,
+        steps: process.events.iter().map(|e| (e.tau * ln_inv, e.loss_after)).collect(),
+        label: STAIRCASE_LABEL.to_string(),
+    })
 }
 
 /// The JSON of `timeline --json`: the timeline's fields and the simulator that ran.

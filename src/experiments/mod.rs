@@ -18,6 +18,7 @@
 //! of them reduced in size or in `lambda`; the constants say how.
 
 pub mod data;
+pub mod jump_sweep;
 pub mod measures;
 
 use crate::Instance;

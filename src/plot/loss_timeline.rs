@@ -59,10 +59,69 @@ struct EventLabel {
     predicted: bool,
 }
 
+/// A predicted loss staircase drawn over the simulated loss: the `lambda -> 0` jump process
+/// ([`crate::theory::jump_process`]) at one `lambda`, its steps at `t_i = tau_i ln(1/lambda)`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Staircase {
+    /// The level before the first step (the initial loss).
+    pub initial: f64,
+    /// `(t_i, level after the step)`, in time order.
+    pub steps: Vec<(f64, f64)>,
+    /// The legend entry.
+    pub label: String,
+}
+
+/// `(x, y)` points.
+type Points = Vec<(f64, f64)>;
+
+/// The staircase's colour and stroke (no event, the loss or the plateau line has it).
+const STAIRCASE_COLOR: RGBColor = RGBColor(0, 0, 0);
+const STAIRCASE_WIDTH: u32 = 2;
+
+impl Staircase {
+    /// The corners of the step line within `x in [0, x_max]`, levels clamped into
+    /// `[y_min, y_max]` (on the log axis a level 0 or below the axis is drawn at its bottom),
+    /// and the steps after `x_max` (not drawn).
+    fn corners(&self, x_max: f64, y_min: f64, y_max: f64) -> (Points, Points) {
+        let clamp = |level: f64| if level.is_nan() { y_min } else { level.clamp(y_min, y_max) };
+        let mut level = clamp(self.initial);
+        let mut corners = vec![(0.0, level)];
+        let mut beyond = Vec::new();
+        for &(t, after) in &self.steps {
+            if !(t.is_finite() && t <= x_max) {
+                beyond.push((t, after));
+                continue;
+            }
+            if !beyond.is_empty() {
+                beyond.push((t, after));
+                continue;
+            }
+            let t = t.max(0.0);
+            corners.push((t, level));
+            level = clamp(after);
+            corners.push((t, level));
+        }
+        corners.push((x_max, level));
+        (corners, beyond)
+    }
+}
+
 /// The loss on a log axis against time, with the observed events (solid, labelled above the plot)
 /// and the predicted times of Figure 1 (dashed grey), as an SVG document. Says when the labels
 /// were swapped (the paper's `r > 1`) and which phases do not exist.
 pub fn loss_timeline_svg(title: &str, trajectory: &Trajectory, timeline: &PhaseTimeline) -> Result<String, PlotError> {
+    loss_timeline_with_staircase_svg(title, trajectory, timeline, None)
+}
+
+/// [`loss_timeline_svg`], with a predicted loss [`Staircase`] drawn over the loss as a dashed
+/// step line (levels below the axis, such as the final 0 of an interpolating limit, at the
+/// axis bottom; steps after the end of the run are listed in a note).
+pub fn loss_timeline_with_staircase_svg(
+    title: &str,
+    trajectory: &Trajectory,
+    timeline: &PhaseTimeline,
+    staircase: Option<&Staircase>,
+) -> Result<String, PlotError> {
     const WIDTH: u32 = 1000;
     const CHART_HEIGHT: u32 = 480;
     let axes = LossAxes::of(trajectory, 1.0, 1e-9);
@@ -113,6 +172,17 @@ pub fn loss_timeline_svg(title: &str, trajectory: &Trajectory, timeline: &PhaseT
     for (reason, fields) in timeline.not_applicable_by_reason() {
         notes.push(format!("Not applicable ({}): {reason}.", fields.join(", ")));
     }
+    let stairs = staircase.map(|st| st.corners(axes.x_max, axes.y_min, axes.y_max));
+    if let Some((_, beyond)) = &stairs
+        && !beyond.is_empty()
+    {
+        let steps: Vec<String> = beyond.iter().map(|(t, _)| significant_4(*t)).collect();
+        notes.push(format!(
+            "Jump-process steps after the end of the run (t = {}): t = {}.",
+            significant_4(axes.x_max),
+            steps.join(", ")
+        ));
+    }
     let mut legend: Vec<(Marker, String)> = vec![(Marker::Line(BLUE.to_rgba(), 2), "loss".into())];
     if let Some(level) = timeline.plateau_level.filter(|l| *l > 0.0) {
         let which = if timeline.labels_swapped { " of the swapped labels" } else { "" };
@@ -127,6 +197,13 @@ pub fn loss_timeline_svg(title: &str, trajectory: &Trajectory, timeline: &PhaseT
             Marker::Dashed(PREDICTED_COLOR.to_rgba()),
             format!("predicted time (Figure 1, eps = {:.4})", p.eps),
         ));
+    }
+    if let Some((st, (corners, _))) = staircase.zip(stairs.as_ref()) {
+        // a drawn level below the axis (the final 0 of an interpolating limit) sits at its bottom
+        let below = st.steps.iter().map(|s| s.1).chain([st.initial]).any(|level| !(level >= axes.y_min))
+            && corners.last().is_some_and(|c| c.1 <= axes.y_min);
+        let label = if below { format!("{} (level 0 drawn at the axis bottom)", st.label) } else { st.label.clone() };
+        legend.push((Marker::DashedWidth(STAIRCASE_COLOR.to_rgba(), STAIRCASE_WIDTH), label));
     }
 
     // the x pixel of each label's line, from a chart laid out like the real one
@@ -162,6 +239,16 @@ pub fn loss_timeline_svg(title: &str, trajectory: &Trajectory, timeline: &PhaseT
         let mut chart = loss_chart(&lower, &axes, "time t (gradient flow time; steps x eta for GD)", 4)?;
         let (y_min, y_max) = (axes.y_min, axes.y_max);
         chart.draw_series(LineSeries::new(axes.points.iter().copied(), BLUE.stroke_width(2))).map_err(err)?;
+        if let Some((corners, _)) = &stairs {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    corners.iter().copied(),
+                    8,
+                    5,
+                    STAIRCASE_COLOR.stroke_width(STAIRCASE_WIDTH),
+                ))
+                .map_err(err)?;
+        }
         if let Some(level) = timeline.plateau_level.filter(|l| *l > 0.0) {
             chart
                 .draw_series(LineSeries::new(vec![(0.0, level), (axes.x_max, level)], RED.mix(0.5).stroke_width(2)))

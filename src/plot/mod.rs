@@ -30,7 +30,7 @@ pub use frontier::frontier_svg;
 pub use heatmap::sweep_heatmap_svg;
 pub use lines::{Band, sweep_lines_svg};
 pub use loss_curve::loss_curve_svg;
-pub use loss_timeline::loss_timeline_svg;
+pub use loss_timeline::{Staircase, loss_timeline_svg, loss_timeline_with_staircase_svg};
 pub use network_states::network_states_svg;
 pub use recorded_curve::recorded_loss_svg;
 
@@ -204,6 +204,8 @@ impl PxRect {
 enum Marker {
     Line(RGBAColor, u32),
     Dashed(RGBAColor),
+    /// A dashed line of this stroke width.
+    DashedWidth(RGBAColor, u32),
     Cross(RGBAColor),
     Dot(RGBAColor),
     Triangle(RGBAColor),
@@ -218,6 +220,13 @@ fn draw_marker(area: &Area, marker: Marker, (x, y): (i32, i32)) -> Result<(), Pl
         Marker::Dashed(c) => {
             for k in 0..3 {
                 area.draw(&PathElement::new(vec![(x + 9 * k, y), (x + 9 * k + 5, y)], c))
+                    .map_err(|e| PlotError(e.to_string()))?;
+            }
+            Ok(())
+        }
+        Marker::DashedWidth(c, w) => {
+            for k in 0..3 {
+                area.draw(&PathElement::new(vec![(x + 9 * k, y), (x + 9 * k + 5, y)], c.stroke_width(w)))
                     .map_err(|e| PlotError(e.to_string()))?;
             }
             Ok(())
