@@ -84,8 +84,10 @@ proptest! {
 }
 
 /// The README's instance: three escapes at `tau = 2.2588, 3.4996, 4.5368`, the flow's drop
-/// offsets converge (to -2.67, -3.12, -4.74 to two digits at `1e-300`) and its final norm to
-/// the predicted 8.7638 (Proposition 1's minimum is 7.5252: the limit is not minimal).
+/// offsets converge (measured: -2.735, -3.346, -5.070, the same to `3e-4` from `1e-16` to
+/// `1e-300`) and its final norm to the predicted 8.7638 (Proposition 1's minimum is 7.5252: the
+/// limit is not minimal); required: JP holds (its norm part: the gap shrinks down to its
+/// resolution, `5.5e-6` at `1e-300`, T1's path-length and integrator terms; measured `2.7e-9`).
 #[test]
 fn jp_three_escapes_instance_agrees_with_the_simulator_on_the_ladder() {
     let inst = three_escapes();
@@ -95,9 +97,7 @@ fn jp_three_escapes_instance_agrees_with_the_simulator_on_the_ladder() {
     let ladder = simulate_jp(&inst, &ladder_of(1e-8)).expect("flow");
     let v = check_jp(&ladder, &process);
     assert_holds(&v);
-    let last = ladder.rungs.last().expect("rungs");
-    let gap = (last.final_params.norm_sq() / process.limit_norm_sq - 1.0).abs();
-    assert!(gap < 1e-6, "{gap}");
+    assert!(v.statement().contains("JP norm"), "the norm part is judged: {}", v.statement());
 }
 
 /// Near-ties. (i) Exactly tied rates: on `x = e_1, e_2`, `y = (1, -1)` a positive neuron on
@@ -163,7 +163,7 @@ fn two_phase_prediction(data: &Dataset, process: &JumpProcess) -> JumpProcess {
     let norm = |set: &[usize]| set.iter().map(|&k| y[k] * y[k]).sum::<f64>().sqrt();
     let (plus, minus) = (side(true), side(false));
     let (dp, dm) = (norm(&plus) / n, norm(&minus) / n);
-    let mut order = vec![(1.0 / dp, plus.clone()), (1.0 / dm, minus.clone())];
+    let mut order = [(1.0 / dp, plus.clone()), (1.0 / dm, minus.clone())];
     order.sort_by(|a, b| a.0.total_cmp(&b.0));
     let first_loss = order[1].1.iter().map(|&k| y[k] * y[k]).sum::<f64>() / (2.0 * n);
     let event = |tau: f64, fits: Vec<usize>, loss_after: f64| JumpEvent {

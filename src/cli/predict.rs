@@ -10,11 +10,7 @@ use clap::Args;
 use serde::Serialize;
 use std::fmt::Write as _;
 
-/// A competitor at least this size (relative to the escaping group's `O(1)`) when the group
-/// escapes takes a visible share of the fit at that `lambda`: the run then departs from the
-/// limit (seen on `--random-orthonormal 6,8 --width 20 --seed 3`: a competitor at `e^{-0.02
-/// ln(1/lambda)}` makes the final norm 9.9 instead of the limit's 10.47 down to `lambda = 1e-48`).
-pub const NEAR_TIE_SIZE: f64 = 1e-2;
+pub use crate::theory::jump_process::NEAR_TIE_SIZE;
 
 /// `predict` flags: the data and initialisation flags of `simulate` (including `--init-from`;
 /// its `--json` prints the prediction as JSON).

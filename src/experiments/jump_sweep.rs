@@ -24,7 +24,9 @@
 //! `n = 4096`. With `x_k = e_k`, `<g_j, x_k> = g_jk` and the growth sets are read off directly
 //! ([`growth_sets`]), and [`jump_process_of_sets`] runs the process on them; wherever the flow is
 //! also run, the crate's [`jump_process`](crate::theory::jump_process::jump_process) is run on
-//! the same instance too and must agree exactly ([`SweepError::Disagreement`] otherwise).
+//! the same instance too and must agree exactly ([`SweepError::Disagreement`] otherwise): both
+//! run the one body [`jump_process_of_sets`], so this checks the growth sets read off the
+//! standard basis against the projections.
 //!
 //! ## Why the ratio is at least 1 on an interpolating limit
 //! Each fitted set `S_i` lies in one sign class (`A_j` only holds points with `s_j y_k > 0`), and
@@ -48,7 +50,7 @@ use crate::seeds::{self, Stream};
 use crate::solver::flow::FlowConfig;
 use crate::solver::reduced::run_flow_reduced;
 use crate::solver::{NoObserver, SimulationError, StopRule};
-use crate::theory::jump_process::{JumpError, JumpEvent, JumpProcess, NEAR_TIE, NearTie, cover_probability};
+use crate::theory::jump_process::{JumpError, cover_probability};
 
 /// The bound on the probability that some point is never covered that [`width_for`] meets.
 pub const UNCOVERED_BOUND: f64 = 0.05;
@@ -120,7 +122,8 @@ pub enum SweepError {
         /// Why.
         source: JumpError,
     },
-    /// [`jump_process_of_sets`] and the crate's `jump_process` disagree (a bug in one of them).
+    /// The sets read off the standard basis ([`growth_sets`]) and the crate's `jump_process`
+    /// (projections on the inputs) give different processes (a bug in one of them).
     #[error("n = {n}, seed {seed}: the sweep's jump process disagrees with theory::jump_process")]
     Disagreement {
         /// Size.
@@ -161,84 +164,9 @@ pub fn growth_sets(y: &[f64], g: &[Vec<f64>], s: &[f64]) -> Vec<Vec<usize>> {
         .collect()
 }
 
-fn norm_of(y: &[f64], set: &[usize]) -> f64 {
-    set.iter().map(|&k| y[k] * y[k]).sum::<f64>().sqrt()
-}
-
-/// The jump process of [`crate::theory::jump_process`] from the labels and the growth sets
-/// directly (no inputs: on orthonormal inputs the sets are all the process reads of them), in the
-/// same arithmetic, so that the two agree exactly where both run (checked by the sweep and by
-/// `tests/predict_cli.rs`). It exists because `jump_process` checks orthonormality in
-/// `O(n^2 d)`, which at `n = d = 4096` costs a thousand times the process.
-pub fn jump_process_of_sets(y: &[f64], growth: &[Vec<usize>]) -> JumpProcess {
-    let n = y.len();
-    let m = growth.len();
-    let nf = n as f64;
-    let initial_loss = y.iter().map(|v| v * v).sum::<f64>() / (2.0 * nf);
-    let mut unfitted = vec![true; n];
-    let mut log_size = vec![-1.0f64; m];
-    let mut done = vec![false; m];
-    let mut tau = 0.0f64;
-    let mut events = Vec::new();
-    let mut near_ties = Vec::new();
-    let mut norm_sq = 0.0;
-    loop {
-        let live: Vec<Vec<usize>> =
-            growth.iter().map(|a| a.iter().copied().filter(|&k| unfitted[k]).collect()).collect();
-        let rate: Vec<f64> =
-            (0..m).map(|j| if done[j] || live[j].is_empty() { 0.0 } else { norm_of(y, &live[j]) / nf }).collect();
-        let hits: Vec<(usize, f64)> =
-            (0..m).filter(|&j| rate[j] > 0.0).map(|j| (j, tau + (0.0 - log_size[j]) / rate[j])).collect();
-        let Some(&(first, t_hit)) = hits.iter().min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0))) else {
-            break;
-        };
-        let set = live[first].clone();
-        // one group: the same live set and the same escape time
-        let group: Vec<usize> = hits
-            .iter()
-            .filter(|(j, t)| live[*j] == set && (t - t_hit).abs() <= 1e-12 * t_hit.abs().max(1.0))
-            .map(|(j, _)| *j)
-            .collect();
-        if let Some(&(other, t_other)) =
-            hits.iter().filter(|(j, _)| live[*j] != set).min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)))
-            && (t_other - t_hit) <= NEAR_TIE * t_hit.abs().max(1.0)
-        {
-            near_ties.push(NearTie { first, other, taus: (t_hit, t_other) });
-        }
-        for j in 0..m {
-            log_size[j] += rate[j] * (t_hit - tau);
-        }
-        let runner_up = (0..m)
-            .filter(|&j| rate[j] > 0.0 && !group.contains(&j) && live[j].iter().any(|k| set.contains(k)))
-            .map(|j| (j, log_size[j]))
-            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
-        let next_in_line = (0..m)
-            .filter(|&j| rate[j] > 0.0 && !group.contains(&j))
-            .map(|j| (j, log_size[j]))
-            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
-        tau = t_hit;
-        for &j in &group {
-            done[j] = true;
-            log_size[j] = 0.0;
-        }
-        for &k in &set {
-            unfitted[k] = false;
-        }
-        norm_sq += 2.0 * norm_of(y, &set);
-        let loss_after = (0..n).filter(|&k| unfitted[k]).map(|k| y[k] * y[k]).sum::<f64>() / (2.0 * nf) + 0.0;
-        events.push(JumpEvent { tau, neurons: group, fits: set, loss_after, runner_up, next_in_line });
-    }
-    let plus: Vec<usize> = (0..n).filter(|&k| y[k] > 0.0).collect();
-    let minus: Vec<usize> = (0..n).filter(|&k| y[k] < 0.0).collect();
-    JumpProcess {
-        events,
-        initial_loss,
-        limit_norm_sq: norm_sq,
-        min_norm_sq: 2.0 * (norm_of(y, &plus) + norm_of(y, &minus)),
-        unfitted: (0..n).filter(|&k| unfitted[k]).collect(),
-        near_ties,
-    }
-}
+/// The single body of the process ([`crate::theory::jump_process::jump_process`] calls it after
+/// computing the sets from orthonormal inputs).
+pub use crate::theory::jump_process::jump_process_of_sets;
 
 /// What to sweep.
 #[derive(Clone, Debug, PartialEq)]

@@ -166,6 +166,25 @@ pub fn jump_process(data: &Dataset, g: &[Vec<f64>], s: &[f64]) -> Result<JumpPro
                 .collect(),
         );
     }
+    Ok(jump_process_of_sets(y, &growth))
+}
+
+/// The jump process from the labels and the growth sets `A_j` directly (what [`jump_process`]
+/// computes from orthonormal inputs, the directions and the signs, then runs): the single body
+/// of the process. Callers that know the sets without the inputs (the standard basis of
+/// `reluflow predict --sweep-n`, where checking orthonormality would cost `O(n^2 d)`) call it
+/// directly; each set must list points `k < y.len()` in increasing order.
+///
+/// ```
+/// use reluflow::theory::jump_process::jump_process_of_sets;
+/// // y = (2, -1): neuron 0 grows on point 0, neuron 1 on point 1
+/// let p = jump_process_of_sets(&[2.0, -1.0], &[vec![0], vec![1]]);
+/// assert_eq!(p.events.len(), 2);
+/// assert_eq!(p.limit_norm_sq, p.min_norm_sq);
+/// ```
+pub fn jump_process_of_sets(y: &[f64], growth: &[Vec<usize>]) -> JumpProcess {
+    let n = y.len();
+    let m = growth.len();
     let nf = n as f64;
     let initial_loss = y.iter().map(|v| v * v).sum::<f64>() / (2.0 * nf);
     let mut unfitted = vec![true; n];
@@ -224,14 +243,14 @@ pub fn jump_process(data: &Dataset, g: &[Vec<f64>], s: &[f64]) -> Result<JumpPro
     }
     let plus: Vec<usize> = (0..n).filter(|&k| y[k] > 0.0).collect();
     let minus: Vec<usize> = (0..n).filter(|&k| y[k] < 0.0).collect();
-    Ok(JumpProcess {
+    JumpProcess {
         events,
         initial_loss,
         limit_norm_sq: norm_sq,
         min_norm_sq: 2.0 * (norm_of(y, &plus) + norm_of(y, &minus)),
         unfitted: (0..n).filter(|&k| unfitted[k]).collect(),
         near_ties,
-    })
+    }
 }
 
 /// The exact probability that the balanced Gaussian initialisation (4) of width `m` covers every
