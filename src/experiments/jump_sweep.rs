@@ -9,7 +9,7 @@
 //! independently over the neurons, so the point is missed by all `m` of them with probability
 //! `(3/4)^m`; by a union bound over the `n` points, `P(some point is never covered) <= n (3/4)^m`,
 //! which this `m` makes `<= 0.05`. The exact probability is
-//! [`cover_probability`](crate::theory::jump_process::cover_probability), reported per row.
+//! [`cover_probability`], reported per row.
 //!
 //! ## The instances
 //! Seed `k` of size `n` is `--random-orthonormal n,n --data-seed k` (the default labels, drawn
