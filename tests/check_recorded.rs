@@ -157,3 +157,37 @@ fn own_flow_run_is_judged_with_the_flow_budget() {
     let conserved = report.rows.iter().find(|r| r.id == "L1" && r.part.contains("conserved")).expect("row");
     assert_eq!(conserved.state, ClaimState::NoEvidence);
 }
+
+/// The kinks `reluflow check` reports for 1-D inputs with a bias column are the experiments'
+/// (`experiments::measures::kink_clusters`: `KINK_CUT`, `KINK_GAP`), one convention for both; the
+/// same run with the bias in the first column instead (inputs and weight columns swapped: the same
+/// network) gives the same positions.
+#[test]
+fn check_kinks_are_the_experiments_kinks_with_the_bias_in_either_column() {
+    use reluflow::experiments::measures::kink_clusters;
+    let toy = reluflow::data::generate::toy();
+    let instance = Instance::balanced(toy.clone(), 60, 1e-6 / 60f64.sqrt(), 0);
+    let init = instance.initialisation().expect("init");
+    let (header, snaps) =
+        record_gd(&toy, instance.valid_model().expect("model"), &init.params, 2e-3, 20_000, 50, None).expect("run");
+    let last = snaps.last().expect("snapshots").params.clone();
+    let kinks_of = |header, snaps| {
+        let mut run = InMemoryRun::new(header, snaps).expect("valid run");
+        judge(&mut run).expect("judged").kinks.expect("1-D with a bias column")
+    };
+    let mut swapped_header = header.clone();
+    let rows: Vec<Vec<f64>> = (0..toy.n()).map(|k| vec![toy.x(k)[1], toy.x(k)[0]]).collect();
+    swapped_header.data = Dataset::new(rows, toy.y().to_vec()).expect("valid data");
+    let mut swapped_snaps = snaps.clone();
+    for s in &mut swapped_snaps {
+        for w in &mut s.params.w {
+            w.swap(0, 1);
+        }
+    }
+    let kinks = kinks_of(header, snaps);
+    let expected: Vec<f64> = kink_clusters(&toy, &last).into_iter().map(|c| c.0).collect();
+    assert_eq!(kinks, expected);
+    assert_eq!(kinks.len(), 2, "the toy's two kinks: {kinks:?}");
+    let kinks_swapped = kinks_of(swapped_header, swapped_snaps);
+    assert_eq!(kinks_swapped, kinks);
+}

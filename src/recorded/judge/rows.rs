@@ -627,10 +627,15 @@ pub fn alignment_rows(th: &TheoryView, ev: &Evidence) -> Vec<CheckRow> {
 }
 
 /// The kinks of the final network for 1-D inputs with a bias column (`d = 2`, one column
-/// constant and non-zero): the point `t = -w_j1 b / w_j0` where neuron `j` switches, for the
-/// neurons that grew (split from those that did not at the largest gap of `ln(|a_j| |w_j|)`),
-/// sorted, with the neurons that share a kink (within `1e-6` of the data's range) merged.
+/// constant and non-zero, either one): the network is rewritten in the form `x = (t, 1)` of
+/// Appendix A (`w_j' = (w_j,input, b w_j,bias)`, the same `h`) and its kinks are those of the
+/// experiments' convention, [`crate::experiments::measures::kinks`] at
+/// [`crate::experiments::measures::KINK_CUT`] (neurons whose slope jump is at least `1e-3` of the
+/// largest), grouped by [`crate::experiments::measures::clusters`] with the gap
+/// [`crate::experiments::measures::KINK_GAP`] times the range of `t`: one position (the cluster's
+/// mean) per group of aligned neurons, sorted.
 pub fn kinks(header: &RunHeader, ev: &Evidence) -> Option<Vec<f64>> {
+    use crate::experiments::measures::{KINK_CUT, KINK_GAP, clusters, kinks as network_kinks};
     let data = &header.data;
     if data.d() != 2 || data.n() == 0 {
         return None;
@@ -648,24 +653,10 @@ pub fn kinks(header: &RunHeader, ev: &Evidence) -> Option<Vec<f64>> {
     };
     let b = data.x(0)[bias];
     let p = &ev.last;
-    let mut weights: Vec<(f64, usize)> = (0..p.m())
-        .map(|j| ((p.a[j].abs() * p.w[j].iter().map(|v| v * v).sum::<f64>().sqrt()).ln(), j))
-        .filter(|x| x.0.is_finite())
-        .collect();
-    weights.sort_by(|x, y| y.0.total_cmp(&x.0));
-    let cut = (1..weights.len())
-        .max_by(|&i, &k| (weights[i - 1].0 - weights[i].0).total_cmp(&(weights[k - 1].0 - weights[k].0)))
-        .unwrap_or(weights.len());
+    let standard =
+        crate::params::Params { a: p.a.clone(), w: p.w.iter().map(|w| vec![w[input], b * w[bias]]).collect() };
     let (lo, hi) = (0..data.n())
         .map(|k| data.x(k)[input])
         .fold((f64::INFINITY, f64::NEG_INFINITY), |a, v| (a.0.min(v), a.1.max(v)));
-    let tol = 1e-6 * (hi - lo).abs().max(1.0);
-    let mut ks: Vec<f64> = weights[..cut]
-        .iter()
-        .filter(|(_, j)| p.w[*j][input] != 0.0)
-        .map(|(_, j)| -p.w[*j][bias] * b / p.w[*j][input])
-        .collect();
-    ks.sort_by(f64::total_cmp);
-    ks.dedup_by(|a, b| (*a - *b).abs() <= tol);
-    Some(ks)
+    Some(clusters(&network_kinks(&standard, KINK_CUT), KINK_GAP * (hi - lo)).into_iter().map(|c| c.0).collect())
 }
