@@ -4,7 +4,6 @@
 use super::params::{RunParams, WorkItem};
 use super::record::{CaseRecord, InstanceShape};
 use crate::claims::{ClaimId, Outcome, registry};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 /// What one case gave: its outcome, the shape of its instance (`None` when the seed's draws gave
@@ -41,30 +40,7 @@ pub fn run_case(run: &RunParams, item: &WorkItem) -> CaseRecord {
 pub fn run_cases<E>(
     run: &RunParams,
     items: &[WorkItem],
-    mut sink: impl FnMut(CaseRecord) -> Result<(), E>,
+    sink: impl FnMut(CaseRecord) -> Result<(), E>,
 ) -> Result<(), E> {
-    use rayon::prelude::*;
-    let stop = AtomicBool::new(false);
-    let (sender, receiver) = std::sync::mpsc::channel::<CaseRecord>();
-    std::thread::scope(|scope| {
-        let stop = &stop;
-        scope.spawn(move || {
-            items.par_iter().for_each_with(sender, |sender, item| {
-                if !stop.load(Ordering::Relaxed) {
-                    // the receiver is gone only once the sink failed: then the record is dropped
-                    let _ = sender.send(run_case(run, item));
-                }
-            });
-        });
-        let mut result = Ok(());
-        for record in receiver {
-            if result.is_ok() {
-                if let Err(e) = sink(record) {
-                    stop.store(true, Ordering::Relaxed);
-                    result = Err(e);
-                }
-            }
-        }
-        result
-    })
+    super::run_streaming(items, |item| run_case(run, item), sink)
 }

@@ -24,6 +24,7 @@ mod params;
 mod record;
 mod report;
 mod shard;
+mod stream;
 
 pub use coverage::Coverage;
 pub use errors::CampaignError;
@@ -34,3 +35,4 @@ pub use params::{RunParams, WorkItem, replay_command};
 pub use record::{CaseRecord, InstanceShape, RecordedOutcome, RecordedScale, VERSION};
 pub use report::{Scope, check_records, report, same_run};
 pub use shard::{Shard, ShardError};
+pub use stream::run_streaming;

@@ -11,7 +11,6 @@ use crate::claims::{ClaimId, check};
 use crate::data::Dataset;
 use crate::data::generate::{LabelSpec, random_orthonormal};
 use crate::theory;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The data of `cell` with seed `seed`: `n` Haar orthonormal inputs in `R^d` and labels
 /// ([`random_orthonormal`], seed `seed`); with a prescribed ratio `r` the labels are drawn with
@@ -94,31 +93,7 @@ pub fn run_item(item: &SweepItem, claims: &[ClaimId]) -> SweepRecord {
 pub fn run_items(
     items: &[SweepItem],
     claims: &[ClaimId],
-    mut write: impl FnMut(SweepRecord) -> Result<(), SweepError>,
+    write: impl FnMut(SweepRecord) -> Result<(), SweepError>,
 ) -> Result<(), SweepError> {
-    use rayon::prelude::*;
-    let stop = AtomicBool::new(false);
-    let (sender, receiver) = std::sync::mpsc::channel::<SweepRecord>();
-    std::thread::scope(|scope| {
-        let stop = &stop;
-        scope.spawn(move || {
-            items.par_iter().for_each_with(sender, |sender, item| {
-                if stop.load(Ordering::Relaxed) {
-                    return;
-                }
-                // a closed channel means the writer stopped: the record is not wanted
-                let _ = sender.send(run_item(item, claims));
-            });
-        });
-        let mut result = Ok(());
-        for record in receiver {
-            if result.is_ok() {
-                if let Err(e) = write(record) {
-                    stop.store(true, Ordering::Relaxed);
-                    result = Err(e);
-                }
-            }
-        }
-        result
-    })
+    crate::campaign::run_streaming(items, |item| run_item(item, claims), write)
 }
