@@ -120,19 +120,24 @@ pub fn table(report: &CheckReport) -> String {
         "claim", "state", "part", "measured", "bound", "margin"
     );
     for r in &report.rows {
-        let _ = writeln!(
-            out,
-            "{:<5} {:<12} {:<40} {:>11} {:>11} {:>11}",
-            r.id,
-            r.state.label(),
-            r.part,
-            number(r.measured),
-            number(r.bound),
-            number(r.margin)
-        );
+        let [id, state, part, measured, bound, margin] = cells(r);
+        let _ = writeln!(out, "{id:<5} {state:<12} {part:<40} {measured:>11} {bound:>11} {margin:>11}");
         let _ = writeln!(out, "      {}", r.statement);
     }
     let _ = writeln!(out, "end: {}", end_line(&report.end));
+    out.push_str(&footer(report));
+    out
+}
+
+/// One row's cells, as both the table and the Markdown print them: claim, state, part,
+/// measured, bound, margin.
+fn cells(r: &crate::recorded::CheckRow) -> [String; 6] {
+    [r.id.clone(), r.state.label().to_string(), r.part.clone(), number(r.measured), number(r.bound), number(r.margin)]
+}
+
+/// The kinks (1-D inputs with a bias column) and the counts, the last lines of both forms.
+fn footer(report: &CheckReport) -> String {
+    let mut out = String::new();
     if let Some(k) = &report.kinks {
         let _ = writeln!(
             out,
@@ -167,18 +172,9 @@ pub fn markdown(report: &CheckReport) -> String {
 | claim | state | part | measured | bound | margin | statement |\n|---|---|---|---|---|---|---|\n",
     );
     for r in &report.rows {
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} | {} | {} |",
-            r.id,
-            r.state.label(),
-            r.part,
-            number(r.measured),
-            number(r.bound),
-            number(r.margin),
-            r.statement.replace('|', "\\|")
-        );
+        let _ = writeln!(out, "| {} | {} |", cells(r).join(" | "), r.statement.replace('|', "\\|"));
     }
-    let _ = writeln!(out, "\nEnd: {}", end_line(&report.end));
+    let _ = writeln!(out, "\nEnd: {}\n", end_line(&report.end));
+    out.push_str(&footer(report));
     out
 }
