@@ -156,7 +156,13 @@ fn numpy_run_through_the_cli() {
     for needle in ["LOSS", "L1", "L6", "F1", "T1", "an interpolator", "Assumption 1"] {
         assert!(text.contains(needle), "{needle} missing:\n{text}");
     }
-    assert!(std::fs::read_to_string(&md).expect("markdown").contains("| L6 | held |"));
+    let markdown = std::fs::read_to_string(&md).expect("markdown");
+    assert!(markdown.contains("| L6 | held |"));
+    // every row of the table has its 7 cells: a `|` inside a cell is escaped
+    for row in markdown.lines().filter(|l| l.starts_with("| ")) {
+        let bars = row.char_indices().filter(|&(i, c)| c == '|' && (i == 0 || &row[i - 1..i] != "\\")).count();
+        assert_eq!(bars, 8, "{row}");
+    }
     assert!(std::fs::read_to_string(&svg).expect("svg").contains("<svg"));
     let json = Command::new(env!("CARGO_BIN_EXE_reluflow"))
         .args(["check", path.to_str().expect("utf-8"), "--json"])

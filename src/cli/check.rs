@@ -172,7 +172,8 @@ pub fn markdown(report: &CheckReport) -> String {
 | claim | state | part | measured | bound | margin | statement |\n|---|---|---|---|---|---|---|\n",
     );
     for r in &report.rows {
-        let _ = writeln!(out, "| {} | {} |", cells(r).join(" | "), r.statement.replace('|', "\\|"));
+        let escaped: Vec<String> = cells(r).iter().chain([&r.statement]).map(|c| c.replace('|', "\\|")).collect();
+        let _ = writeln!(out, "| {} |", escaped.join(" | "));
     }
     let _ = writeln!(out, "\nEnd: {}\n", end_line(&report.end));
     out.push_str(&footer(report));
