@@ -166,3 +166,71 @@ fn width_for_is_the_smallest_union_bound_width() {
         assert!(bound(m) <= 0.05 && bound(m - 1) > 0.05, "n = {n}, m = {m}");
     }
 }
+
+/// `predict --json` has the issue's fields (`events[{tau, neuron, fits, loss_after}]`,
+/// `limit_norm_sq`, `min_norm_sq`, `unfitted`, `cover_probability`), with the numbers of
+/// `theory::jump_process` on the README's instance; `--init-from` a file holding that instance's
+/// `theta(0)` gives the same process (without `lambda`, so without times).
+#[test]
+fn predict_json_has_the_issue_fields_and_init_from_gives_the_same_process() {
+    let base = [
+        "predict",
+        "--random-orthonormal",
+        "5,7",
+        "--data-seed",
+        "1",
+        "--width",
+        "10",
+        "--lambda",
+        "1e-16",
+        "--seed",
+        "5",
+    ];
+    let mut args = base.to_vec();
+    args.push("--json");
+    let json: Value = serde_json::from_str(&stdout_of(&args)).expect("JSON");
+    let events = json["events"].as_array().expect("events");
+    assert_eq!(events.len(), 3);
+    for key in ["tau", "neuron", "fits", "loss_after"] {
+        assert!(events.iter().all(|e| !e[key].is_null()), "{key} missing");
+    }
+    for key in ["limit_norm_sq", "min_norm_sq", "unfitted", "cover_probability"] {
+        assert!(!json[key].is_null(), "{key} missing");
+    }
+    assert!(json["caveats"].as_array().expect("caveats").is_empty());
+    let data = random_orthonormal(5, 7, &LabelSpec::default(), 1).expect("data");
+    let init = Instance::balanced(data.clone(), 10, 1e-16, 5).initialisation().expect("init").params.to_params();
+    let signs: Vec<f64> = init.a.iter().map(|a| a.signum()).collect();
+    let process = jump_process(&data, &init.w, &signs).expect("orthonormal");
+    assert_eq!(json["limit_norm_sq"].as_f64(), Some(process.limit_norm_sq));
+    assert_eq!(events[0]["tau"].as_f64(), Some(process.events[0].tau));
+
+    // the same theta(0) from a file: g_j = w_j(0) up to the factor lambda, the same signs
+    let path = std::env::temp_dir().join(format!("reluflow-predict-init-{}.json", std::process::id()));
+    let text = serde_json::json!({ "a": init.a, "w": init.w }).to_string();
+    std::fs::write(&path, text).expect("init file");
+    let path_text = path.display().to_string();
+    let from_file = ["predict", "--random-orthonormal", "5,7", "--data-seed", "1", "--init-from", &path_text, "--json"];
+    let other: Value = serde_json::from_str(&stdout_of(&from_file)).expect("JSON");
+    let _ = std::fs::remove_file(&path);
+    assert_eq!(other["limit_norm_sq"], json["limit_norm_sq"]);
+    assert_eq!(other["unfitted"], json["unfitted"]);
+    let taus = |v: &Value| v["events"].as_array().expect("events").iter().map(|e| e["tau"].clone()).collect::<Vec<_>>();
+    assert_eq!(taus(&other), taus(&json));
+    assert!(other["lambda"].is_null() && other["events"][0]["time"].is_null(), "no lambda, no times");
+}
+
+/// `predict` on an instance outside the derivation's assumptions says so: an unbalanced
+/// initialisation and `relu'(0) = 1` are printed as caveats (and listed in `--json`); inputs
+/// that are not orthonormal are an error naming Assumption 1, not a prediction.
+#[test]
+fn predict_states_unmet_assumptions() {
+    let text = stdout_of(&["predict", "--random-orthonormal", "4,4", "--width", "6", "--init", "unbalanced"]);
+    assert!(text.starts_with("caveat: the initialisation is not balanced"), "{text}");
+    let text = stdout_of(&["predict", "--random-orthonormal", "4,4", "--width", "6", "--relu-prime-at-zero", "1"]);
+    assert!(text.contains("caveat: relu'(0) = 1"), "{text}");
+    let out = reluflow(&["predict", "--data", "toy", "--width", "6"], "1");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("orthonormal"), "{err}");
+}

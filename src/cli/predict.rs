@@ -71,6 +71,9 @@ pub struct Prediction {
     pub lambda: Option<f64>,
     /// Width `m`.
     pub width: usize,
+    /// Assumptions of the process the instance does not meet (empty when it meets them all): the
+    /// prediction is still printed, but the flow need not follow it.
+    pub caveats: Vec<String>,
 }
 
 /// One event of [`Prediction`].
@@ -130,8 +133,44 @@ pub fn predict(args: &PredictArgs) -> Result<(Prediction, JumpProcess), CliError
         near_ties: process.near_ties.iter().map(|t| (t.first, t.other, t.taus.0, t.taus.1)).collect(),
         lambda: p.lambda,
         width: p.m,
+        caveats: caveats(&p.model, &params),
     };
     Ok((prediction, process))
+}
+
+/// The assumptions of the derivation (`theory::jump_process`) that `model` and `theta(0)` do
+/// not meet: `relu'(0) = 0` (Lemma 6: a coordinate at 0 stays put) and the balanced
+/// initialisation `a_j = s_j |w_j|` (Lemma 1: the sign of `a_j` never changes; checked to
+/// `1e-9 |theta_j|^2`, the rounding of a file written to a few digits passes).
+pub fn caveats(model: &crate::network::ValidModel, theta0: &crate::params::Params) -> Vec<String> {
+    use crate::network::Activation;
+    let mut out = Vec::new();
+    match model.activation() {
+        Activation::Relu if model.relu_prime_at_zero() == 0.0 => {}
+        Activation::Relu => out.push(format!(
+            "relu'(0) = {}: the process needs relu'(0) = 0 (Lemma 6: a coordinate at 0 stays put)",
+            model.relu_prime_at_zero()
+        )),
+        Activation::Leaky { slope } => out.push(format!(
+            "leaky ReLU (slope {slope}): the process needs the ReLU (Lemma 6: coordinates <= 0 are frozen)"
+        )),
+    }
+    let worst = (0..theta0.a.len())
+        .map(|j| {
+            let w_sq: f64 = theta0.w[j].iter().map(|v| v * v).sum();
+            let size = theta0.a[j] * theta0.a[j] + w_sq;
+            (j, if size > 0.0 { (theta0.a[j] * theta0.a[j] - w_sq).abs() / size } else { 0.0 })
+        })
+        .max_by(|x, y| x.1.total_cmp(&y.1));
+    if let Some((j, gap)) = worst
+        && gap > 1e-9
+    {
+        out.push(format!(
+            "the initialisation is not balanced (neuron {j}: |a_j^2 - |w_j|^2| = {gap:.2e} |theta_j|^2): output weights can \
+             change sign (Lemma 1's premise), the process assumes they do not"
+        ));
+    }
+    out
 }
 
 /// Runs `predict`.
@@ -147,6 +186,9 @@ pub fn run(args: &PredictArgs) -> Result<String, CliError> {
         return Ok(serde_json::to_string_pretty(&pr).expect("a prediction serialises") + "\n");
     }
     let mut out = String::new();
+    for c in &pr.caveats {
+        let _ = writeln!(out, "caveat: {c}");
+    }
     let _ = writeln!(
         out,
         "the lambda -> 0 limit as a jump process (tau = t / ln(1/lambda)); initial loss {:.6}",
