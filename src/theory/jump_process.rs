@@ -109,7 +109,10 @@ impl JumpProcess {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum JumpError {
     /// The inputs are not orthonormal (the growth sets and rates need Assumption 1).
-    #[error("the jump process needs orthonormal inputs (max |<x_k, x_l> - delta_kl| = {0:.3e} > 1e-10)")]
+    #[error(
+        "the jump process needs orthonormal inputs (Assumption 1), these have max |<x_k, x_l> - delta_kl| = {0:.3e} > 1e-10: \
+         give data whose rows are orthonormal, e.g. --random-orthonormal N,D"
+    )]
     NotOrthonormal(f64),
     /// Widths or dimensions disagree.
     #[error("the initial directions have {found} coordinates, the inputs d = {d}")]
