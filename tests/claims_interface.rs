@@ -43,6 +43,11 @@ fn violate(req: Requirement, base: &Instance) -> Instance {
         // every label negated: r -> 1/r < 1
         Requirement::RatioAboveOne => with_data(data.with_labels(data.y().iter().map(|v| -v).collect()).unwrap()),
         Requirement::BothLabelSigns => with_data(data.with_labels(data.y().iter().map(|v| v.abs()).collect()).unwrap()),
+        // the first label set to 0
+        Requirement::NonZeroLabels => with_data(
+            data.with_labels(data.y().iter().enumerate().map(|(k, v)| if k == 0 { 0.0 } else { *v }).collect())
+                .unwrap(),
+        ),
         // one neuron: S+,1 or S-,1 is empty whatever the seed (a neuron has one sign)
         Requirement::Assumption3 | Requirement::SPlusOneNonEmpty | Requirement::SMinusOneNonEmpty => {
             let want_plus_empty = req != Requirement::SMinusOneNonEmpty;

@@ -302,13 +302,14 @@ impl ClaimId {
             // small-initialisation regime, as L12, T1, TS
             JP => &[
                 OrthonormalInputs,
+                NonZeroLabels,
                 BalancedInit,
                 ReluWithZeroDerivative,
                 LambdaAtMost(limits::LADDER[0]),
                 LambdaAtLeast(limits::LADDER_TOP_MIN),
             ],
             // the exact probability is that of eq. (4) on orthonormal inputs
-            CV => &[OrthonormalInputs, BalancedInit, ReluWithZeroDerivative],
+            CV => &[OrthonormalInputs, NonZeroLabels, BalancedInit, ReluWithZeroDerivative],
             XA => &[
                 NonOrthogonalInputs,
                 AppendixASetting,

@@ -36,6 +36,9 @@ pub enum Requirement {
     RatioAboveOne,
     /// Both label signs present (`D+` and `D-` non-zero).
     BothLabelSigns,
+    /// Every label non-zero (the part of Assumption 2 the jump process needs: a point with
+    /// `y_k = 0` is in no growth set, so it is never "covered" although its loss is 0).
+    NonZeroLabels,
     /// Assumption 3: `S+,1` and `S-,1` both non-empty at initialisation.
     Assumption3,
     /// `S+,1` non-empty.
@@ -109,6 +112,10 @@ impl Requirement {
                 let r = theory::r(data);
                 if r > 1.0 && r.is_finite() { Ok(()) } else { fail(format!("r = {r:.4}")) }
             }
+            Requirement::NonZeroLabels => match data.y().iter().position(|&y| y == 0.0) {
+                None => Ok(()),
+                Some(k) => fail(format!("label y_{k} = 0")),
+            },
             Requirement::BothLabelSigns => {
                 let rep = data.assumptions();
                 if rep.n_plus > 0 && rep.n_minus > 0 {
@@ -207,6 +214,7 @@ impl Requirement {
             Requirement::Assumption2 => "Assumption 2 (non-zero labels, |D+| != |D-|)".into(),
             Requirement::RatioAboveOne => "r = |D+|/|D-| > 1".into(),
             Requirement::BothLabelSigns => "labels of both signs".into(),
+            Requirement::NonZeroLabels => "every label non-zero".into(),
             Requirement::Assumption3 => "Assumption 3 (S+,1 and S-,1 non-empty)".into(),
             Requirement::SPlusOneNonEmpty => "S+,1 non-empty".into(),
             Requirement::SMinusOneNonEmpty => "S-,1 non-empty".into(),

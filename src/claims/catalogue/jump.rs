@@ -37,7 +37,7 @@ pub(super) const JP: ClaimEntry = ClaimEntry {
                more escapes), `lambda = 1e-8`, the first initialisation seed without a near-tie at `1e-300`; \
                six flow runs at `rtol = 1e-10` (about 0.1 s). Skipped with the reason: escapes of different sets at \
                the same `tau` (to 1e-9), or another growing neuron still above `1e-2` at `1e-300`; requires \
-               orthonormal inputs, the balanced initialisation, `relu'(0) = 0` and `1e-32 <= lambda <= 1e-4`.",
+               orthonormal inputs, non-zero labels, the balanced initialisation, `relu'(0) = 0` and `1e-32 <= lambda <= 1e-4`.",
     checks: &["jump::check_jp", "jump::simulate_jp", "jump::near_tie_reason", "jump::asymptotic", "jump::process_of"],
     tests: "tests/claims_jump.rs",
     negative_controls: &[
@@ -84,7 +84,7 @@ pub(super) const CV: ClaimEntry = ClaimEntry {
                 deterministic: at `p` in `[0.25, 0.75]` it detects a probability off by `0.055`; half the smallest \
                 difference between two saddle losses; the midpoint between a point's two values.",
     evidence: "Orthonormal inputs, `n` in 2..5, `d = n + 0..2`, the smallest width whose cover probability is at \
-               least 1/4, `lambda = 1e-6`; 2000 initialisations counted, 2 flow runs. Requires orthonormal inputs, \
+               least 1/4, `lambda = 1e-6`; 2000 initialisations counted, 2 flow runs. Requires orthonormal inputs, non-zero labels, \
                the balanced initialisation and `relu'(0) = 0`.",
     checks: &[
         "jump::check_cv_frequency",
