@@ -170,28 +170,9 @@ pub fn sweep_lines_svg(
                 .y_label_formatter(&|v| format!("1e{}", v.log10().round() as i32))
                 .draw()
                 .map_err(err)?;
-            let base = chart_area.get_base_pixel();
-            for t in &x_keys {
-                let (px, py) = chart.backend_coord(&(*t, y_lo));
-                let (px, py) = (px - base.0, py - base.1);
-                chart_area.draw(&PathElement::new(vec![(px, py), (px, py + 5)], BLACK)).map_err(err)?;
-                let label = x_label_of(t);
-                draw_text(&chart_area, &label, (px, py + 14), TICK_SIZE, BLACK.to_rgba(), HPos::Center)?;
-            }
-            let clamp = |v: f64| v.clamp(y_lo, y_hi);
-            for (i, (_, s)) in series.iter().enumerate() {
-                let c = PALETTE[i % PALETTE.len()];
-                let kept: Vec<_> = s.iter().filter(|p| p.1 > 0.0).collect();
-                let mut polygon: Vec<(f64, f64)> = kept.iter().map(|p| (p.0, clamp(p.3))).collect();
-                polygon.extend(kept.iter().rev().map(|p| (p.0, clamp(p.2))));
-                chart.draw_series(std::iter::once(Polygon::new(polygon, c.mix(0.18).filled()))).map_err(err)?;
-                chart
-                    .draw_series(LineSeries::new(s.iter().filter(|p| p.1 > 0.0).map(|p| (p.0, p.1)), c.stroke_width(2)))
-                    .map_err(err)?;
-                chart
-                    .draw_series(s.iter().filter(|p| p.1 > 0.0).map(|p| Circle::new((p.0, p.1), 3, c.filled())))
-                    .map_err(err)?;
-            }
+            draw_x_ticks(&chart, &chart_area, &x_keys, &x_label_of, y_lo)?;
+            // a mean <= 0 has no place on the log axis; a band is cut at the axis' ends
+            draw_bands(&mut chart, &series, |p| p.1 > 0.0, |v| v.clamp(y_lo, y_hi))?;
         } else {
             let y = y_lo..y_hi;
             let x = x_range.0..x_range.1;
@@ -214,23 +195,51 @@ pub fn sweep_lines_svg(
                 .y_label_formatter(&|v| value_label(*v))
                 .draw()
                 .map_err(err)?;
-            let base = chart_area.get_base_pixel();
-            for t in &x_keys {
-                let (px, py) = chart.backend_coord(&(*t, y_lo));
-                let (px, py) = (px - base.0, py - base.1);
-                chart_area.draw(&PathElement::new(vec![(px, py), (px, py + 5)], BLACK)).map_err(err)?;
-                let label = x_label_of(t);
-                draw_text(&chart_area, &label, (px, py + 14), TICK_SIZE, BLACK.to_rgba(), HPos::Center)?;
-            }
-            for (i, (_, s)) in series.iter().enumerate() {
-                let c = PALETTE[i % PALETTE.len()];
-                let mut polygon: Vec<(f64, f64)> = s.iter().map(|p| (p.0, p.3)).collect();
-                polygon.extend(s.iter().rev().map(|p| (p.0, p.2)));
-                chart.draw_series(std::iter::once(Polygon::new(polygon, c.mix(0.18).filled()))).map_err(err)?;
-                chart.draw_series(LineSeries::new(s.iter().map(|p| (p.0, p.1)), c.stroke_width(2))).map_err(err)?;
-                chart.draw_series(s.iter().map(|p| Circle::new((p.0, p.1), 3, c.filled()))).map_err(err)?;
-            }
+            draw_x_ticks(&chart, &chart_area, &x_keys, &x_label_of, y_lo)?;
+            draw_bands(&mut chart, &series, |_| true, |v| v)?;
         }
         Ok(())
     })
+}
+
+/// A chart of [`sweep_lines_svg`]: x linear in its coordinate, y log or linear.
+type LinesChart<'a, Y> = ChartContext<'a, SVGBackend<'a>, Cartesian2d<plotters::coord::types::RangedCoordf64, Y>>;
+
+/// The x ticks, drawn by hand under the axis (a 5-pixel tick and its label at each key): the
+/// keys are the grid's values, not plotters' round numbers.
+fn draw_x_ticks<Y: Ranged<ValueType = f64>>(
+    chart: &LinesChart<'_, Y>,
+    area: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
+    keys: &[f64],
+    label_of: &impl Fn(&f64) -> String,
+    y_lo: f64,
+) -> Result<(), PlotError> {
+    let base = area.get_base_pixel();
+    for t in keys {
+        let (px, py) = chart.backend_coord(&(*t, y_lo));
+        let (px, py) = (px - base.0, py - base.1);
+        area.draw(&PathElement::new(vec![(px, py), (px, py + 5)], BLACK)).map_err(err)?;
+        draw_text(area, &label_of(t), (px, py + 14), TICK_SIZE, BLACK.to_rgba(), HPos::Center)?;
+    }
+    Ok(())
+}
+
+/// Each series as its band (a translucent polygon from `low` to `high`, through `clamp`), its
+/// mean line and its points, over the points `keep` retains.
+fn draw_bands<Y: Ranged<ValueType = f64>>(
+    chart: &mut LinesChart<'_, Y>,
+    series: &[(f64, Series)],
+    keep: impl Fn(&(f64, f64, f64, f64)) -> bool,
+    clamp: impl Fn(f64) -> f64,
+) -> Result<(), PlotError> {
+    for (i, (_, s)) in series.iter().enumerate() {
+        let c = PALETTE[i % PALETTE.len()];
+        let kept: Vec<&(f64, f64, f64, f64)> = s.iter().filter(|p| keep(p)).collect();
+        let mut polygon: Vec<(f64, f64)> = kept.iter().map(|p| (p.0, clamp(p.3))).collect();
+        polygon.extend(kept.iter().rev().map(|p| (p.0, clamp(p.2))));
+        chart.draw_series(std::iter::once(Polygon::new(polygon, c.mix(0.18).filled()))).map_err(err)?;
+        chart.draw_series(LineSeries::new(kept.iter().map(|p| (p.0, p.1)), c.stroke_width(2))).map_err(err)?;
+        chart.draw_series(kept.iter().map(|p| Circle::new((p.0, p.1), 3, c.filled()))).map_err(err)?;
+    }
+    Ok(())
 }
