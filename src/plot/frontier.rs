@@ -87,19 +87,9 @@ pub fn frontier_svg(
         // left: lambda* against m, log-log
         let x = (m_lo..m_hi).log_scale().with_key_points(ms.iter().map(|&m| m as f64).collect::<Vec<_>>());
         let y = (y_lo..y_hi).log_scale().with_key_points(bold.clone()).with_light_points(light.clone());
-        let mut chart = ChartBuilder::on(&left)
-            .margin(CHART_MARGIN)
-            .x_label_area_size(X_LABEL_AREA)
-            .y_label_area_size(Y_LABEL_AREA)
-            .build_cartesian_2d(x, y)
-            .map_err(err)?;
-        chart
-            .configure_mesh()
-            .label_style((FONT, TICK_SIZE))
-            .axis_desc_style((FONT, AXIS_DESC_SIZE))
-            .x_desc("width m")
+        let mut chart = chart_on(&left, None, None, x, y)?;
+        styled_mesh(&mut chart, "width m", "lambda*")
             .x_label_formatter(&|v| format!("{v:.0}"))
-            .y_desc("lambda*")
             .y_label_formatter(&y_label)
             .draw()
             .map_err(err)?;
@@ -130,21 +120,11 @@ pub fn frontier_svg(
         }
         // right: lambda* against n, log y
         let y = (y_lo..y_hi).log_scale().with_key_points(bold).with_light_points(light);
-        let mut chart = ChartBuilder::on(&right)
-            .margin(CHART_MARGIN)
-            .x_label_area_size(X_LABEL_AREA)
-            .y_label_area_size(Y_LABEL_AREA)
-            .build_cartesian_2d(n_lo..n_hi, y)
-            .map_err(err)?;
-        chart
-            .configure_mesh()
-            .label_style((FONT, TICK_SIZE))
-            .axis_desc_style((FONT, AXIS_DESC_SIZE))
-            .x_desc("number of points n")
+        let mut chart = chart_on(&right, None, None, n_lo..n_hi, y)?;
+        styled_mesh(&mut chart, "number of points n", "lambda*")
             .x_labels(((n_hi - n_lo) * 2.0).round() as usize + 1)
             .x_max_light_lines(0)
             .x_label_formatter(&|v| if (v - v.round()).abs() < 1e-6 { format!("{v:.0}") } else { String::new() })
-            .y_desc("lambda*")
             .y_label_formatter(&y_label)
             .draw()
             .map_err(err)?;

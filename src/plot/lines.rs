@@ -6,10 +6,7 @@
 //! reaching 0 or below is cut at the axis floor, as the caption says), linear otherwise.
 
 use super::heatmap::{AxisCells, caption_of, captioned_figure, linear_ticks, value_label};
-use super::{
-    AXIS_DESC_SIZE, CHART_MARGIN, FONT, Marker, PlotError, TICK_SIZE, X_LABEL_AREA, Y_LABEL_AREA, decade_ticks,
-    draw_legend, draw_text, err,
-};
+use super::{Marker, PlotError, TICK_SIZE, chart_on, decade_ticks, draw_legend, draw_text, err, styled_mesh};
 use crate::sweep::{Aggregate, AxisScale};
 use plotters::coord::combinators::IntoLogRange;
 use plotters::prelude::*;
@@ -153,19 +150,8 @@ pub fn sweep_lines_svg(
             let (bold, light) = decade_ticks(y_lo, y_hi, 10);
             let y = (y_lo..y_hi).log_scale().with_key_points(bold).with_light_points(light);
             let x = x_range.0..x_range.1;
-            let mut chart = ChartBuilder::on(&chart_area)
-                .margin(CHART_MARGIN)
-                .margin_right(40)
-                .x_label_area_size(X_LABEL_AREA)
-                .y_label_area_size(Y_LABEL_AREA)
-                .build_cartesian_2d(x, y)
-                .map_err(err)?;
-            chart
-                .configure_mesh()
-                .label_style((FONT, TICK_SIZE))
-                .axis_desc_style((FONT, AXIS_DESC_SIZE))
-                .x_desc(x_desc.as_str())
-                .y_desc(y_desc.as_str())
+            let mut chart = chart_on(&chart_area, None, Some(40), x, y)?;
+            styled_mesh(&mut chart, &x_desc, &y_desc)
                 .x_labels(0)
                 .y_label_formatter(&|v| format!("1e{}", v.log10().round() as i32))
                 .draw()
@@ -176,19 +162,8 @@ pub fn sweep_lines_svg(
         } else {
             let y = y_lo..y_hi;
             let x = x_range.0..x_range.1;
-            let mut chart = ChartBuilder::on(&chart_area)
-                .margin(CHART_MARGIN)
-                .margin_right(40)
-                .x_label_area_size(X_LABEL_AREA)
-                .y_label_area_size(Y_LABEL_AREA)
-                .build_cartesian_2d(x, y)
-                .map_err(err)?;
-            chart
-                .configure_mesh()
-                .label_style((FONT, TICK_SIZE))
-                .axis_desc_style((FONT, AXIS_DESC_SIZE))
-                .x_desc(x_desc.as_str())
-                .y_desc(y_desc.as_str())
+            let mut chart = chart_on(&chart_area, None, Some(40), x, y)?;
+            styled_mesh(&mut chart, &x_desc, &y_desc)
                 .x_labels(0)
                 .y_labels(linear_ticks(y_lo, y_hi, 8).len().max(2))
                 .light_line_style(WHITE)
@@ -203,12 +178,12 @@ pub fn sweep_lines_svg(
 }
 
 /// A chart of [`sweep_lines_svg`]: x linear in its coordinate, y log or linear.
-type LinesChart<'a, Y> = ChartContext<'a, SVGBackend<'a>, Cartesian2d<plotters::coord::types::RangedCoordf64, Y>>;
+type LinesChart<'a, 'b, Y> = super::Chart<'a, 'b, plotters::coord::types::RangedCoordf64, Y>;
 
 /// The x ticks, drawn by hand under the axis (a 5-pixel tick and its label at each key): the
 /// keys are the grid's values, not plotters' round numbers.
 fn draw_x_ticks<Y: Ranged<ValueType = f64>>(
-    chart: &LinesChart<'_, Y>,
+    chart: &LinesChart<'_, '_, Y>,
     area: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
     keys: &[f64],
     label_of: &impl Fn(&f64) -> String,
@@ -227,7 +202,7 @@ fn draw_x_ticks<Y: Ranged<ValueType = f64>>(
 /// Each series as its band (a translucent polygon from `low` to `high`, through `clamp`), its
 /// mean line and its points, over the points `keep` retains.
 fn draw_bands<Y: Ranged<ValueType = f64>>(
-    chart: &mut LinesChart<'_, Y>,
+    chart: &mut LinesChart<'_, '_, Y>,
     series: &[(f64, Series)],
     keep: impl Fn(&(f64, f64, f64, f64)) -> bool,
     clamp: impl Fn(f64) -> f64,

@@ -35,8 +35,10 @@ pub use network_states::network_states_svg;
 pub use recorded_curve::recorded_loss_svg;
 
 use crate::trajectory::Trajectory;
+use plotters::chart::MeshStyle;
 use plotters::coord::Shift;
 use plotters::coord::combinators::{BindKeyPoints, LogCoord, WithKeyPoints};
+use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -372,6 +374,47 @@ fn right_margin(x_max: f64) -> u32 {
     CHART_MARGIN.max(half.ceil() as u32 + 6)
 }
 
+/// A 2-D chart on an SVG area.
+pub(super) type Chart<'a, 'b, X, Y> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<X, Y>>;
+
+/// A chart on `area` with the figures' margins and label areas: [`CHART_MARGIN`] on every side
+/// (the top and right replaced by `margin_top`, `margin_right` when given), [`X_LABEL_AREA`],
+/// [`Y_LABEL_AREA`].
+pub(super) fn chart_on<'a, 'b, X: AsRangedCoord, Y: AsRangedCoord>(
+    area: &'a Area<'b>,
+    margin_top: Option<u32>,
+    margin_right: Option<u32>,
+    x: X,
+    y: Y,
+) -> Result<Chart<'a, 'b, X::CoordDescType, Y::CoordDescType>, PlotError> {
+    let mut builder = ChartBuilder::on(area);
+    builder.margin(CHART_MARGIN).x_label_area_size(X_LABEL_AREA).y_label_area_size(Y_LABEL_AREA);
+    if let Some(top) = margin_top {
+        builder.margin_top(top);
+    }
+    if let Some(right) = margin_right {
+        builder.margin_right(right);
+    }
+    builder.build_cartesian_2d(x, y).map_err(err)
+}
+
+/// The mesh of `chart` in the figures' fonts ([`FONT`], [`TICK_SIZE`], [`AXIS_DESC_SIZE`]) with
+/// both axis descriptions; the caller sets the labels and draws it.
+pub(super) fn styled_mesh<'a, 'm, DB, X, Y>(
+    chart: &'m mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    x_desc: &str,
+    y_desc: &str,
+) -> MeshStyle<'a, 'm, X, Y, DB>
+where
+    DB: DrawingBackend,
+    X: Ranged + ValueFormatter<<X as Ranged>::ValueType>,
+    Y: Ranged + ValueFormatter<<Y as Ranged>::ValueType>,
+{
+    let mut mesh = chart.configure_mesh();
+    mesh.label_style((FONT, TICK_SIZE)).axis_desc_style((FONT, AXIS_DESC_SIZE)).x_desc(x_desc).y_desc(y_desc);
+    mesh
+}
+
 /// A linear-x, log-y loss chart on `area`, with its mesh drawn.
 fn loss_chart<'a, 'b>(
     area: &'a Area<'b>,
@@ -381,21 +424,9 @@ fn loss_chart<'a, 'b>(
 ) -> Result<LossChart<'a, 'b>, PlotError> {
     let (bold, light) = decade_ticks(axes.y_min, axes.y_max, 12);
     let y = (axes.y_min..axes.y_max).log_scale().with_key_points(bold).with_light_points(light);
-    let mut chart = ChartBuilder::on(area)
-        .margin(CHART_MARGIN)
-        .margin_top(top_margin)
-        .margin_right(right_margin(axes.x_max))
-        .x_label_area_size(X_LABEL_AREA)
-        .y_label_area_size(Y_LABEL_AREA)
-        .build_cartesian_2d(0f64..axes.x_max, y)
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .label_style((FONT, TICK_SIZE))
-        .axis_desc_style((FONT, AXIS_DESC_SIZE))
-        .x_desc(x_desc)
+    let mut chart = chart_on(area, Some(top_margin), Some(right_margin(axes.x_max)), 0f64..axes.x_max, y)?;
+    styled_mesh(&mut chart, x_desc, "loss L = 1/(2n) sum (h - y)^2")
         .x_label_formatter(&|v| linear_label(*v))
-        .y_desc("loss L = 1/(2n) sum (h - y)^2")
         .y_label_formatter(&|v| format!("{v:.0e}"))
         .draw()
         .map_err(err)?;
