@@ -33,11 +33,7 @@ pub struct CheckArgs {
 pub fn run(args: &CheckArgs) -> Result<(String, u8), CliError> {
     let report = check_file(&args.file)?;
     if let Some(path) = &args.markdown {
-        std::fs::write(path, markdown(&report)).map_err(|e| CliError::File {
-            action: "write",
-            path: path.display().to_string(),
-            reason: e.to_string(),
-        })?;
+        super::errors::write_file(path, markdown(&report))?;
     }
     if let Some(path) = &args.svg {
         let times: Vec<(String, f64)> = report
@@ -52,11 +48,7 @@ pub fn run(args: &CheckArgs) -> Result<(String, u8), CliError> {
         let title = format!("reluflow check: {}", report.source);
         let svg = crate::plot::recorded_loss_svg(&title, &report.curve, report.predicted.map(|p| p.0), &times)
             .map_err(|e| CliError::File { action: "draw", path: path.display().to_string(), reason: e.to_string() })?;
-        std::fs::write(path, svg).map_err(|e| CliError::File {
-            action: "write",
-            path: path.display().to_string(),
-            reason: e.to_string(),
-        })?;
+        super::errors::write_file(path, svg)?;
     }
     let out = if args.json {
         serde_json::to_string_pretty(&report).expect("a check report serialises") + "\n"

@@ -81,6 +81,15 @@ pub enum CliError {
     },
 }
 
+/// Writes `contents` to `path`, or [`CliError::File`] naming the file, the reason and the fix.
+pub fn write_file(path: &std::path::Path, contents: impl AsRef<[u8]>) -> Result<(), CliError> {
+    std::fs::write(path, contents).map_err(|e| CliError::File {
+        action: "write",
+        path: path.display().to_string(),
+        reason: format!("{e} (check that the directory exists and is writable)"),
+    })
+}
+
 impl CliError {
     /// The exit code of a command that stops on this error: 4 for a run whose records are
     /// incomplete (`reluflow merge`: a (claim, case) pair missing or recorded twice), 2 for every

@@ -243,11 +243,7 @@ pub fn run(args: &FrontierArgs) -> Result<String, CliError> {
     if let Some(path) = &args.svg {
         let svg = crate::plot::frontier_svg(&report.cells, &report.m_exponents_fits(), &report.n_rates_fits())
             .map_err(|e| CliError::Usage(e.to_string()))?;
-        std::fs::write(path, svg).map_err(|e| CliError::File {
-            action: "write",
-            path: path.display().to_string(),
-            reason: e.to_string(),
-        })?;
+        super::errors::write_file(path, svg)?;
     }
     Ok(if args.json {
         serde_json::to_string_pretty(&report).expect("a report serialises") + "\n"

@@ -75,11 +75,7 @@ pub fn run(args: &PlotArgs) -> Result<String, CliError> {
         let kind = if args.lines { "lines" } else { "heatmap" };
         args.file.with_extension(format!("{}.{kind}.svg", z.name()))
     });
-    std::fs::write(&out, svg).map_err(|e| CliError::File {
-        action: "write",
-        path: out.display().to_string(),
-        reason: format!("{e} (check that the directory exists and is writable)"),
-    })?;
+    super::errors::write_file(&out, svg)?;
     let mut o = String::new();
     let _ = writeln!(
         o,

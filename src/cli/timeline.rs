@@ -51,11 +51,7 @@ fn timeline_and_coordinates(args: &TimelineArgs) -> Result<(PhaseTimeline, Coord
         let staircase = predicted_staircase(&args.sim, &p, lambda);
         let svg = crate::plot::loss_timeline_with_staircase_svg(&title, &traj, &tl, staircase.as_ref())
             .map_err(|e| CliError::Usage(e.to_string()))?;
-        std::fs::write(path, svg).map_err(|e| CliError::File {
-            action: "write",
-            path: path.display().to_string(),
-            reason: format!("{e} (check that the directory exists and is writable)"),
-        })?;
+        super::errors::write_file(path, svg)?;
     }
     Ok((tl, choice))
 }

@@ -340,11 +340,7 @@ pub fn render_with(
     markdown_file: Option<&Path>,
 ) -> Result<String, CliError> {
     if let Some(path) = markdown_file {
-        std::fs::write(path, markdown(report) + &heuristic_markdown(heuristic)).map_err(|e| CliError::File {
-            action: "write",
-            path: path.display().to_string(),
-            reason: format!("{e} (check that the directory exists and is writable)"),
-        })?;
+        super::errors::write_file(path, markdown(report) + &heuristic_markdown(heuristic))?;
     }
     Ok(if json {
         let full = VerifyOutput { report, heuristic };

@@ -2,13 +2,12 @@
 //! probability ([`count_covered`], [`check_cv_frequency`]), and where the runs that are not
 //! covered end ([`simulate_uncovered`], [`check_cv_runs`]).
 
-use super::jp::{jp_horizon, process_of};
+use super::jp::{end_state_ratio, jp_horizon, level_tolerance, process_of};
 use crate::Instance;
 use crate::claims::limits::{Integrator, RTOL, Rung, UNTIL_LOSS, simulate_rung_to};
 use crate::claims::regimes::{binomial_two_sided_p_value, labels_covered};
 use crate::claims::{ClaimId, Verdict};
 use crate::data::Dataset;
-use crate::network::Model;
 use crate::solver::SimulationError;
 use crate::theory;
 use crate::theory::jump_process::JumpProcess;
@@ -115,12 +114,6 @@ pub fn simulate_uncovered(instance: &Instance, seeds: &[u64]) -> Result<Vec<Unco
         .collect()
 }
 
-/// The loss the limit of an uncovered run ends at: `(1/2n) sum_{k uncovered} y_k^2` (the
-/// uncovered points stay at `h = 0`, the others are fitted).
-pub fn predicted_final_loss(data: &Dataset, uncovered: &[usize]) -> f64 {
-    uncovered.iter().map(|&k| data.y()[k] * data.y()[k]).sum::<f64>() / (2.0 * data.n() as f64)
-}
-
 /// CV's run part: every uncovered run ends at the predicted non-zero loss.
 ///
 /// **Finite statement checked**: for each run, (i) `|L_end - (1/2n) sum_{k uncovered} y_k^2|
@@ -139,20 +132,12 @@ pub fn check_cv_runs(runs: &[UncoveredRun]) -> Verdict {
         return Verdict::at_most(id, 0.0, 1.0, "CV runs: no uncovered initialisation among the counted seeds")
             .vacuous_if(true, "every counted initialisation covers every point: no uncovered run to simulate");
     }
-    let model = Model::relu().validate().expect("the paper's model is valid");
     let parts = runs.iter().map(|run| {
         let data = &run.rung.data;
-        let n = data.n();
-        let predicted = predicted_final_loss(data, &run.process.unfitted);
-        let min_y_sq = data.y().iter().map(|v| v * v).fold(f64::INFINITY, f64::min);
-        let tol = min_y_sq / (4.0 * n as f64);
-        let h = model.predict(&run.rung.final_params.to_params(), data);
-        let worst = (0..n)
-            .map(|k| {
-                let target = if run.process.unfitted.contains(&k) { 0.0 } else { data.y()[k] };
-                (h[k] - target).abs() / (0.5 * data.y()[k].abs())
-            })
-            .fold(0.0f64, f64::max);
+        // the staircase's last level: (1/2n) sum of the uncovered points' y^2
+        let predicted = run.process.loss_at(f64::INFINITY);
+        let tol = level_tolerance(data);
+        let (worst, _) = end_state_ratio(data, &run.rung.final_params.to_params(), &run.process.unfitted);
         let m = run.rung.initial_params.m();
         let loss = run.rung.summary.final_loss;
         Verdict::all(

@@ -126,6 +126,30 @@ pub fn drop_time(rung: &Rung, upper: f64, lower: f64) -> Option<(f64, f64)> {
     half_time(&rung.steps, upper - lower, |s| upper - s.loss)
 }
 
+/// Half the smallest difference between two levels of any staircase on `data`'s labels,
+/// `(1/4n) min_k y_k^2` (two sets of unfitted points differ by at least one point): a loss
+/// within it of a level is nearer that level than any other.
+pub fn level_tolerance(data: &crate::Dataset) -> f64 {
+    data.y().iter().map(|v| v * v).fold(f64::INFINITY, f64::min) / (4.0 * data.n() as f64)
+}
+
+/// Where a run ended against the limit: the worst `|h(x_k) - target_k| / (|y_k|/2)` over the
+/// points (`target_k = 0` for the points in `unfitted`, `y_k` for the others) and its point.
+/// Below 1 every point is nearer the value the limit gives it than the other one.
+pub fn end_state_ratio(data: &crate::Dataset, params: &crate::params::Params, unfitted: &[usize]) -> (f64, usize) {
+    let model = Model::relu().validate().expect("the paper's model is valid");
+    let h = model.predict(params, data);
+    let (mut worst_ratio, mut worst_k) = (0.0f64, 0usize);
+    for k in 0..data.n() {
+        let target = if unfitted.contains(&k) { 0.0 } else { data.y()[k] };
+        let ratio = (h[k] - target).abs() / (0.5 * data.y()[k].abs());
+        if ratio >= worst_ratio {
+            (worst_ratio, worst_k) = (ratio, k);
+        }
+    }
+    (worst_ratio, worst_k)
+}
+
 /// The staircase levels `L_0 = L(0)`, `L_i` = the loss after escape `i`.
 pub fn levels(process: &JumpProcess) -> Vec<f64> {
     std::iter::once(process.initial_loss).chain(process.events.iter().map(|e| e.loss_after)).collect()
@@ -171,7 +195,6 @@ pub fn check_jp(ladder: &JumpLadder, process: &JumpProcess) -> Verdict {
     let id = ClaimId::JP;
     let Some(last) = ladder.rungs.last() else { return Verdict::failed(id, "JP: an empty ladder") };
     let data = &last.data;
-    let n = data.n();
     let lev = levels(process);
     let mut parts = Vec::new();
     // the trends are judged on the rungs in the asymptotic regime
@@ -229,8 +252,7 @@ pub fn check_jp(ladder: &JumpLadder, process: &JumpProcess) -> Verdict {
     }
     // 2. plateaus on the last rung
     let l = last.log_inv_lambda();
-    let min_y_sq = data.y().iter().map(|v| v * v).fold(f64::INFINITY, f64::min);
-    let tol = min_y_sq / (4.0 * n as f64);
+    let tol = level_tolerance(data);
     let mut worst = (0.0f64, 0usize, 0.0f64);
     for (i, &level) in lev.iter().enumerate().take(process.events.len()) {
         let before = if i == 0 { 0.0 } else { process.events[i - 1].tau };
@@ -253,16 +275,9 @@ pub fn check_jp(ladder: &JumpLadder, process: &JumpProcess) -> Verdict {
         ),
     ));
     // 3. unfitted = uncovered
-    let model = Model::relu().validate().expect("the paper's model is valid");
-    let h = model.predict(&last.final_params.to_params(), data);
-    let (mut worst_ratio, mut worst_k) = (0.0f64, 0usize);
-    for k in 0..n {
-        let target = if process.unfitted.contains(&k) { 0.0 } else { data.y()[k] };
-        let ratio = (h[k] - target).abs() / (0.5 * data.y()[k].abs());
-        if ratio >= worst_ratio {
-            (worst_ratio, worst_k) = (ratio, k);
-        }
-    }
+    let final_params = last.final_params.to_params();
+    let (worst_ratio, worst_k) = end_state_ratio(data, &final_params, &process.unfitted);
+    let h_worst = Model::relu().validate().expect("the paper's model is valid").eval(&final_params, data.x(worst_k));
     parts.push(Verdict::at_most(
         id,
         worst_ratio,
@@ -272,7 +287,7 @@ pub fn check_jp(ladder: &JumpLadder, process: &JumpProcess) -> Verdict {
              its |y_k| (worst: point {worst_k}, h = {:.4e}, y = {:.4e})",
             last.lambda,
             process.unfitted,
-            h[worst_k],
+            h_worst,
             data.y()[worst_k]
         ),
     ));

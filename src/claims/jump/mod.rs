@@ -22,11 +22,11 @@ mod jp;
 
 pub use cv::{
     CV_ALPHA, CV_RUNS, CV_TRIALS, CoverCounts, UncoveredRun, check_cv_frequency, check_cv_runs, claimed_probability,
-    count_covered, count_covered_keeping, predicted_final_loss, simulate_uncovered,
+    count_covered, count_covered_keeping, simulate_uncovered,
 };
 pub use jp::{
-    JumpLadder, asymptotic, check_jp, closest_log_size, drop_time, jp_horizon, levels, near_tie_reason, process_of,
-    simulate_jp, slowest_rate,
+    JumpLadder, asymptotic, check_jp, closest_log_size, drop_time, end_state_ratio, jp_horizon, level_tolerance,
+    levels, near_tie_reason, process_of, simulate_jp, slowest_rate,
 };
 
 use super::{ClaimId, Outcome, Verdict};
