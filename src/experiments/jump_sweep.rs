@@ -46,6 +46,7 @@ use crate::data::generate::{LabelSpec, random_labels};
 use crate::data::{DataError, Dataset};
 use crate::init::{InitError, InitKind, InitSpec};
 use crate::network::Model;
+use crate::numerics::{mean, sample_sd};
 use crate::seeds::{self, Stream};
 use crate::solver::flow::FlowConfig;
 use crate::solver::reduced::run_flow_reduced;
@@ -293,16 +294,10 @@ fn run_seed(n: usize, seed: u64, cfg: &SweepConfig) -> Result<SeedOutcome, Sweep
     Ok(outcome)
 }
 
-fn mean(v: &[f64]) -> Option<f64> {
-    (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
-}
-
 fn row_of(n: usize, cfg: &SweepConfig, outcomes: &[SeedOutcome]) -> SweepRow {
     let ratios: Vec<f64> = outcomes.iter().filter(|o| o.interpolates).map(|o| o.ratio).collect();
     let ratio_mean = mean(&ratios);
-    let ratio_std = ratio_mean
-        .filter(|_| ratios.len() >= 2)
-        .map(|mu| (ratios.iter().map(|r| (r - mu) * (r - mu)).sum::<f64>() / (ratios.len() - 1) as f64).sqrt());
+    let ratio_std = sample_sd(&ratios);
     let interpolating = ratios.len() as u64;
     let simulated: Vec<(f64, f64, bool)> =
         outcomes.iter().filter(|o| o.interpolates).filter_map(|o| o.simulated).collect();

@@ -56,16 +56,12 @@ pub struct CellStats {
 impl CellStats {
     /// Mean of the values (`None` without values).
     pub fn mean(&self) -> Option<f64> {
-        (!self.values.is_empty()).then(|| self.values.iter().sum::<f64>() / self.values.len() as f64)
+        crate::numerics::mean(&self.values)
     }
-    /// Sample standard deviation (0 with one value).
+    /// Sample standard deviation (0 with one value: no band).
     pub fn sd(&self) -> Option<f64> {
-        let mean = self.mean()?;
-        let k = self.values.len();
-        if k < 2 {
-            return Some(0.0);
-        }
-        Some((self.values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (k - 1) as f64).sqrt())
+        self.mean()?;
+        Some(crate::numerics::sample_sd(&self.values).unwrap_or(0.0))
     }
     /// Smallest value.
     pub fn min(&self) -> Option<f64> {
