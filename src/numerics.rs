@@ -105,6 +105,28 @@ pub fn ratio_to_allowance(value: f64, allowed: f64) -> f64 {
     }
 }
 
+/// The mean of `values` (`None` when there are none).
+///
+/// ```
+/// assert_eq!(reluflow::numerics::mean(&[1.0, 2.0, 6.0]), Some(3.0));
+/// assert_eq!(reluflow::numerics::mean(&[]), None);
+/// ```
+pub fn mean(values: &[f64]) -> Option<f64> {
+    (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+}
+
+/// The sample standard deviation of `values` (`n - 1` in the denominator; `None` below two
+/// values).
+///
+/// ```
+/// assert_eq!(reluflow::numerics::sample_sd(&[1.0, 3.0]), Some(2f64.sqrt()));
+/// assert_eq!(reluflow::numerics::sample_sd(&[1.0]), None);
+/// ```
+pub fn sample_sd(values: &[f64]) -> Option<f64> {
+    let mu = mean(values).filter(|_| values.len() >= 2)?;
+    Some((values.iter().map(|v| (v - mu) * (v - mu)).sum::<f64>() / (values.len() - 1) as f64).sqrt())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,26 +174,4 @@ mod tests {
         assert_eq!(unit(&[1e-200, 0.0]), None); // its square underflows
         assert_eq!(unit(&[f64::NAN]), None);
     }
-}
-
-/// The mean of `values` (`None` when there are none).
-///
-/// ```
-/// assert_eq!(reluflow::numerics::mean(&[1.0, 2.0, 6.0]), Some(3.0));
-/// assert_eq!(reluflow::numerics::mean(&[]), None);
-/// ```
-pub fn mean(values: &[f64]) -> Option<f64> {
-    (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
-}
-
-/// The sample standard deviation of `values` (`n - 1` in the denominator; `None` below two
-/// values).
-///
-/// ```
-/// assert_eq!(reluflow::numerics::sample_sd(&[1.0, 3.0]), Some(2f64.sqrt()));
-/// assert_eq!(reluflow::numerics::sample_sd(&[1.0]), None);
-/// ```
-pub fn sample_sd(values: &[f64]) -> Option<f64> {
-    let mu = mean(values).filter(|_| values.len() >= 2)?;
-    Some((values.iter().map(|v| (v - mu) * (v - mu)).sum::<f64>() / (values.len() - 1) as f64).sqrt())
 }
